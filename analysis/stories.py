@@ -1,0 +1,342 @@
+"""Group syndicated and near-duplicate copies of one news story across outlets.
+
+A Canadian Press story runs on CBC, CTV and Global within hours, with small title edits
+("Carney, Takaichi sign defence pact in Tokyo" / "Canada and Japan sign defence pact, Carney
+says in Tokyo"). Counting stories instead of articles keeps one wire story from looking like
+four events. The rule, in order (figures in docs/analysis-aggregates.md):
+
+1. Normalize titles: lower case, accents folded, outlet suffixes (" | CBC News",
+   " - National Post") and kicker prefixes ("UPDATE:") removed, punctuation out, English and
+   French stopwords out.
+2. Block: each title is keyed by its 3 rarest tokens (document frequency over the batch), and
+   only titles sharing a key and published within ``WINDOW`` of each other are compared, so
+   the cost grows with the number of articles, not its square.
+3. Score: ``rapidfuzz.fuzz.token_set_ratio`` >= ``THRESHOLD`` (85), computed in bulk with
+   ``rapidfuzz.process.cdist``. Token-set scores forgive added words and reordering, which is
+   what wire edits do; 85 is the lowest score our must-cluster table needs (the Carney /
+   Takaichi pair scores 87) while unrelated same-pair headlines score under 70.
+4. Verify: token-set scores are blind to one swapped key word ("sanctions on Russia" /
+   "sanctions on Iran" score 91), so the two titles' content tokens are aligned (equal, or
+   spelling variants such as China / Chinese): a pair must share at least 3 of them and at
+   least half of the longer title's; when *both* titles keep unshared tokens (a substitution
+   rather than an addition) they must share at least 5 and must not disagree on a number.
+   Two articles from the same outlet cluster only within ``SAME_SOURCE_WINDOW``, so a daily
+   recurring title ("Morning briefing") does not chain a month of newsletters together.
+5. Union-find joins matching pairs transitively; the story id is the smallest article id.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+THRESHOLD = 85
+WINDOW = pd.Timedelta(hours=48)
+SAME_SOURCE_WINDOW = pd.Timedelta(hours=12)
+KEYS_PER_TITLE = 3
+MIN_SHARED = 3
+MIN_SHARED_IF_SUBSTITUTED = 5
+TOKEN_VARIANT_RATIO = 80  # china ~ chinese (83), canada ~ canadian (86), india ~ indian (91)
+_CHUNK = 256
+
+STOPWORDS = frozenset("""
+a an the and or but of in on at to for with by from as into about after before over under amid
+is are was were be been being has have had will would can could may might not no
+it its this that these those his her their our your he she they we you i
+says said say tells told new
+le la les l un une des de du d et ou en au aux à a dans sur par pour avec sans selon
+ce cette ces son sa ses leur leurs est sont été être a ont qui que qu se s ne pas plus
+""".split())
+
+# Words that mark a trailing " - Something" as an outlet name rather than part of the headline.
+_OUTLET_WORDS = frozenset("""
+news post times press globe star sun gazette journal herald tribune citizen province cbc ctv
+global reuters bloomberg ap afp cp radio canada ici tva devoir presse soleil droit actualite
+actualites nouvelles cnn bbc guardian telegraph nikkei kyodo yonhap abc sbs
+""".split())
+_SUFFIX_SEP = re.compile(r"\s+(?:\||-|–|—|::)\s+")
+_KICKER = re.compile(r"^\s*(?:breaking|update|updated|video|watch|live|exclusive|analysis|opinion|"
+                     r"en direct|exclusif|analyse|opinion|mise à jour|vidéo)\s*[:|-]\s*", re.I)
+_LETTER_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    return _NON_WORD.sub(" ", _fold(text)).split()
+
+
+def _is_outlet(words: list[str], source_words: list[str]) -> bool:
+    return bool(words) and (words == source_words or (len(words) <= 4 and bool(_OUTLET_WORDS.intersection(words))))
+
+
+def normalize_title(title: str | None, source: str | None = None) -> str:
+    """The comparable form of a headline: folded, outlet suffix and kicker removed, stopwords out."""
+    if not isinstance(title, str):
+        return ""
+    text = _KICKER.sub("", title.strip())
+    source_words = _words(source) if isinstance(source, str) else []
+    while True:  # "Title - Canada News - National Post": peel one segment at a time
+        seps = list(_SUFFIX_SEP.finditer(text))
+        if not seps:
+            break
+        last = seps[-1]
+        head, tail = text[: last.start()], text[last.end():]
+        tail_words = _words(tail)
+        if "|" in last.group():
+            # "Title | CBC News" or "Opinion | Title": drop the short side, an outlet or a section.
+            head_words = _words(head)
+            if len(tail_words) <= 4 and len(tail_words) <= len(head_words):
+                text = head
+                continue
+            first = seps[0]
+            if "|" in first.group() and len(_words(text[: first.start()])) <= 4:
+                text = text[first.end():]
+                continue
+            break
+        if not tail_words or _is_outlet(tail_words, source_words):
+            text = head
+            continue
+        # "Title - CTV News - Politics": cut at the first outlet segment after a real headline.
+        for sep, nxt in zip(seps, seps[1:] + [None]):
+            segment = _words(text[sep.end(): nxt.start() if nxt else len(text)])
+            if _is_outlet(segment, source_words) and len(_words(text[: sep.start()])) >= 3:
+                text = text[: sep.start()]
+                break
+        break
+    return " ".join(w for w in _words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _tokens_match(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+        return False
+    return fuzz.ratio(a, b) >= TOKEN_VARIANT_RATIO
+
+
+def proper_nouns(title: str | None) -> frozenset[str] | None:
+    """Folded words written with a capital in a sentence-case headline ("Takaichi", "Tokyo").
+
+    ``None`` for a Title Case headline, which does not tell which words are names: every
+    word of it may be one.
+    """
+    if not isinstance(title, str):
+        return frozenset()
+    words = _LETTER_WORDS.findall(title)
+    caps = [w for w in words if w[0].isupper()]
+    if len(words) >= 4 and len(caps) >= 0.7 * len(words):
+        return None
+    return frozenset(_fold(w) for w in caps)
+
+
+def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
+               proper_b: frozenset[str] | None = frozenset()) -> bool:
+    """The verification step (4.) on two normalized titles; the score gate (3.) is separate.
+
+    ``proper_a`` / ``proper_b`` are the titles' :func:`proper_nouns`: when both titles keep an
+    unshared name that is not a country's ("Carney, Wang Yi agree" / "Wang Yi, Sharif agree"),
+    they report different meetings. Country names are let through because rewrites swap a
+    leader for the country ("Carney, Takaichi sign" / "Canada and Japan sign").
+    """
+    ta, tb = a.split(), b.split()
+    if not ta or not tb:
+        return False
+    if ta == tb:
+        return True
+    unused = list(tb)
+    unmatched_a = []
+    for tok in ta:
+        for k, other in enumerate(unused):
+            if _tokens_match(tok, other):
+                del unused[k]
+                break
+        else:
+            unmatched_a.append(tok)
+    shared = len(ta) - len(unmatched_a)
+    if shared < MIN_SHARED or shared * 2 < max(len(ta), len(tb)):
+        return False
+    if unmatched_a and unused:
+        if shared < MIN_SHARED_IF_SUBSTITUTED:
+            return False
+        if any(t.isdigit() for t in unmatched_a) and any(t.isdigit() for t in unused):
+            return False
+        country_words = _country_words()
+        if (any((proper_a is None or t in proper_a) and t not in country_words for t in unmatched_a)
+                and any((proper_b is None or t in proper_b) and t not in country_words for t in unused)):
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[tuple[str, ...], str]:
+    """Normalized country names (English and French, pycountry and display names) -> code."""
+    import pycountry
+
+    from analysis.countries import all_country_codes, country_name
+
+    names: dict[tuple[str, ...], str] = {}
+    for code in all_country_codes():
+        record = pycountry.countries.get(alpha_3=code)
+        forms = {country_name(code, "en"), country_name(code, "fr")}
+        if record is not None:
+            forms |= {record.name, getattr(record, "common_name", record.name)}
+        for form in forms:
+            key = tuple(w for w in _words(form) if w not in STOPWORDS and len(w) > 1)
+            if key:
+                names.setdefault(key, code)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> frozenset[str]:
+    return frozenset(w for key in _country_names() for w in key)
+
+
+def _title_countries(tokens: list[str]) -> frozenset[str]:
+    names = _country_names()
+    out, i = set(), 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            code = names.get(tuple(tokens[i:i + size]))
+            if code:
+                out.add(code)
+                i += size
+                break
+        else:
+            i += 1
+    return frozenset(out)
+
+
+def _given_countries(frame: pd.DataFrame) -> list[frozenset[str]] | None:
+    if "countries" not in frame:
+        return None
+    return [frozenset(v.split(",") if isinstance(v, str) else (v if isinstance(v, (list, tuple, set, frozenset))
+                                                                 else ()))
+            for v in frame["countries"].tolist()]
+
+
+def _blocking_keys(token_lists: list[list[str]]) -> list[list[str]]:
+    # A token no other title has cannot bring two titles together, so it never takes a key slot
+    # (otherwise a copy's added words, unique in the batch, would crowd out the shared ones).
+    df = Counter(t for toks in token_lists for t in set(toks))
+    return [sorted((t for t in set(toks) if df[t] > 1), key=lambda t: (df[t], t))[:KEYS_PER_TITLE]
+            for toks in token_lists]
+
+
+def cluster_stories(articles: pd.DataFrame) -> pd.Series:
+    """Story id for each article: the smallest id among the copies of its story.
+
+    ``articles`` has columns id, title, published_at (ISO 8601 string or datetime) and
+    source. Returns an int64 Series named ``story_id`` indexed by ``id`` (input order, first
+    row kept when an id repeats). Articles without a usable title or date are their own story.
+    """
+    if articles.empty:
+        return pd.Series([], index=pd.Index([], name="id", dtype="int64"), name="story_id", dtype="int64")
+    frame = articles.drop_duplicates("id")
+    ids = frame["id"].to_numpy(dtype="int64")
+    times = pd.to_datetime(frame["published_at"], utc=True, errors="coerce", format="mixed")
+    sources = frame["source"].tolist() if "source" in frame else [None] * len(frame)
+    norms = [normalize_title(t, s) for t, s in zip(frame["title"].tolist(), sources)]
+    ns = times.to_numpy(dtype="datetime64[ns]").astype("int64")
+    valid = ~times.isna().to_numpy() & np.array([bool(n) for n in norms])
+
+    window = WINDOW.value
+    same_src = SAME_SOURCE_WINDOW.value
+    uf = _UnionFind(len(frame))
+    # Union by smallest id later; the union-find itself works on row positions.
+    tokens = [n.split() for n in norms]
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for row, keys in enumerate(_blocking_keys(tokens)):
+        if valid[row]:
+            for key in keys:
+                blocks[key].append(row)
+
+    given = _given_countries(frame)
+    found: dict[int, frozenset[str]] = {}
+
+    def countries(row: int) -> frozenset[str]:
+        if given is not None and given[row]:
+            return given[row]
+        if row not in found:
+            found[row] = _title_countries(tokens[row])
+        return found[row]
+
+    titles = frame["title"].tolist()
+    propers: dict[int, frozenset[str] | None] = {}
+
+    def proper(row: int) -> frozenset[str] | None:
+        if row not in propers:
+            propers[row] = proper_nouns(titles[row])
+        return propers[row]
+
+    checked: set[tuple[int, int]] = set()
+    for rows in blocks.values():
+        if len(rows) < 2:
+            continue
+        rows_arr = np.array(rows)
+        rows_arr = rows_arr[np.argsort(ns[rows_arr], kind="stable")]
+        t = ns[rows_arr]
+        texts = [norms[r] for r in rows_arr]
+        start = 0
+        while start < len(rows_arr) - 1:
+            # Queries span at most one window, choices one more: each title meets only the
+            # titles of its own 2-window neighbourhood, whatever the block's total size.
+            stop = int(np.searchsorted(t, t[start] + window, side="right"))
+            stop = max(start + 1, min(stop, start + _CHUNK))
+            end = int(np.searchsorted(t, t[stop - 1] + window, side="right"))
+            if end - start >= 2:
+                scores = process.cdist(texts[start:stop], texts[start:end], scorer=fuzz.token_set_ratio,
+                                       score_cutoff=THRESHOLD, dtype=np.uint8, workers=1)
+                qi, cj = np.nonzero(scores)
+                qi_abs, cj_abs = qi + start, cj + start
+                keep = (cj_abs > qi_abs) & (t[cj_abs] - t[qi_abs] <= window)
+                for i, j in zip(qi_abs[keep].tolist(), cj_abs[keep].tolist()):
+                    ri, rj = int(rows_arr[i]), int(rows_arr[j])
+                    pair = (ri, rj) if ri < rj else (rj, ri)
+                    if pair in checked:
+                        continue
+                    checked.add(pair)
+                    if uf.find(ri) == uf.find(rj):
+                        continue
+                    if (sources[ri] is not None and sources[ri] == sources[rj]
+                            and abs(ns[ri] - ns[rj]) > same_src):
+                        continue
+                    ca, cb = countries(ri), countries(rj)
+                    if (ca - cb) and (cb - ca):
+                        continue  # "sanctions on Russia" / "sanctions on Iran"
+                    if same_story(norms[ri], norms[rj], proper(ri), proper(rj)):
+                        uf.union(ri, rj)
+            start = stop
+
+    roots = np.array([uf.find(i) for i in range(len(frame))])
+    smallest = pd.Series(ids).groupby(roots).transform("min").to_numpy()
+    return pd.Series(smallest, index=pd.Index(ids, name="id"), name="story_id", dtype="int64")

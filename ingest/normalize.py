@@ -1,0 +1,267 @@
+"""Feed bytes -> small frozen dataclasses, converted once right after parsing.
+
+Nothing downstream of `parse_feed` touches feedparser's dictionaries: it gets `Entry` objects with
+a canonical URL, plain-text title and summary and an aware UTC time. feedparser is always handed
+bytes, never a string (a string may be read as a URL or a file path).
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+
+TITLE_MAX = 500
+SUMMARY_MAX = 5000
+TITLE_FROM_SUMMARY = 160
+FUTURE_TOLERANCE = timedelta(days=1)
+
+# Query parameters that identify the click, not the page. CBC appends cmp=rss, Postmedia ocid and
+# taid; newsletters mc_cid/mc_eid. Anything not listed is kept, in its original order.
+TRACKING_PARAMS = frozenset({
+    "cmp", "cmpid", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
+    "mc_cid", "mc_eid", "ocid", "taid", "_ga", "_gl", "mkt_tok", "__twitter_impression", "s_cid",
+    "xtor", "at_medium", "at_campaign",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
+
+
+class FeedError(Exception):
+    """The body is not a usable feed; the message is what the fetch log records."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    url: str                  # canonical URL or 'urn:mpm:<sha1>'
+    guid: str | None
+    title: str
+    summary: str
+    published: datetime       # aware, UTC
+    date_flag: str | None     # None | 'missing' | 'future'
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    site_url: str
+    lang: str | None
+    entries: tuple[Entry, ...]
+    skipped: int              # entries with neither title, summary nor link
+    warning: str | None       # set when the XML was broken but feedparser recovered entries
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    # Credentials never belong in a stored link, so the netloc is rebuilt from host and port only.
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)]
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text, drops script/style, turns block boundaries into spaces."""
+
+    SKIP = {"script", "style", "template", "noscript"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(value: str | None, is_html: bool = True) -> str:
+    """Markup stripped (when it is HTML), entities unescaped, whitespace collapsed."""
+    if not value:
+        return ""
+    if is_html and ("<" in value or "&" in value):
+        parser = _TextExtractor()
+        try:
+            parser.feed(value)
+            parser.close()
+            value = "".join(parser.parts)
+        except Exception:  # HTMLParser is lenient, but never let one odd entry sink a feed
+            value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+    value = _CONTROL.sub("", value.replace("\u00a0", " "))
+    return _SPACE.sub(" ", value).strip()
+
+
+def cap(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def language(code: str | None) -> str | None:
+    """'en-US' -> 'en'; anything that is not a language subtag -> None."""
+    if not code:
+        return None
+    primary = code.strip().replace("_", "-").split("-")[0].lower()
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def _is_html(detail) -> bool:
+    kind = (detail or {}).get("type") or "text/html"
+    return kind != "text/plain"
+
+
+def _when(entry, fetched_at: datetime) -> tuple[datetime, str | None]:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    if not parsed:
+        return fetched_at, "missing"
+    try:
+        # feedparser's struct_time is already UTC; timegm keeps it so.
+        when = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return fetched_at, "missing"
+    if when > fetched_at + FUTURE_TOLERANCE:
+        return fetched_at, "future"
+    return when, None
+
+
+def _link(entry, base: str) -> str | None:
+    candidates = [entry.get("link")]
+    candidates += [l.get("href") for l in entry.get("links") or [] if l.get("rel", "alternate") == "alternate"]
+    guid = entry.get("id")
+    if guid and entry.get("guidislink", True):
+        candidates.append(guid)
+    for href in candidates:
+        if not href or not isinstance(href, str):
+            continue
+        absolute = urljoin(base, href.strip())
+        if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).hostname:
+            return absolute
+    return None
+
+
+def normalize_entry(entry, feed_url: str, fetched_at: datetime, feed_lang: str | None) -> Entry | None:
+    """One feedparser entry -> Entry, or None when it has nothing to show (no title, summary or link)."""
+    title = plain_text(entry.get("title"), _is_html(entry.get("title_detail")))
+    summary_raw = entry.get("summary")
+    if not summary_raw and entry.get("content"):
+        summary_raw = entry["content"][0].get("value")
+        summary_detail = entry["content"][0]
+    else:
+        summary_detail = entry.get("summary_detail")
+    summary = cap(plain_text(summary_raw, _is_html(summary_detail)), SUMMARY_MAX)
+    guid = (entry.get("id") or "").strip() or None
+    link = _link(entry, feed_url)
+    if not title:
+        if not summary:
+            return None
+        title = cap(summary, TITLE_FROM_SUMMARY)
+    title = cap(title, TITLE_MAX)
+    if link:
+        url = canonical_url(link)
+    else:
+        key = f"{feed_url}\n{guid or title}".encode("utf-8", "surrogatepass")
+        url = "urn:mpm:" + hashlib.sha1(key).hexdigest()
+    published, flag = _when(entry, fetched_at)
+    detail_lang = (entry.get("title_detail") or {}).get("language")
+    return Entry(url=url, guid=guid[:1000] if guid else None, title=title, summary=summary,
+                 published=published, date_flag=flag, lang=language(detail_lang) or feed_lang)
+
+
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)
+# An internal DTD subset whose entities refer to other entities or to outside files is how
+# billion-laughs and XXE bodies look; no real news feed needs one.
+_DANGEROUS_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*[\w.-]+\s+(?:(?:SYSTEM|PUBLIC)\b|[\"'][^\"']*&[\w.-]+;)",
+                               re.IGNORECASE)
+
+
+def _describe(exc: BaseException) -> str:
+    """'<unknown>:2:27: not well-formed' -> 'not well-formed (line 2, column 27)'."""
+    text = str(exc)
+    match = re.match(r"<unknown>:(\d+):(\d+): (.*)", text)
+    return f"{match.group(3)} (line {match.group(1)}, column {match.group(2)})" if match else text
+
+
+def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: str | None = None,
+               content_type: str | None = None) -> ParsedFeed:
+    """Parse `body` (bytes as received, already decompressed) into a ParsedFeed or raise FeedError."""
+    if not body or not body.strip():
+        raise FeedError("empty body")
+    head = body[:65536]
+    if _DANGEROUS_ENTITY.search(head):
+        raise FeedError("refused: the XML declares nested or external entities (entity-expansion bomb)")
+    headers = {"content-location": feed_url}
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        raise FeedError("not a feed (JSON; feedparser 6.0 reads RSS, Atom and RDF only)")
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    version = parsed.get("version") or ""
+    if not parsed.entries and not version:
+        if _HTML_START.match(head):
+            raise FeedError("not a feed (HTML page)")
+        exc = parsed.get("bozo_exception")
+        raise FeedError(f"invalid XML: {_describe(exc)}" if exc else "not a feed (no RSS, Atom or RDF root)")
+    feed = parsed.feed
+    feed_lang = language(feed.get("language")) or language((feed.get("title_detail") or {}).get("language")) \
+        or language(source_lang)
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    skipped = 0
+    for raw in parsed.entries:
+        entry = normalize_entry(raw, feed_url, fetched_at, feed_lang)
+        if entry is None:
+            skipped += 1
+            continue
+        if entry.url in seen:  # the same story twice in one feed (duplicate guid or link)
+            continue
+        seen.add(entry.url)
+        entries.append(entry)
+    warning = None
+    exc = parsed.get("bozo_exception")
+    if parsed.get("bozo") and exc is not None and not isinstance(
+            exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)):
+        if not entries:
+            raise FeedError(f"invalid XML: {_describe(exc)}")
+        warning = f"recovered from invalid XML: {_describe(exc)}"
+    return ParsedFeed(
+        title=plain_text(feed.get("title"), _is_html(feed.get("title_detail"))),
+        site_url=feed.get("link") or "",
+        lang=feed_lang,
+        entries=tuple(entries),
+        skipped=skipped,
+        warning=warning,
+    )

@@ -1,0 +1,287 @@
+"""One ingest run: fetch every due feed (or read every saved file), store, then recluster stories.
+
+Threads do the waiting (HTTP) and the parsing; the calling thread alone writes, one transaction per
+feed, so the order of writes never depends on the network and a kill loses at most the feed in hand.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from ingest import config
+from ingest.fetcher import MAX_BYTES, FetchResult, fetch, make_client
+from ingest.normalize import FeedError, ParsedFeed, parse_feed
+from ingest.opml import OPMLError, Source, read_opml
+from ingest.store import iso, open_store, set_meta, utc_now
+from ingest.writes import FetchRecord, ensure_feed, recluster, save_fetch, sync_sources, transaction
+
+log = logging.getLogger(__name__)
+
+WORKERS = 32
+PER_HOST = 3
+Progress = Callable[[int, int, str], None]
+# Saved-feed folders often hold notes and source lists beside the feeds.
+NOT_FEEDS = {".opml", ".md", ".txt", ".py", ".csv", ".tsv", ".html", ".htm", ".db", ".gz", ".zip"}
+
+
+@dataclass
+class RunSummary:
+    ok: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    skipped: int = 0
+    new_articles: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)   # (feed name, error)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"{self.ok} ok, {self.not_modified} not modified, {self.failed} failed, {self.skipped} skipped; "
+                f"{self.new_articles} new articles in {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class _Feed:
+    id: int
+    name: str
+    outlet: str
+    url: str
+    lang: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+class _HostGate:
+    """At most PER_HOST requests in flight to one host, whatever the total concurrency."""
+
+    def __init__(self, per_host: int):
+        self.per_host = per_host
+        self.lock = threading.Lock()
+        self.gates: dict[str, threading.Semaphore] = {}
+
+    def __call__(self, url: str) -> threading.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self.lock:
+            return self.gates.setdefault(host, threading.Semaphore(self.per_host))
+
+
+def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | None
+                     ) -> tuple[FetchResult, ParsedFeed | None, str | None]:
+    with gate(feed.url):
+        result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s)
+    if result.outcome != "ok":
+        return result, None, result.error
+    try:
+        return result, parse_feed(result.body, result.final_url, utc_now(), feed.lang, result.content_type), None
+    except FeedError as exc:
+        return result, None, str(exc)
+    except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
+        log.exception("parser crashed on %s", feed.url)
+        return result, None, f"parser error: {exc.__class__.__name__}: {exc}"
+
+
+def _record(result: FetchResult, parsed: ParsedFeed | None, error: str | None, started: datetime) -> FetchRecord:
+    if result.outcome == "ok" and parsed is None:
+        outcome = "failed"  # the server answered, but with something that is not a feed
+    else:
+        outcome = result.outcome
+    return FetchRecord(
+        url=result.url, started_at=started, outcome=outcome, status=result.status, bytes=result.nbytes,
+        duration_ms=result.duration_ms, error=(parsed.warning if parsed else error),
+        etag=result.etag if outcome != "failed" else None,
+        last_modified=result.last_modified if outcome != "failed" else None,
+        moved_to=result.moved_to, retry_after=result.retry_after,
+        items_seen=len(parsed.entries) + parsed.skipped if parsed else 0)
+
+
+def _tally(summary: RunSummary, name: str, record: FetchRecord, new: int) -> None:
+    if record.outcome == "ok":
+        summary.ok += 1
+    elif record.outcome == "not_modified":
+        summary.not_modified += 1
+    else:
+        summary.failed += 1
+        summary.errors.append((name, record.error or "failed"))
+    summary.new_articles += new
+
+
+def _due_feeds(conn, ids: list[int], force: bool) -> tuple[list[_Feed], int]:
+    now = iso(utc_now())
+    due, skipped = [], 0
+    for feed_id in ids:
+        row = conn.execute("SELECT id, name, outlet, url, lang, etag, last_modified, enabled, next_fetch_at, kind "
+                           "FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        if row is None or not row[7] or row[9] in ("file", "sample") \
+                or (not force and row[8] is not None and row[8] > now):
+            skipped += 1
+            continue
+        due.append(_Feed(*row[:7]))
+    return due, skipped
+
+
+def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress: Progress | None = None,
+              *, workers: int = WORKERS, per_host: int = PER_HOST, deadline_s: float | None = None) -> RunSummary:
+    """Fetch every enabled, due feed of the source list once; failures are recorded, never raised.
+
+    `deadline_s` bounds each feed's whole fetch (connect, headers, body); None means DEADLINE_S.
+    """
+    t0 = time.monotonic()
+    sources = read_opml(config.sources_path(sources_path))
+    conn = open_store(config.db_path(db_path))
+    summary = RunSummary()
+    new_ids: list[int] = []
+    try:
+        ids = sync_sources(conn, sources)
+        due, summary.skipped = _due_feeds(conn, ids, force)
+        gate = _HostGate(per_host)
+        with make_client(max(workers, 1) * 2) as client, ThreadPoolExecutor(max(workers, 1)) as pool:
+            futures = {pool.submit(_fetch_and_parse, client, gate, f, deadline_s): f for f in due}
+            try:
+                for done, future in enumerate(as_completed(futures), 1):
+                    feed = futures[future]
+                    started = utc_now()
+                    result, parsed, error = future.result()
+                    record = _record(result, parsed, error, started)
+                    saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (),
+                                       source=feed.outlet)
+                    new_ids.extend(saved.new_ids)
+                    _tally(summary, feed.name, record, len(saved.new_ids))
+                    log.info("%s %s %s %d bytes %d ms, %d seen, %d new%s", feed.name, record.outcome,
+                             record.status, record.bytes, record.duration_ms, record.items_seen,
+                             len(saved.new_ids), f" ({record.error})" if record.error else "")
+                    if on_progress:
+                        on_progress(done, len(due), feed.name)
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        _finish(conn, new_ids)
+    finally:
+        conn.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _finish(conn, new_ids: list[int]) -> None:
+    recluster(conn, new_ids)
+    with transaction(conn):
+        set_meta(conn, "last_ingest_at", iso(utc_now()))
+
+
+# ---------------------------------------------------------------- saved files
+
+def _sidecar_sources(folder: Path) -> dict[Path, Source]:
+    """Sources described by any OPML in the folder whose xmlUrl points at a file beside it."""
+    found: dict[Path, Source] = {}
+    for opml in sorted(folder.rglob("*.opml")):
+        try:
+            sources = read_opml(opml)
+        except (OPMLError, OSError):
+            continue
+        for s in sources:
+            parts = urlsplit(s.url)
+            if parts.scheme in ("", "file"):
+                found[(opml.parent / unquote(parts.path)).resolve()] = s
+    return found
+
+
+def _feed_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+                  and p.suffix.lower() not in NOT_FEEDS)
+
+
+def _outlet_from_title(title: str) -> str:
+    for sep in (" | ", " - ", " — ", " – ", ": "):
+        if sep in title:
+            return title.split(sep, 1)[0].strip() or title
+    return title
+
+
+def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
+               on_progress: Progress | None = None) -> RunSummary:
+    """Ingest every saved feed file under `folder` (any format feedparser reads), one feed per file.
+
+    A file whose bytes have not changed since the last time (same SHA-1, kept as the feed's ETag)
+    counts as not modified. Names, outlets and languages come from an OPML file in the folder when
+    one lists the file, else from the feed's own title.
+    """
+    t0 = time.monotonic()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {folder}")
+    files = _feed_files(folder)
+    sidecar = _sidecar_sources(folder)
+    conn = open_store(config.db_path(db_path))
+    summary = RunSummary()
+    new_ids: list[int] = []
+    try:
+        for done, path in enumerate(files, 1):
+            rel = path.relative_to(folder).as_posix()
+            url = f"sample:{rel}" if kind == "sample" else path.resolve().as_uri()
+            _ingest_file(conn, path, url, kind, is_sample, sidecar.get(path.resolve()), summary, new_ids)
+            if on_progress:
+                on_progress(done, len(files), rel)
+        _finish(conn, new_ids)
+    finally:
+        conn.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source: Source | None,
+                 summary: RunSummary, new_ids: list[int]) -> None:
+    started = utc_now()
+    t = time.monotonic()
+    row = conn.execute("SELECT id, name, outlet, etag FROM feeds WHERE url = ?", (url,)).fetchone()
+    name = row[1] if row else (source.name if source else path.name)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise FeedError(f"file of {size:,} bytes is over the {MAX_BYTES:,}-byte cap")
+        body = path.read_bytes()
+        digest = hashlib.sha1(body).hexdigest()
+        if row and row[3] == digest:
+            record = FetchRecord(url=url, started_at=started, outcome="not_modified", etag=digest, bytes=len(body),
+                                 duration_ms=int((time.monotonic() - t) * 1000))
+            save_fetch(conn, row[0], record)
+            _tally(summary, name, record, 0)
+            return
+        parsed = parse_feed(body, url, started, source.lang if source else None)
+    except (FeedError, OSError) as exc:
+        record = FetchRecord(url=url, started_at=started, outcome="failed", error=str(exc),
+                             duration_ms=int((time.monotonic() - t) * 1000))
+        save_fetch(conn, row[0] if row else None, record)
+        _tally(summary, name, record, 0)
+        return
+    except Exception as exc:  # feedparser on hostile bytes
+        log.exception("parser crashed on %s", path)
+        record = FetchRecord(url=url, started_at=started, outcome="failed",
+                             error=f"parser error: {exc.__class__.__name__}: {exc}")
+        save_fetch(conn, row[0] if row else None, record)
+        _tally(summary, name, record, 0)
+        return
+    if row:
+        feed_id, outlet = row[0], row[2]
+    else:
+        title = parsed.title or path.stem
+        feed_id = ensure_feed(conn, name=source.name if source else title,
+                              outlet=source.outlet if source else _outlet_from_title(title),
+                              url=url, kind=kind, lang=(source.lang if source else None) or parsed.lang,
+                              site_url=(source.site_url if source else None) or parsed.site_url or None)
+        outlet = conn.execute("SELECT outlet FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+    record = FetchRecord(url=url, started_at=started, outcome="ok", error=parsed.warning, etag=digest,
+                         bytes=len(body), duration_ms=int((time.monotonic() - t) * 1000),
+                         items_seen=len(parsed.entries) + parsed.skipped)
+    saved = save_fetch(conn, feed_id, record, parsed.entries, source=outlet, is_sample=is_sample)
+    new_ids.extend(saved.new_ids)
+    _tally(summary, name, record, len(saved.new_ids))
+    log.info("%s: %d seen, %d new%s", path, record.items_seen, len(saved.new_ids),
+             f" ({parsed.warning})" if parsed.warning else "")

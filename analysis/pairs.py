@@ -11,6 +11,7 @@ The rule (measured on the gold set, see docs/analysis.md):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -46,16 +47,67 @@ def unit_starts(text: str, title_end: int) -> list[int]:
     return starts
 
 
-def find_pairs(units: dict[int, set[str]], cued: set[int], dashed: set[tuple[str, str]]) -> tuple[str, ...]:
-    """Pairs from per-unit country sets, the units holding a cue, and dash-joined name pairs."""
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A country named at [start, end) of the text, in unit `unit`; `venue` when written as a place
+    where something happens ("in Tokyo", "à Bruxelles") rather than as an actor."""
+
+    code: str
+    unit: int
+    start: int
+    end: int
+    venue: bool
+
+
+_VENUE_WORDS = frozenset({"in", "at", "a", "en", "au", "aux", "dans", "near", "inside", "outside"})
+
+
+def is_venue(folded: str, start: int) -> bool:
+    """True when the word right before `start` is a place preposition (in, at, à, en, au, dans)."""
+    j = start - 1
+    while j >= 0 and folded[j] in " '":
+        j -= 1
+    k = j
+    while k >= 0 and folded[k].isalpha():
+        k -= 1
+    return folded[k + 1:j + 1] in _VENUE_WORDS
+
+
+# Switches of the rule, kept as data so that bench/ and docs/ can report variants side by side.
+TITLE_NEEDS_CUE = True
+SUMMARY_CUE_BETWEEN = True
+SKIP_VENUES = True
+
+
+def _pair(a: str, b: str) -> str:
+    return f"{a}-{b}" if a < b else f"{b}-{a}"
+
+
+def find_pairs(mentions: list[Mention], cue_at: list[tuple[int, int]], folded: str, title_end: int) -> tuple[str, ...]:
+    """The pair rule of this module's docstring, over the mentions and cue offsets of one article."""
     pairs: set[str] = set()
-    for unit, codes in units.items():
-        if len(codes) < 2 or len(codes) > MAX_PER_UNIT or unit not in cued:
+    by_unit: dict[int, list[Mention]] = {}
+    for m in mentions:
+        if not (SKIP_VENUES and m.venue):
+            by_unit.setdefault(m.unit, []).append(m)
+    cues_by_unit: dict[int, list[int]] = {}
+    for unit, pos in cue_at:
+        cues_by_unit.setdefault(unit, []).append(pos)
+    for unit, ms in by_unit.items():
+        codes = {m.code for m in ms}
+        if len(codes) < 2 or len(codes) > MAX_PER_UNIT:
             continue
-        for a, b in combinations(sorted(codes), 2):
-            pairs.add(f"{a}-{b}")
-    for a, b in dashed:
-        if a != b:
-            x, y = sorted((a, b))
-            pairs.add(f"{x}-{y}")
+        cues = cues_by_unit.get(unit, [])
+        if unit == 0 or not SUMMARY_CUE_BETWEEN:
+            if cues or not TITLE_NEEDS_CUE or unit != 0:
+                if cues:
+                    pairs.update(_pair(a, b) for a, b in combinations(sorted(codes), 2))
+            continue
+        for i, m1 in enumerate(ms):
+            for m2 in ms[i + 1:]:
+                if m1.code != m2.code and any(m1.end <= c < m2.start for c in cues):
+                    pairs.add(_pair(m1.code, m2.code))
+    for m1, m2 in zip(mentions, mentions[1:]):
+        if m1.code != m2.code and folded[m1.end:m2.start] in ("-", "/"):
+            pairs.add(_pair(m1.code, m2.code))
     return tuple(sorted(pairs))

@@ -16,13 +16,22 @@ four events. The rule, in order (figures in docs/analysis-aggregates.md):
    what wire edits do; 85 is the lowest score our must-cluster table needs (the Carney /
    Takaichi pair scores 87) while unrelated same-pair headlines score under 70.
 4. Verify: token-set scores are blind to one swapped key word ("sanctions on Russia" /
-   "sanctions on Iran" score 91), so the two titles' content tokens are aligned (equal, or
-   spelling variants such as China / Chinese): a pair must share at least 3 of them and at
-   least half of the longer title's; when *both* titles keep unshared tokens (a substitution
-   rather than an addition) they must share at least 5 and must not disagree on a number.
-   Two articles from the same outlet cluster only within ``SAME_SOURCE_WINDOW``, so a daily
-   recurring title ("Morning briefing") does not chain a month of newsletters together.
-5. Union-find joins matching pairs transitively; the story id is the smallest article id.
+   "sanctions on Iran" score 91), so a pair must also pass these checks:
+   - the titles must not name different countries on both sides (each names a country the
+     other does not); countries come from an optional ``countries`` column (the tagger's
+     codes) or else from the ISO names in the title;
+   - the content tokens are aligned (equal, or spelling variants such as China / Chinese): a
+     pair shares at least 3 of them and at least half of the longer title's;
+   - when *both* titles keep unshared tokens (a substitution rather than an addition) they
+     share at least 5, do not disagree on a number, and do not both keep an unshared name
+     (a capitalized word that is not a country: "Carney, Wang Yi agree" / "Wang Yi, Sharif
+     agree"); a leader swapped for their country passes ("Carney, Takaichi sign" /
+     "Canada and Japan sign ... Carney says");
+   - two articles from the same outlet match only within ``SAME_SOURCE_WINDOW``, so a daily
+     recurring title ("Morning briefing") does not chain a week of newsletters together.
+5. Union-find joins matching pairs. Pure single linkage drifts along chains of template-like
+   headlines, so a link is kept only if it also matches the first article of each of the two
+   clusters it joins. The story id is the smallest article id of the cluster.
 """
 from __future__ import annotations
 
@@ -55,13 +64,14 @@ ce cette ces son sa ses leur leurs est sont été être a ont qui que qu se s ne
 
 # Words that mark a trailing " - Something" as an outlet name rather than part of the headline.
 _OUTLET_WORDS = frozenset("""
-news post times press globe star sun gazette journal herald tribune citizen province cbc ctv
-global reuters bloomberg ap afp cp radio canada ici tva devoir presse soleil droit actualite
+news post times press globe star sun gazette journal herald tribune citizen cbc ctv
+reuters bloomberg ap afp cp radio ici tva devoir presse soleil droit actualite
 actualites nouvelles cnn bbc guardian telegraph nikkei kyodo yonhap abc sbs
 """.split())
 _SUFFIX_SEP = re.compile(r"\s+(?:\||-|–|—|::)\s+")
 _KICKER = re.compile(r"^\s*(?:breaking|update|updated|video|watch|live|exclusive|analysis|opinion|"
                      r"en direct|exclusif|analyse|opinion|mise à jour|vidéo)\s*[:|-]\s*", re.I)
+_DOTTED = re.compile(r"\b(?:[a-z]\.-?){2,}(?![a-z])")
 _LETTER_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -72,7 +82,9 @@ def _fold(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return _NON_WORD.sub(" ", _fold(text)).split()
+    # "U.S." / "U.K." / "É.-U." become one token ("us", "uk", "eu") before punctuation goes.
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace("-", ""), _fold(text))
+    return _NON_WORD.sub(" ", text).split()
 
 
 def _is_outlet(words: list[str], source_words: list[str]) -> bool:
@@ -189,9 +201,9 @@ def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
             return False
         if any(t.isdigit() for t in unmatched_a) and any(t.isdigit() for t in unused):
             return False
-        country_words = _country_words()
-        if (any((proper_a is None or t in proper_a) and t not in country_words for t in unmatched_a)
-                and any((proper_b is None or t in proper_b) and t not in country_words for t in unused)):
+        words_a, words_b = _country_spans(ta)[1], _country_spans(tb)[1]
+        if (any((proper_a is None or t in proper_a) and t not in words_a for t in unmatched_a)
+                and any((proper_b is None or t in proper_b) and t not in words_b for t in unused)):
             return False
     return True
 
@@ -213,27 +225,32 @@ def _country_names() -> dict[tuple[str, ...], str]:
             key = tuple(w for w in _words(form) if w not in STOPWORDS and len(w) > 1)
             if key:
                 names.setdefault(key, code)
+    # Short forms headlines use more than the ISO names; the tagger's gazetteer has the rest.
+    for alias, code in (("us", "USA"), ("usa", "USA"), ("uk", "GBR"), ("britain", "GBR"),
+                        ("turkey", "TUR"), ("czech republic", "CZE"), ("drc", "COD"), ("uae", "ARE")):
+        names.setdefault(tuple(alias.split()), code)
     return names
 
 
-@lru_cache(maxsize=1)
-def _country_words() -> frozenset[str]:
-    return frozenset(w for key in _country_names() for w in key)
-
-
-def _title_countries(tokens: list[str]) -> frozenset[str]:
+def _country_spans(tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Country codes named in a token list, and the tokens that name them."""
     names = _country_names()
-    out, i = set(), 0
+    codes, words, i = set(), set(), 0
     while i < len(tokens):
         for size in (3, 2, 1):
             code = names.get(tuple(tokens[i:i + size]))
             if code:
-                out.add(code)
+                codes.add(code)
+                words.update(tokens[i:i + size])
                 i += size
                 break
         else:
             i += 1
-    return frozenset(out)
+    return frozenset(codes), frozenset(words)
+
+
+def _title_countries(tokens: list[str]) -> frozenset[str]:
+    return _country_spans(tokens)[0]
 
 
 def _given_countries(frame: pd.DataFrame) -> list[frozenset[str]] | None:
@@ -298,6 +315,18 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
             propers[row] = proper_nouns(titles[row])
         return propers[row]
 
+    def match(ri: int, rj: int) -> bool:
+        if sources[ri] is not None and sources[ri] == sources[rj] and abs(ns[ri] - ns[rj]) > same_src:
+            return False
+        if abs(ns[ri] - ns[rj]) > window:
+            return False
+        ca, cb = countries(ri), countries(rj)
+        if (ca - cb) and (cb - ca):
+            return False  # "sanctions on Russia" / "sanctions on Iran"
+        if fuzz.token_set_ratio(norms[ri], norms[rj], score_cutoff=THRESHOLD) < THRESHOLD:
+            return False
+        return same_story(norms[ri], norms[rj], proper(ri), proper(rj))
+
     checked: set[tuple[int, int]] = set()
     for rows in blocks.values():
         if len(rows) < 2:
@@ -325,15 +354,13 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
                     if pair in checked:
                         continue
                     checked.add(pair)
-                    if uf.find(ri) == uf.find(rj):
+                    root_i, root_j = uf.find(ri), uf.find(rj)
+                    if root_i == root_j or not match(ri, rj):
                         continue
-                    if (sources[ri] is not None and sources[ri] == sources[rj]
-                            and abs(ns[ri] - ns[rj]) > same_src):
-                        continue
-                    ca, cb = countries(ri), countries(rj)
-                    if (ca - cb) and (cb - ca):
-                        continue  # "sanctions on Russia" / "sanctions on Iran"
-                    if same_story(norms[ri], norms[rj], proper(ri), proper(rj)):
+                    # Single linkage drifts: A~B, B~C, C~D can chain four different headlines
+                    # sharing a template. A link must also hold against each cluster's first
+                    # article, so every member stays close to the story it joined.
+                    if (root_i == ri or match(root_i, rj)) and (root_j == rj or match(ri, root_j)):
                         uf.union(ri, rj)
             start = stop
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analysis import gazetteer as gz
 from analysis.matcher import Hit, Matcher, fold, longest_non_overlapping
-from analysis.pairs import cue_patterns, find_pairs, unit_starts
+from analysis.pairs import Mention, cue_patterns, find_pairs, is_venue as _is_venue, unit_starts
 from analysis.topics import score_topics, topic_patterns
 
 RULES_VERSION = "1"
@@ -25,7 +25,6 @@ MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
 
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
-_DASHES = frozenset("-/")
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class Tagger:
 
         entity_hits: list[Hit] = []
         topics_found: dict[tuple[str, str], tuple[float, bool]] = {}
-        cued_units: set[int] = set()
+        cue_at: list[tuple[int, int]] = []  # (unit, offset)
         ctx_units: dict[int, set[tuple[int, bool]]] = {}
         ctx_all: set[tuple[int, bool]] = set()
         full_names: set[gz.Person] = set()
@@ -105,7 +104,7 @@ class Tagger:
                     if prev is None or (in_title and not prev[1]):
                         topics_found[key] = (e.value[1], in_title)
                 elif kind == gz.CUE:
-                    cued_units.add(_unit(starts, hit.start))
+                    cue_at.append((_unit(starts, hit.start), hit.start))
                 elif kind == gz.CONTEXT:
                     ctx_all.add(e.value)
                     ctx_units.setdefault(_unit(starts, hit.start), set()).add(e.value)
@@ -146,17 +145,10 @@ class Tagger:
                 if not dropped:
                     countries_at.append((hit, code, unit))
 
-        units: dict[int, set[str]] = {}
-        for _hit, code, unit in countries_at:
-            units.setdefault(unit, set()).add(code)
-        dashed = set()
-        for (h1, c1, _), (h2, c2, _) in zip(countries_at, countries_at[1:]):
-            gap = folded[h1.end:h2.start]
-            if len(gap) == 1 and gap in _DASHES:
-                dashed.add((c1, c2))
+        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, h.start)) for h, code, unit in countries_at]
         return Tags(
-            countries=tuple(sorted({code for _h, code, _u in countries_at})),
-            pairs=find_pairs(units, cued_units, dashed),
+            countries=tuple(sorted({m.code for m in mentions})),
+            pairs=find_pairs(mentions, cue_at, folded, title_end),
             topics=score_topics(topics_found),
             organizations=tuple(sorted(orgs)),
         )

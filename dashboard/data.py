@@ -60,3 +60,12 @@ def q(name: str, *args, **kwargs):
 
 def status(db: str) -> dict:
     return _cached("store_status", db, queries.store_version(db), (), ())
+
+
+def refresh() -> Context:
+    """Re-read the store's version and status after this run wrote to it (Fetch latest)."""
+    from dataclasses import replace
+    ctx = context()
+    ctx = replace(ctx, version=queries.store_version(ctx.db), status=status(ctx.db))
+    set_context(ctx)
+    return ctx

@@ -1,0 +1,46 @@
+"""Middle Powers Monitor: `streamlit run app.py`.
+
+The entry point does what every page needs before it draws: find the store (MPM_DB, else
+data/news.db), load the sample on a first run, draw the sidebar filters (kept in the URL), say
+when sample data is shown, then hand over to the page picked in the navigation.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, filters, first_run
+from dashboard.queries import store_version
+from ingest import config
+from ingest.store import StoreError, open_store
+
+st.set_page_config(page_title="Middle Powers Monitor", page_icon=":material/public:", layout="wide")
+
+db = str(config.db_path())
+try:
+    open_store(db).close()  # creates the file and brings its schema up to date (ingest owns the schema)
+except StoreError as exc:
+    st.error(f"Cannot open the store at {db}: {exc}")
+    st.stop()
+
+status = data.status(db)
+if first_run.load_sample_if_empty(db, status):
+    status = data.status(db)
+
+PAGES = [
+    st.Page("dashboard/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("dashboard/pages/pairs.py", title="Country pairs", icon=":material/compare_arrows:"),
+    st.Page("dashboard/pages/topics.py", title="Topics", icon=":material/category:"),
+    st.Page("dashboard/pages/middle_powers.py", title="Middle powers", icon=":material/hub:"),
+    st.Page("dashboard/pages/articles.py", title="Articles", icon=":material/article:"),
+    st.Page("dashboard/pages/sources.py", title="Sources", icon=":material/rss_feed:"),
+]
+page = st.navigation(PAGES)
+
+chosen = filters.sidebar(status)
+data.set_context(data.Context(db=db, version=store_version(db), status=status, filters=chosen))
+with st.sidebar:
+    st.caption(f"Store: `{db}` · {status['articles']:,} articles")
+
+first_run.sample_notice(db, status, PAGES[5])
+
+page.run()

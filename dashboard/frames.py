@@ -1,0 +1,60 @@
+"""Small reshaping of the aggregated frames the queries return, before they are charted.
+
+SQL GROUP BY returns only the periods that have articles; a line chart needs the empty ones as
+zeros, or a quiet week disappears and the line jumps across it. Shares and rolling means are
+computed on those filled frames, so a 4-week mean is over 4 weeks, not over 4 non-empty weeks.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+
+
+def period_start(day: date | str | pd.Timestamp, freq: str) -> pd.Timestamp:
+    ts = pd.Timestamp(str(day)[:10])
+    if freq == "week":
+        return ts - pd.Timedelta(days=ts.weekday())
+    if freq == "month":
+        return ts.replace(day=1)
+    return ts
+
+
+def fill_periods(df: pd.DataFrame, freq: str, start=None, end=None, by: str | None = None,
+                 values: list | None = None) -> pd.DataFrame:
+    """Add zero rows for every period (and every `by` value) between start and end."""
+    cols = ["period"] + ([by] if by else []) + ["count"]
+    if df.empty and (start is None or end is None):
+        return df[cols] if set(cols) <= set(df.columns) else pd.DataFrame({c: [] for c in cols})
+    first = period_start(start if start is not None else df["period"].min(), freq)
+    last = period_start(end if end is not None else df["period"].max(), freq)
+    periods = pd.date_range(first, last, freq=_FREQ[freq])
+    if by:
+        keys = values if values is not None else sorted(df[by].dropna().unique())
+        index = pd.MultiIndex.from_product([periods, keys], names=["period", by])
+        out = df.set_index(["period", by])["count"].reindex(index, fill_value=0).reset_index()
+    else:
+        out = df.set_index("period")["count"].reindex(periods, fill_value=0).rename_axis("period").reset_index()
+    out["count"] = out["count"].astype("int64")
+    return out[cols]
+
+
+def with_share(df: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Add `total` (the period's count of all filtered articles) and `share` in percent."""
+    out = df.merge(totals.rename(columns={"count": "total"})[["period", "total"]], on="period", how="left")
+    out["total"] = out["total"].fillna(0).astype("int64")
+    out["share"] = (100.0 * out["count"] / out["total"].where(out["total"] > 0)).fillna(0.0).round(2)
+    return out
+
+
+def rolling(df: pd.DataFrame, column: str, window: int, by: str | None = None) -> pd.DataFrame:
+    """Add `<column>_mean`: the trailing mean over `window` periods (within each `by` group)."""
+    out = df.sort_values(["period"] + ([by] if by else [])).copy()
+    if window <= 1:
+        return out
+    series = out.groupby(by)[column] if by else out[column]
+    out[f"{column}_mean"] = series.transform(lambda s: s.rolling(window, min_periods=1).mean()).round(2) \
+        if by else series.rolling(window, min_periods=1).mean().round(2)
+    return out

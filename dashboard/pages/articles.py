@@ -1,0 +1,43 @@
+"""Articles: every filtered article, searchable, newest first, a page at a time."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import widgets
+from dashboard.data import context, q
+from dashboard.filters import page_param, sync_page_param
+
+PAGE_SIZE = 50
+
+ctx = context()
+f = ctx.filters
+st.title("Articles")
+st.caption("Full-text search over titles and summaries (every word must appear; accents are ignored).")
+widgets.guard(ctx)
+
+page_param("q", "")
+page_param("page", 1, lambda v: v >= 1, int)
+c1, c2 = st.columns([4, 1])
+search = c1.text_input("Search", key="q", placeholder="e.g. Japan defence", max_chars=200)
+sync_page_param("q", "")
+if st.session_state.get("_last_q") != (search, f):  # a new search or filter starts at page 1
+    st.session_state["_last_q"] = (search, f)
+    if st.session_state.get("_seen_q"):
+        st.session_state["page"] = 1
+st.session_state["_seen_q"] = True
+
+_, total = q("articles", f, search, 1, 0)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+st.session_state["page"] = min(int(st.session_state["page"]), pages)
+page = c2.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="page")
+sync_page_param("page", 1)
+
+rows, total = q("articles", f, search, PAGE_SIZE, (int(page) - 1) * PAGE_SIZE)
+if not total:
+    widgets.nothing("No article matches this search and these filters.")
+    st.stop()
+first = (int(page) - 1) * PAGE_SIZE + 1
+st.caption(f"{first:,}–{first + len(rows) - 1:,} of {total:,} articles")
+widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=min(38 + 35 * len(rows), 1200))

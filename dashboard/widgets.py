@@ -1,0 +1,99 @@
+"""Chart, table and CSV building blocks shared by the pages.
+
+Every chart comes with the table it was drawn from (in an expander) and a CSV download of exactly
+that table, made by analysis.export.to_safe_csv (UTF-8 with BOM, formula cells neutralized).
+Feed text only ever reaches the browser through st.dataframe, plotly traces and plain st.text /
+st.caption strings; nothing here passes it to markdown or HTML.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.export import to_safe_csv
+
+PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#264653", "#8ab17d",
+           "#b56576", "#457b9d", "#9c6644", "#43aa8b", "#577590"]
+
+
+def plotly_config(name: str) -> dict:
+    """Keep the modebar (its camera button saves a PNG), named after the chart."""
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
+
+
+def style(fig: go.Figure, height: int = 380) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), colorway=PALETTE,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text=""))
+    return fig
+
+
+def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          height: int | str = "auto") -> None:
+    """The table as shown, and a CSV download of exactly it."""
+    st.dataframe(df, hide_index=True, column_config=column_config, height=height, width="stretch")
+    st.download_button("Download CSV", data=to_safe_csv(df), file_name=f"{slug(name)}.csv",
+                       mime="text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore")
+
+
+def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          height: int = 380) -> None:
+    """A plotly chart with its data table and CSV beneath it."""
+    st.plotly_chart(style(fig, height), key=f"chart_{key}", config=plotly_config(slug(name)))
+    with st.expander(f"Data: {name}"):
+        table(data, name, key, column_config)
+
+
+def safe_url(url: object) -> str | None:
+    """Only web links become clickable; anything else (javascript:, data:, urn:mpm:) is dropped."""
+    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
+
+
+ARTICLE_CONFIG = {
+    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "source": st.column_config.TextColumn("Source"),
+    "url": st.column_config.LinkColumn("Link", display_text="Open ↗", width="small"),
+    "countries": st.column_config.TextColumn("Countries"),
+    "pairs": st.column_config.TextColumn("Pairs"),
+    "topics": st.column_config.TextColumn("Topics"),
+    "organizations": st.column_config.TextColumn("Organizations"),
+    "lang": st.column_config.TextColumn("Lang", width="small"),
+    "story_id": st.column_config.NumberColumn("Story", format="%d", width="small"),
+    "id": None,
+}
+
+
+def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "auto") -> None:
+    """Articles as plain-text cells (titles are untrusted feed text) with a link column."""
+    shown = rows.copy()
+    shown["url"] = shown["url"].map(safe_url)
+    if "id" in shown:
+        shown = shown.drop(columns="id")
+    config = {k: v for k, v in ARTICLE_CONFIG.items() if k in shown.columns}
+    table(shown, name, key, column_config=config, height=height)
+
+
+def nothing(message: str) -> None:
+    st.info(message, icon=":material/filter_alt_off:")
+
+
+def guard(ctx) -> None:
+    """Stop the page with a clear message when there is nothing to chart."""
+    if ctx.empty:
+        nothing("The store has no articles yet. Fetch the latest news on the **Sources** page.")
+        st.stop()
+    if not ctx.filters.is_default() and not _matches(ctx.filters):
+        nothing("No articles match these filters. Widen them, or press **Reset filters** in the sidebar.")
+        st.stop()
+
+
+def _matches(f) -> bool:
+    from dashboard.data import q
+    return bool(q("headline", f)["articles"])

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.matcher import EXACT, FOLD, TITLE, Entry
+from analysis.matcher import EXACT, FOLD, TITLE, Entry, fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -59,6 +59,11 @@ def country_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
         case = _case(row.get("case"))
         out.append((row["term"], Entry(BLOCK, None, case, row["term"])))
     return out
+
+
+def capital_terms(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Folded capitals: "in Tokyo" names a venue, "in Latvia" may name the country acted upon."""
+    return frozenset(fold(r["term"]) for r in read_rows("countries.csv", data_dir) if r.get("kind") == "capital")
 
 
 def organization_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:

@@ -66,6 +66,7 @@ class Tagger:
                     + gz.person_patterns(data_dir) + topic_patterns(data_dir) + cue_patterns(data_dir)
                     + gz.context_patterns(self.rules))
         self.matcher = Matcher(patterns)
+        self._capitals = gz.capital_terms(data_dir)
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
         for rule in self.rules:
             self._rules_for.setdefault((rule.code, fold(rule.trigger)), []).append(rule)
@@ -84,7 +85,7 @@ class Tagger:
         starts = unit_starts(text, title_end) if summary else [0]
 
         entity_hits: list[Hit] = []
-        topics_found: dict[tuple[str, str], tuple[float, bool]] = {}
+        topic_hits: list[Hit] = []
         cue_at: list[tuple[int, int]] = []  # (unit, offset)
         ctx_units: dict[int, set[tuple[int, bool]]] = {}
         ctx_all: set[tuple[int, bool]] = set()
@@ -98,11 +99,8 @@ class Tagger:
                     if kind == gz.PERSON and e.value[1]:
                         full_names.add(e.value[0])
                 elif kind == gz.TOPIC:
-                    key = (e.value[0], e.term)
-                    in_title = hit.start < title_end
-                    prev = topics_found.get(key)
-                    if prev is None or (in_title and not prev[1]):
-                        topics_found[key] = (e.value[1], in_title)
+                    if not topic_hits or topic_hits[-1] is not hit:
+                        topic_hits.append(hit)
                 elif kind == gz.CUE:
                     cue_at.append((_unit(starts, hit.start), hit.start))
                 elif kind == gz.CONTEXT:
@@ -145,11 +143,12 @@ class Tagger:
                 if not dropped:
                     countries_at.append((hit, code, unit))
 
-        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, h.start)) for h, code, unit in countries_at]
+        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, h.start, folded[h.start:h.end] in self._capitals))
+                    for h, code, unit in countries_at]
         return Tags(
             countries=tuple(sorted({m.code for m in mentions})),
-            pairs=find_pairs(mentions, cue_at, folded, title_end),
-            topics=score_topics(topics_found),
+            pairs=find_pairs(mentions, cue_at, folded),
+            topics=score_topics(topic_hits, title_end),
             organizations=tuple(sorted(orgs)),
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.gazetteer import DATA_DIR, TOPIC, read_rows
-from analysis.matcher import EXACT, FOLD, Entry
+from analysis.matcher import EXACT, FOLD, Entry, Hit
 
 TOPICS = ("defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate",
           "oceans_fisheries", "migration", "human_rights", "humanitarian_aid", "health", "conflict")
@@ -27,8 +27,24 @@ def topic_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
     return out
 
 
-def score_topics(found: dict[tuple[str, str], bool]) -> tuple[str, ...]:
-    """`found` maps (topic, term) -> seen in title; each distinct term counts once."""
+def score_topics(hits: list[Hit], title_end: int) -> tuple[str, ...]:
+    """Topics whose score reaches THRESHOLD. A term inside a longer term counts only as the longer one
+    ("droits de douane" is trade, not the "droits" of human rights; "defence minister" is one term),
+    each distinct term counts once, and a term in the title counts TITLE_BOOST times."""
+    found: dict[tuple[str, str], tuple[float, bool]] = {}
+    reach = -1
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if hit.end <= reach:
+            continue  # contained in an earlier, longer term
+        reach = hit.end
+        in_title = hit.start < title_end
+        for e in hit.entries:
+            if e.kind != TOPIC:
+                continue
+            key = (e.value[0], e.term.lower())
+            prev = found.get(key)
+            if prev is None or (in_title and not prev[1]):
+                found[key] = (e.value[1], in_title)
     scores: dict[str, float] = {}
     for (topic, _term), (weight, in_title) in found.items():
         scores[topic] = scores.get(topic, 0.0) + weight * (TITLE_BOOST if in_title else 1.0)

@@ -29,7 +29,8 @@ def slug(text: str) -> str:
 
 
 def style(fig: go.Figure, height: int = 380) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), colorway=PALETTE,
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), colorway=PALETTE, template="plotly_white",
+                      font=dict(family="sans-serif", size=13),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text=""))
     return fig
 
@@ -45,7 +46,7 @@ def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = No
 def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
           height: int = 380) -> None:
     """A plotly chart with its data table and CSV beneath it."""
-    st.plotly_chart(style(fig, height), key=f"chart_{key}", config=plotly_config(slug(name)))
+    st.plotly_chart(style(fig, height), key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
     with st.expander(f"Data: {name}"):
         table(data, name, key, column_config)
 

@@ -102,6 +102,7 @@ class _TextExtractor(HTMLParser):
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+_LEFTOVER_MARKUP = re.compile(r"<!\[CDATA\[|\]\]>|</?[A-Za-z][^<>]*>")
 
 
 def plain_text(value: str | None, is_html: bool = True) -> str:
@@ -116,6 +117,8 @@ def plain_text(value: str | None, is_html: bool = True) -> str:
             value = "".join(parser.parts)
         except Exception:  # HTMLParser is lenient, but never let one odd entry sink a feed
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+        # Markup that survives (double-escaped tags, nested CDATA) is still markup, not news text.
+        value = _LEFTOVER_MARKUP.sub(" ", value)
     value = _CONTROL.sub("", value.replace("\u00a0", " "))
     return _SPACE.sub(" ", value).strip()
 

@@ -1,6 +1,8 @@
 """Overview: how much is there, who Canada deals with, and where attention is moving."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -10,6 +12,21 @@ from analysis.groups import load_groups
 from dashboard import frames, labels, widgets
 from dashboard.data import context, q
 from dashboard.filters import page_param, sync_page_param
+
+
+
+def ago(stamp: str | None) -> str:
+    """'3 h ago' reads faster than a timestamp in a headline figure."""
+    if not stamp:
+        return "never"
+    then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    minutes = max(0, int((datetime.now(timezone.utc) - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // 1440} days ago"
+
 
 ctx = context()
 f = ctx.filters
@@ -23,10 +40,16 @@ cols = st.columns(5)
 cols[0].metric("Articles", f"{head['articles']:,}")
 cols[1].metric("Stories", f"{head['stories']:,}", help="Syndicated copies of one report count once.")
 cols[2].metric("Countries mentioned", f"{head['countries']:,}")
-period = f"{head['first'][:10]} → {head['last'][:10]}" if head["first"] else "–"
-cols[3].metric("Period covered", period)
-last_ingest = (head["last_ingest_at"] or "never").replace("T", " ").replace("Z", " UTC")
-cols[4].metric("Last ingest", last_ingest)
+if head["first"]:
+    first, last = head["first"][:10], head["last"][:10]
+    days = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    cols[3].metric("Period covered", f"{days:,} days", help=f"{first} to {last}")
+else:
+    cols[3].metric("Period covered", "–")
+cols[4].metric("Last ingest", ago(head["last_ingest_at"]), help=head["last_ingest_at"] or "Never")
+if head["first"]:
+    st.caption(f"Articles published {first} to {last}. Last ingest: "
+               f"{(head['last_ingest_at'] or 'never').replace('T', ' ').replace('Z', ' UTC')}.")
 
 focus = ctx.focus
 unit = f.unit

@@ -129,6 +129,20 @@ class FeedServer:
         self._server.server_close()
 
 
+_WORDS = ("minister ottawa tariff summit pipeline treaty embassy frigate wheat canola lithium nickel quota "
+          "election budget refugee visa sanction drone satellite icebreaker fishery harbour reactor uranium "
+          "vaccine grant loan bond pension airline railway port tanker glacier wildfire drought flood "
+          "protest court senate council envoy mission delegation forum ceasefire border patrol "
+          "cyber quantum chip telecom rocket probe charter accord memo pledge levy subsidy audit").split()
+
+
+def headline(seed: int, words: int = 8) -> str:
+    """A deterministic, varied fake headline, so generated feeds do not look like one endless story."""
+    import random
+    rng = random.Random(seed)
+    return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
+
+
 def rss(title: str, items: list[dict], lang: str = "en") -> bytes:
     """A small RSS 2.0 document; each item dict may hold title, link, guid, date, description."""
     from xml.sax.saxutils import escape

@@ -14,14 +14,14 @@ import pytest
 
 from ingest.runner import fetch_all
 from ingest.store import open_store
-from tests.ingest.feedserver import FeedServer, Route, rss
+from tests.ingest.feedserver import FeedServer, Route, headline, rss
 
 REPO = Path(__file__).resolve().parents[2]
 FEEDS, ITEMS = 30, 40
 
 
 def _feed_body(n: int) -> bytes:
-    return rss(f"Feed {n}", [{"title": f"Canada and Japan story {n}-{i} about trade and LNG",
+    return rss(f"Feed {n}", [{"title": f"{headline(n * 1000 + i)} in Canada and Japan",
                               "link": f"https://feed{n}.example.org/story/{i}",
                               "date": f"Fri, 06 Mar 2026 {i % 24:02d}:{n % 60:02d}:00 GMT",
                               "description": f"Carney and Takaichi met in Tokyo, item {i} of feed {n}."}

@@ -1,0 +1,138 @@
+"""Every trap of issue 3 and TAXONOMY.md as a table: headline (+ summary, date) -> expected countries.
+
+One parametrized test sweeps the table; a failing row names the trap it guards.
+"""
+import pytest
+
+from analysis.tagger import tag
+
+# (trap, title, summary, published, expected countries)
+COUNTRY_CASES = [
+    ("Jordan the country", "Jordan's King Abdullah meets Canadian envoy in Amman", "", "2025-05-01", {"JOR", "CAN"}),
+    ("Jordan Peterson is a person", "Jordan Peterson to speak at Toronto event", "", "2025-05-01", set()),
+    ("Jordan as a first name", "Jordan Bennett scores twice for Halifax", "", "2025-05-01", set()),
+    ("Chad the country", "Canada sends aid to refugees in Chad", "", "2024-05-01", {"CAN", "TCD"}),
+    ("Chad Smith is a person", "Chad Smith joins band on stage in Edmonton", "", "2024-05-01", set()),
+    ("turkey dinner", "Turkey dinner prices climb ahead of Thanksgiving", "", "2024-10-01", set()),
+    ("turkey, lower case", "Grocers say the price of turkey is up 12 per cent", "", "2024-10-01", set()),
+    ("Turkey the country", "Turkey and Canada discuss drone export permits", "", "2024-10-01", {"TUR", "CAN"}),
+    ("Türkiye with accent", "Türkiye hosts talks on grain corridor", "", "2024-10-01", {"TUR"}),
+    ("china cabinet", "Antique china cabinet fetches record price at auction", "", "2024-10-01", set()),
+    ("fine china", "How to wash fine china without chipping it", "", "2024-10-01", set()),
+    ("China the country", "China lifts canola restrictions", "", "2024-10-01", {"CHN"}),
+    ("guinea pig", "Vet clinic treats guinea pig with rare condition", "", "2024-10-01", set()),
+    ("Guinea", "Guinea's junta schedules referendum", "", "2024-10-01", {"GIN"}),
+    ("Equatorial Guinea", "Equatorial Guinea opens embassy", "", "2024-10-01", {"GNQ"}),
+    ("Guinea-Bissau", "Guinea-Bissau election results delayed", "", "2024-10-01", {"GNB"}),
+    ("Papua New Guinea", "Papua New Guinea signs defence pact", "", "2024-10-01", {"PNG"}),
+    ("Papua province", "Floods hit Papua as rains continue", "", "2024-10-01", set()),
+    ("Niger vs Nigeria", "Nigeria closes border with Niger after coup", "", "2024-10-01", {"NGA", "NER"}),
+    ("Nigeria alone", "Nigeria's president visits Ottawa", "", "2024-10-01", {"NGA", "CAN"}),
+    ("DR Congo", "DR Congo and Rwanda sign peace deal", "", "2025-06-27", {"COD", "RWA"}),
+    ("Republic of the Congo", "Republic of the Congo holds election", "", "2025-06-27", {"COG"}),
+    ("Dominica", "Dominica rebuilds after hurricane", "", "2024-10-01", {"DMA"}),
+    ("Dominican Republic", "Dominican Republic deports Haitians", "", "2024-10-01", {"DOM", "HTI"}),
+    ("South Sudan", "South Sudan delays elections again", "", "2024-10-01", {"SSD"}),
+    ("Sudan", "Sudan's army retakes Khartoum", "", "2025-03-26", {"SDN"}),
+    ("North Korea", "North Korea fires missile", "", "2024-10-01", {"PRK"}),
+    ("South Korea", "South Korea and Canada sign defence deal", "", "2024-10-01", {"KOR", "CAN"}),
+    ("Ireland", "Ireland recognizes Palestine", "", "2024-05-28", {"IRL", "PSE"}),
+    ("Northern Ireland is not Ireland", "Northern Ireland assembly returns", "", "2024-10-01", set()),
+    ("New Mexico", "New Mexico wildfire forces evacuations", "", "2024-10-01", set()),
+    ("Mexico", "Mexico and Canada talk trade", "", "2024-10-01", {"MEX", "CAN"}),
+    ("Mexico City is the capital", "Leaders meet in Mexico City", "", "2024-10-01", {"MEX"}),
+    ("New Jersey", "New Jersey Devils sign defenceman", "", "2024-10-01", set()),
+    ("Georgia the U.S. state", "Georgia voters head to polls as Atlanta suburbs swing", "", "2024-10-01", set()),
+    ("Georgia the country", "Georgia's parliament passes foreign agent law as protesters fill Tbilisi", "", "2024-05-14", {"GEO"}),
+    ("Strait of Georgia", "Ferries cancelled on the Strait of Georgia", "", "2024-10-01", set()),
+    ("Washington state", "Washington state wildfire crosses into B.C.", "", "2024-10-01", set()),
+    ("Washington = USA", "Ottawa and Washington trade barbs over tariffs", "", "2025-03-05", {"CAN", "USA"}),
+    ("Ottawa Senators", "Ottawa Senators beat Leafs in overtime", "", "2024-10-01", set()),
+    ("Team Canada hockey", "Team Canada beats Sweden at world juniors", "", "2025-01-01", set()),
+    ("Team Canada trade mission", "A Team Canada trade mission lands in Japan", "", "2026-03-20", {"CAN", "JPN"}),
+    ("US$ is a currency mark", "Loonie trades at 72 cents US$ after rate cut", "", "2024-10-01", set()),
+    ("C$ is a currency mark", "Startup raises C$40 million", "", "2024-10-01", set()),
+    ("Health Canada counts", "Health Canada recalls baby formula", "", "2024-10-01", {"CAN"}),
+    ("Air Canada counts", "Air Canada pilots vote to strike", "", "2024-10-01", {"CAN"}),
+    ("French elision l'Inde", "Le Canada et l'Inde rétablissent leurs hauts-commissaires", "", "2025-06-17", {"CAN", "IND"}),
+    ("French elision d'Haïti", "Des réfugiés d'Haïti arrivent à Montréal", "", "2024-10-01", {"HTI"}),
+    ("aux États-Unis", "Exportations aux États-Unis en baisse", "", "2024-10-01", {"USA"}),
+    ("les États-Unis without accent", "Les Etats-Unis imposent des droits de douane", "", "2024-10-01", {"USA"}),
+    ("Turkey vs Türkiye same code", "Turkey, Türkiye: one country", "", "2024-10-01", {"TUR"}),
+    ("demonym japonais", "Un investisseur japonais achète une mine", "", "2024-10-01", {"JPN"}),
+    ("demonym japonaise", "La délégation japonaise arrive", "", "2024-10-01", {"JPN"}),
+    ("inclusive demonym japonais·es", "Des étudiant·es japonais·es en visite", "", "2024-10-01", {"JPN"}),
+    ("demonym Palestinians", "Palestinians mark anniversary", "", "2024-10-01", {"PSE"}),
+    ("capital Pékin", "Pékin dénonce les sanctions", "", "2024-10-01", {"CHN"}),
+    ("capital Beijing", "Beijing warns Ottawa over Taiwan", "", "2024-10-01", {"CHN", "CAN", "TWN"}),
+    ("Carney before his term", "Carney speaks at Bank of England event", "", "2019-06-01", set()),
+    ("Carney as prime minister", "Carney speaks to reporters", "", "2025-03-20", {"CAN"}),
+    ("Joly as foreign minister", "Joly meets NATO counterparts", "", "2023-04-04", {"CAN"}),
+    ("Joly after her term", "Joly opens a factory in Quebec", "", "2025-09-01", set()),
+    ("surname without a term", "Joly opens a factory in Quebec", "", "2019-09-01", set()),
+    ("cities do not count", "Toronto and Mumbai sign a sister-city deal", "", "2024-10-01", set()),
+    ("regions do not count", "Gaza and Crimea in the news", "", "2024-10-01", set()),
+    ("organizations are not countries", "Hamas and the Taliban", "", "2024-10-01", set()),
+    ("Hong Kong has its own code", "Hong Kong activists seek asylum in Canada", "", "2024-10-01", {"HKG", "CAN"}),
+    ("Taiwan", "Taiwan Strait transit by Canadian frigate", "", "2024-10-01", {"CAN"}),
+    ("Greenland", "Greenland election draws attention", "", "2025-03-11", {"GRL"}),
+    ("Kosovo XKX", "Kosovo and Serbia agree to talks", "", "2024-10-01", {"XKX", "SRB"}),
+    ("U.S. abbreviation", "U.S. tariffs hit Canadian steel", "", "2025-03-12", {"USA", "CAN"}),
+    ("us lower case is a pronoun", "Tell us what you think", "", "2024-10-01", set()),
+    ("U.K. and Britain", "Britain and the U.K.", "", "2024-10-01", {"GBR"}),
+    ("British Columbia is a province", "British Columbia floods close highway", "", "2024-10-01", set()),
+    ("Indian Act is Canadian law", "First Nations challenge the Indian Act", "", "2024-10-01", set()),
+    ("Georgian Bay", "Cottagers on Georgian Bay brace for storm", "", "2024-10-01", set()),
+    ("London, Ont.", "London, Ont., council approves budget", "", "2024-10-01", set()),
+    ("London = U.K.", "London and Ottawa sign trade continuity deal", "", "2024-10-01", {"GBR", "CAN"}),
+    ("empty title", "", "", None, set()),
+]
+
+
+@pytest.mark.parametrize("trap,title,summary,published,expected", COUNTRY_CASES, ids=[c[0] for c in COUNTRY_CASES])
+def test_country_guard(trap, title, summary, published, expected):
+    assert set(tag(title, summary, published).countries) == expected
+
+
+# (trap, title, summary, published, expected pairs)
+PAIR_CASES = [
+    ("dash names a pair", "Canada-Japan strategic partnership signed", "", "2026-03-06", {"CAN-JPN"}),
+    ("leaders by date make a pair", "Carney meets Takaichi in Tokyo", "", "2026-03-06", {"CAN-JPN"}),
+    ("codes in alphabetical order", "Japan and Canada sign agreement", "", "2026-03-06", {"CAN-JPN"}),
+    ("a venue is not a party", "Canada and the EU sign defence pact at a summit in Brussels", "", "2025-06-23", set()),
+    ("a list of members is not a pair", "Britain joins CPTPP",
+     "The pact also includes Canada, Japan, Australia, Mexico and Vietnam.", "2024-12-15", set()),
+]
+
+
+@pytest.mark.parametrize("trap,title,summary,published,expected", PAIR_CASES, ids=[c[0] for c in PAIR_CASES])
+def test_pair_guard(trap, title, summary, published, expected):
+    assert set(tag(title, summary, published).pairs) == expected
+
+
+TOPIC_CASES = [
+    ("trade", "Canada and Japan cut tariffs on beef", "", {"trade"}),
+    ("energy + critical minerals", "Japan to buy Canadian LNG and lithium", "", {"energy", "critical_minerals"}),
+    ("french defence", "L'OTAN tient des exercices militaires dans l'Arctique", "", {"defence", "arctic"}),
+    ("migration", "Ottawa caps international student permits", "", {"migration"}),
+    ("no topic in sports", "Oilers win in overtime", "", set()),
+]
+
+
+@pytest.mark.parametrize("trap,title,summary,expected", TOPIC_CASES, ids=[c[0] for c in TOPIC_CASES])
+def test_topic_guard(trap, title, summary, expected):
+    assert set(tag(title, summary).topics) == expected
+
+
+ORG_CASES = [
+    ("NATO and OTAN", "NATO allies meet; l'OTAN se réunit", {"nato"}),
+    ("UN Security Council is un", "UN Security Council votes on Haiti mission", {"un"}),
+    ("ONU", "L'ONU demande un cessez-le-feu", {"un"}),
+    ("EU / UE", "EU and UE", {"eu"}),
+    ("who the pronoun is not WHO", "People who travel abroad", set()),
+]
+
+
+@pytest.mark.parametrize("trap,title,expected", ORG_CASES, ids=[c[0] for c in ORG_CASES])
+def test_organization_guard(trap, title, expected):
+    assert set(tag(title).organizations) == expected

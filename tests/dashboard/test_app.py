@@ -1,0 +1,168 @@
+"""Every page through streamlit's AppTest, against generated and hand-built stores in tmp_path."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import queries
+from dashboard.queries import Filters
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["overview", "pairs", "topics", "middle_powers", "articles", "sources"]
+CHARTS = {"overview": 3, "pairs": 2, "topics": 2, "middle_powers": 3, "articles": 0, "sources": 0}
+
+
+def make_app(monkeypatch, db: str, params: dict | None = None, sample: bool = True) -> AppTest:
+    monkeypatch.setenv("MPM_DB", db)
+    monkeypatch.setenv("MPM_SAMPLE", "1" if sample else "0")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.run()
+    if page != "overview":
+        at.switch_page(f"dashboard/pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def shown(at: AppTest) -> list:
+    """What the page shows: figures' data, tables and metrics, comparable across runs."""
+    return ([f["data"] for f in figures(at)] + [df.value.to_dict("list") for df in at.dataframe]
+            + [(m.label, m.value) for m in at.metric])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_draws_and_a_filter_changes_it(monkeypatch, generated_db, page):
+    at = open_page(make_app(monkeypatch, generated_db), page)
+    assert len(at.get("plotly_chart")) == CHARTS[page]
+    # Every table has its CSV download beside it.
+    assert len(at.get("download_button")) >= len(at.dataframe) > 0 or page == "sources"
+    before = shown(at)
+    at.multiselect(key="f_topics").set_value(["trade"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params.get("topic") == "trade"
+    assert shown(at) != before
+    assert len(at.get("plotly_chart")) == CHARTS[page]
+
+
+def test_query_params_restore_the_view(monkeypatch, generated_db):
+    params = {"country": "CAN", "partner": "JPN", "topic": ["trade", "defence"], "lang": "en",
+              "unit": "stories", "from": "2025-06-01", "to": "2026-05-31"}
+    at = open_page(make_app(monkeypatch, generated_db, params), "overview")
+    ss = at.session_state
+    assert (ss["f_country"], ss["f_partner"], ss["f_topics"], ss["f_langs"], ss["f_unit"]) == (
+        "CAN", "JPN", ["trade", "defence"], ["en"], "stories")
+    assert ss["f_dates"] == (date(2025, 6, 1), date(2026, 5, 31))
+    expected = queries.headline(generated_db, Filters(
+        start=date(2025, 6, 1), end=date(2026, 5, 31), country="CAN", partner="JPN",
+        topics=("trade", "defence"), langs=("en",), unit="stories"))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Articles"] == f"{expected['articles']:,}" and metrics["Stories"] == f"{expected['stories']:,}"
+    assert at.query_params["topic"] == ["trade", "defence"] and at.query_params["unit"] == "stories"
+
+
+def test_bad_query_params_are_dropped(monkeypatch, generated_db):
+    params = {"country": "'; DROP TABLE articles; --", "topic": ["trade", "nonsense"], "unit": "bogus",
+              "from": "not-a-date", "pair_b": "<script>"}
+    at = open_page(make_app(monkeypatch, generated_db, params), "pairs")
+    ss = at.session_state
+    assert ss["f_country"] is None and ss["f_topics"] == ["trade"] and ss["f_unit"] == "articles"
+    assert ss["pair_b"] == "JPN"
+    assert "country" not in at.query_params and at.query_params["topic"] == "trade"
+
+
+def test_page_params_restore_and_write(monkeypatch, generated_db):
+    at = open_page(make_app(monkeypatch, generated_db, {"pair_a": "CAN", "pair_b": "USA", "pair_freq": "week"}),
+                   "pairs")
+    assert at.selectbox(key="pair_b").value == "USA"
+    assert "United States" in at.get("plotly_chart")[0].proto.spec or at.subheader[0].value.endswith("United States")
+    at.selectbox(key="pair_b").set_value("*").run()  # one country and all its partners
+    assert not at.exception
+    assert at.query_params["pair_b"] == "*"
+    assert len({t["name"] for t in figures(at)[0]["data"]}) > 1
+
+
+def test_reset_returns_to_defaults(monkeypatch, generated_db):
+    at = open_page(make_app(monkeypatch, generated_db, {"country": "JPN", "topic": "trade", "unit": "stories"}),
+                   "overview")
+    at.sidebar.button[0].click().run()
+    ss = at.session_state
+    assert (ss["f_country"], ss["f_topics"], ss["f_unit"]) == (None, [], "articles")
+    assert not {"country", "topic", "unit"} & set(at.query_params)
+
+
+def test_filter_matching_nothing_says_so(monkeypatch, tiny_db):
+    at = open_page(make_app(monkeypatch, tiny_db, {"country": "KOR", "topic": "arctic"}), "topics")
+    assert any("No articles match" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_store_without_sample(monkeypatch, tmp_path, page):
+    at = open_page(make_app(monkeypatch, str(tmp_path / "empty.db"), sample=False), page)
+    assert not at.get("plotly_chart")
+    if page != "sources":
+        assert any("no articles" in i.value for i in at.info)
+
+
+def test_first_run_loads_the_sample_and_says_so(monkeypatch, tmp_path):
+    db = tmp_path / "fresh" / "news.db"
+    at = open_page(make_app(monkeypatch, str(db)), "overview")
+    status = queries.store_status(str(db))
+    assert status["articles"] > 0 and status["sample"] == status["articles"]
+    assert any("Illustrative sample data" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 3
+    # No live article yet: nothing to keep, so no removal button.
+    assert not [b for b in at.button if b.key == "remove_sample"]
+    for page in PAGES[1:]:
+        at.switch_page(f"dashboard/pages/{page}.py").run()
+        assert any("Illustrative sample data" in w.value for w in at.warning), page
+
+
+def test_sample_can_be_removed_once_live_articles_exist(monkeypatch, tiny_db):
+    at = open_page(make_app(monkeypatch, tiny_db), "articles")  # article 7 is a sample, the rest live
+    assert any("Illustrative sample data" in w.value for w in at.warning)
+    at.button(key="remove_sample").click().run()
+    assert not at.exception
+    assert queries.store_status(tiny_db)["sample"] == 0
+    at.run()
+    assert not any("Illustrative sample data" in w.value for w in at.warning)
+
+
+def test_store_written_between_runs_is_seen(monkeypatch, tiny_db):
+    at = open_page(make_app(monkeypatch, tiny_db), "overview")
+    assert {m.label: m.value for m in at.metric}["Articles"] == "7"
+    conn = sqlite3.connect(tiny_db)
+    conn.execute("INSERT INTO articles (url, title, published_at, source, fetched_at) "
+                 "VALUES ('https://example.com/new', 'New', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Articles"] == "8"
+
+
+def test_articles_page_searches_and_pages(monkeypatch, generated_db):
+    at = open_page(make_app(monkeypatch, generated_db), "articles")
+    table = at.dataframe[0].value
+    assert len(table) == 50 and list(table.columns[:4]) == ["published_at", "title", "source", "url"]
+    at.number_input(key="page").set_value(2).run()
+    assert at.query_params["page"] == "2"
+    assert at.dataframe[0].value["url"].tolist() != table["url"].tolist()
+    at.text_input(key="q").set_value("Japan").run()
+    assert at.session_state["page"] == 1  # a new search starts at page 1
+    titles = at.dataframe[0].value["title"]
+    assert len(titles) and titles.str.contains("Japan").all()
+    assert at.query_params["q"] == "Japan"

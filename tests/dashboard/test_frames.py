@@ -1,0 +1,55 @@
+"""Reshaping of aggregated frames and the URL form of the filters."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from dashboard import frames
+from dashboard.filters import to_params
+from dashboard.queries import Filters, pair_code, where
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["period", "count"]).assign(period=lambda d: pd.to_datetime(d["period"]))
+
+
+def test_fill_periods_adds_the_quiet_weeks():
+    df = frame([("2026-01-05", 2), ("2026-01-26", 1)])
+    out = frames.fill_periods(df, "week")
+    assert out["period"].dt.strftime("%m-%d").tolist() == ["01-05", "01-12", "01-19", "01-26"]
+    assert out["count"].tolist() == [2, 0, 0, 1]
+    out = frames.fill_periods(frame([("2026-01-01", 3)]), "month", start="2025-12-15", end="2026-02-03")
+    assert out["period"].dt.month.tolist() == [12, 1, 2] and out["count"].tolist() == [0, 3, 0]
+
+
+def test_fill_periods_by_group_and_rolling_mean():
+    df = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "topic": ["trade", "arctic"],
+                       "count": [4, 2]})
+    out = frames.fill_periods(df, "month", by="topic")
+    assert len(out) == 6 and out["count"].sum() == 6
+    rolled = frames.rolling(out, "count", 2, by="topic")
+    trade = rolled[rolled["topic"] == "trade"]["count_mean"].tolist()
+    assert trade == [4.0, 2.0, 0.0]
+
+
+def test_share_is_a_percentage_of_the_period_total():
+    df = frame([("2026-01-01", 1), ("2026-02-01", 0)])
+    totals = frame([("2026-01-01", 4), ("2026-02-01", 0)])
+    out = frames.with_share(df, totals)
+    assert out["share"].tolist() == [25.0, 0.0] and out["total"].tolist() == [4, 0]
+
+
+def test_filters_to_url_keeps_only_what_differs_from_defaults():
+    assert to_params(Filters()) == {}
+    f = Filters(start=date(2026, 1, 1), country="CAN", partner="JPN", topics=("trade", "energy"),
+                sources=("CBC News",), unit="stories")
+    assert to_params(f) == {"from": "2026-01-01", "country": "CAN", "partner": "JPN",
+                            "topic": ["trade", "energy"], "source": ["CBC News"], "unit": "stories"}
+
+
+def test_where_uses_placeholders_only():
+    sql, params = where(Filters(country="CAN", partner="jpn", sources=("O'Brien News",), topics=("trade",)))
+    assert "O'Brien" not in sql and "CAN" not in sql
+    assert params == ["O'Brien News", "CAN-JPN", "trade"]
+    assert pair_code("jpn", "CAN") == "CAN-JPN"

@@ -14,6 +14,9 @@ from ingest import config
 from ingest.store import StoreError, open_store
 
 st.set_page_config(page_title="Middle Powers Monitor", page_icon=":material/public:", layout="wide")
+# st.dataframe's own CSV button would export feed titles without neutralizing formulas: every table
+# gets a safe download button instead (dashboard.widgets.table).
+st.set_option("client.disableDataExport", True)
 
 db = str(config.db_path())
 try:

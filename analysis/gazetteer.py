@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.matcher import EXACT, FOLD, TITLE, Entry, fold
+from analysis.matcher import EXACT, FOLD, TITLE, Entry, normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -61,9 +61,10 @@ def country_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
     return out
 
 
-def capital_terms(data_dir: Path = DATA_DIR) -> frozenset[str]:
-    """Folded capitals: "in Tokyo" names a venue, "in Latvia" may name the country acted upon."""
-    return frozenset(fold(r["term"]) for r in read_rows("countries.csv", data_dir) if r.get("kind") == "capital")
+def kind_terms(kind: str, data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Folded terms of one kind of countries.csv: capitals ("in Tokyo" is a venue, "in Latvia" may be
+    the country acted upon) and demonyms ("Canadian-American" is an identity, "Canada-U.S." a pair)."""
+    return frozenset(normalize(r["term"]) for r in read_rows("countries.csv", data_dir) if r.get("kind") == kind)
 
 
 def organization_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:

@@ -1,9 +1,10 @@
 """One-pass multi-pattern matching: a single Aho-Corasick automaton over every pattern of the tagger.
 
-Patterns and text are folded (lower case, accents removed, typographic quotes and dashes made plain)
-by a character map that keeps the string length, so an offset in the folded text is the same offset
-in the original text. Word boundaries and letter case are then checked on those offsets, which lets
-one automaton serve case-sensitive terms ("US", "China") and case-insensitive ones ("japonais").
+Patterns and text are folded (lower case, accents removed, punctuation blanked to spaces) by a
+character map that keeps the string length, so an offset in the folded text is the same offset in the
+original text. Keys are padded with spaces, so the automaton itself only reports whole words; letter
+case is then checked on the original text at those offsets, which lets one automaton serve
+case-sensitive terms ("US", "China") and case-insensitive ones ("japonais").
 """
 from __future__ import annotations
 
@@ -16,44 +17,50 @@ import ahocorasick
 # Case modes of a pattern, as written in the data files.
 FOLD, TITLE, EXACT = "fold", "title", "exact"
 
-_PUNCT_MAP = {
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u0060": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
-    "\u00f8": "o", "\u00d8": "o", "\u0142": "l", "\u0141": "l", "\u0111": "d", "\u0110": "d",
-    "\u0131": "i", "\u0130": "i", "\u00df": "s", "\u00e6": "a", "\u00c6": "a", "\u0153": "o", "\u0152": "o",
-}
+_KEEP = frozenset("$")  # a non-word character that patterns need ("US$", "$US")
 
 
 def _build_fold_table() -> dict[int, str]:
-    """Map every character below U+3000 to exactly one character: its lower-case base letter."""
+    """Map every character below U+3000 to exactly one character: its lower-case base letter or digit,
+    '$', or a space for everything else (punctuation, quotes, dashes, control characters)."""
     table: dict[int, str] = {}
     for cp in range(0x3000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
-        if ch in _PUNCT_MAP:
-            table[cp] = _PUNCT_MAP[ch]
+        if ch in _KEEP:
+            continue
+        if not ch.isalnum():
+            table[cp] = " "
             continue
         base = unicodedata.normalize("NFKD", ch)
         base = "".join(c for c in base if not unicodedata.combining(c)) or ch
         low = base.lower()
-        if len(low) != 1:
-            low = ch.lower() if len(ch.lower()) == 1 else ch
+        if len(low) != 1 or not low.isalnum():
+            low = _SPECIAL.get(ch, ch.lower() if len(ch.lower()) == 1 else ch)
         if low != ch:
             table[cp] = low
     return table
 
 
+_SPECIAL = {"\u00f8": "o", "\u00d8": "o", "\u0142": "l", "\u0141": "l", "\u0111": "d", "\u0110": "d",
+            "\u0131": "i", "\u0130": "i", "\u00df": "s", "\u00e6": "a", "\u00c6": "a", "\u0153": "o",
+            "\u0152": "o"}
 _FOLD_TABLE = _build_fold_table()
+for _ch, _low in _SPECIAL.items():
+    _FOLD_TABLE[ord(_ch)] = _low
 
 
 def fold(text: str) -> str:
-    """Lower-case and accent-fold `text` without changing its length (offsets stay aligned)."""
-    if text.isascii():
-        return text.lower()
+    """Lower-case, accent-fold and blank out punctuation without changing the length of `text`, so that
+    offsets in the folded text are offsets in the original and words are delimited by spaces."""
     return text.translate(_FOLD_TABLE)
+
+
+def normalize(term: str) -> str:
+    """The matching key of a pattern: folded, without outer spaces ("U.S." -> "u s", "London, Ont." ->
+    "london  ont"). Inner spaces are kept one for one so that the key lines up with folded text."""
+    return fold(term).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,48 +75,48 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A pattern found at [start, end) of the text, with the entries whose case test passed."""
+    """A pattern found at [start, end) of the text (its key), with the entries whose case test passed."""
 
     start: int
     end: int
+    key: str
     entries: tuple[Entry, ...]
 
 
 class Matcher:
-    """An Aho-Corasick automaton over (term, Entry) pairs; `scan` returns word-bounded hits."""
+    """An Aho-Corasick automaton over (term, Entry) pairs; `scan` returns word-bounded hits.
+
+    Keys carry a space on each side that starts or ends with a word character, and the text is folded
+    with punctuation blanked and padded with a space at both ends: every hit is then a whole-word hit
+    and the automaton reports no match inside a word ("us" in "thus", "inde" in "independent")."""
 
     def __init__(self, patterns: Iterable[tuple[str, Entry]]):
         grouped: dict[str, list[Entry]] = {}
         for term, entry in patterns:
-            key = fold(term.strip())
+            key = normalize(term)
             if key:
                 grouped.setdefault(key, []).append(entry)
         self._automaton = ahocorasick.Automaton()
         for key, entries in grouped.items():
-            # Boundary checks apply only where the key itself starts or ends with a word character:
-            # "U.S." may be followed by a letter-less dot, "$US" may follow a digit.
-            self._automaton.add_word(key, (len(key), key[0].isalnum(), key[-1].isalnum(), tuple(entries)))
+            lead = 1 if key[0].isalnum() else 0
+            trail = 1 if key[-1].isalnum() else 0
+            padded = " " * lead + key + " " * trail
+            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, tuple(entries)))
         self._automaton.make_automaton()
         self.size = len(grouped)
 
     def scan(self, text: str) -> tuple[str, list[Hit]]:
-        """Find every word-bounded occurrence of every pattern in `text`."""
+        """Find every whole-word occurrence of every pattern in `text`; returns (folded text, hits)."""
         folded = fold(text)
-        n = len(folded)
         hits: list[Hit] = []
-        for end, (length, left_word, right_word, entries) in self._automaton.iter(folded):
-            start = end - length + 1
-            if left_word and start > 0 and folded[start - 1].isalnum():
-                continue
-            if right_word and end + 1 < n and folded[end + 1].isalnum():
-                continue
-            kept = entries
-            for entry in entries:
-                if entry.case != FOLD:
-                    kept = tuple(e for e in entries if _case_ok(e, text, start, end + 1))
-                    break
-            if kept:
-                hits.append(Hit(start, end + 1, kept))
+        # Padding shifts offsets by one: the padded text's index i is the text's index i - 1.
+        for end, (from_end, length, key, entries) in self._automaton.iter(f" {folded} "):
+            start = end - from_end
+            if any(e.case != FOLD for e in entries):
+                entries = tuple(e for e in entries if _case_ok(e, text, start, start + length))
+                if not entries:
+                    continue
+            hits.append(Hit(start, start + length, key, entries))
         return folded, hits
 
 
@@ -118,7 +125,10 @@ def _case_ok(entry: Entry, text: str, start: int, end: int) -> bool:
         return True
     if entry.case == TITLE:
         return text[start].isupper()
-    return text[start:end] == entry.term
+    return text[start:end] == entry.term.strip(_STRIP)
+
+
+_STRIP = " .,;:!?'\"()[]-"
 
 
 def longest_non_overlapping(hits: list[Hit]) -> list[Hit]:

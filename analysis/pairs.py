@@ -54,6 +54,7 @@ class Mention:
     start: int
     end: int
     venue: bool
+    adjective: bool = False  # named by a demonym or adjective ("Canadian")
 
 
 _VENUE_WORDS = frozenset({"in", "at", "a", "en", "au", "aux", "dans"})
@@ -64,7 +65,7 @@ _EVENT_WORDS = frozenset({"summit", "conference", "meeting", "meetings", "talks"
 
 def _word_before(folded: str, pos: int) -> tuple[str, int]:
     j = pos - 1
-    while j >= 0 and folded[j] in " '":
+    while j >= 0 and folded[j] == " ":
         j -= 1
     k = j
     while k >= 0 and (folded[k].isalnum()):
@@ -72,12 +73,12 @@ def _word_before(folded: str, pos: int) -> tuple[str, int]:
     return folded[k + 1:j + 1], k + 1
 
 
-def is_venue(folded: str, start: int, capital: bool) -> bool:
+def is_venue(folded: str, text: str, start: int, capital: bool) -> bool:
     """True when a country is named as the place where something happens rather than as an actor:
     a capital after in/at/à/en ("talks in Tokyo"), or any name after an event word and a preposition
     ("a summit in Jakarta", "conference in Italy"). "Troops in Latvia" or "aid in Sudan" stay actors."""
     word, at = _word_before(folded, start)
-    if word and folded[at + len(word):start].strip() == ",":
+    if word and text[at + len(word):start].strip() == ",":
         # "in Nice, France": the country after a city that is itself a venue
         city_word, city_at = word, at
         word, at = _word_before(folded, city_at)
@@ -108,16 +109,20 @@ WEIGHTS = {
     "four_plus": -0.5,          # the article names four or more
     "backgrounded": -0.5,       # one of the two is only named in a side clause ("amid U.S. tariffs")
     "between_and": 0.8,         # "between Ottawa and Beijing", "entre Pyongyang et Moscou"
-    "listed": -0.3,             # one of the two is only named in a sentence listing four or more countries
+    "listed": -0.3,
+    "identity": -3.0,           # "Canadian-American", "Chinese-Canadian": one person's origins, not a pair             # one of the two is only named in a sentence listing four or more countries
 }
 
 # Words that open a side clause: a country named right after one is background, not a party
 # ("as U.S. tariffs reshape markets", "alors que Washington multiplie les menaces").
-_SIDE = re.compile(r"\b(?:amid|as|while|whereas|despite|alors que|tandis que|face aux?|malgre|sur fond de|en pleine?)\b[^.;:\n]{0,40}$")
-_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les?\s+|la\s+|l')?$")
+_SIDE = re.compile(r"\b(?:amid|as|while|whereas|despite|alors que|tandis que|face aux?|malgré|malgre|sur fond de|"
+                   r"en pleine?)\b[^.;:\n]{0,40}$", re.IGNORECASE)
+_DASHES = frozenset({"-", "/", "\u2013", "\u2014", "\u2010", "\u2011"})
+_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les?\s+|la\s+|l['’])?$", re.IGNORECASE)
 
 
-def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str) -> dict[str, dict[str, bool]]:
+def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str,
+                  text: str) -> dict[str, dict[str, bool]]:
     """Candidate pairs of actor countries and their features (names of WEIGHTS)."""
     actors = [m for m in mentions if not m.venue]
     codes = sorted({m.code for m in actors})
@@ -137,18 +142,21 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
         unit_size[unit] = len({m.code for m in actors if m.unit == unit})
     listed = {code for code, ms in by_code.items() if all(unit_size[m.unit] >= 4 for m in ms)}
     background = {code for code, ms in by_code.items()
-                  if all(_SIDE.search(folded, max(0, m.start - 50), m.start) for m in ms)}
+                  if all(_SIDE.search(text, max(0, m.start - 50), m.start) for m in ms)}
     for a, b in combinations(codes, 2):
         ma, mb = by_code[a], by_code[b]
         ta, tb = a in title_codes, b in title_codes
-        same_cue = between = dash = between_and = False
+        same_cue = between = dash = between_and = identity = False
         for x in ma:
             for y in mb:
                 lo, hi = (x, y) if x.start < y.start else (y, x)
-                gap = folded[lo.end:hi.start]
-                if gap in ("-", "/"):
-                    dash = True
-                elif gap.strip() in ("and", "et") and _BETWEEN.search(folded, max(0, lo.start - 20), lo.start):
+                gap = text[lo.end:hi.start]
+                if gap in _DASHES:
+                    if lo.adjective and hi.adjective:
+                        identity = True
+                    else:
+                        dash = True
+                elif folded[lo.end:hi.start].strip() in ("and", "et") and _BETWEEN.search(text, max(0, lo.start - 20), lo.start):
                     between_and = True
                 if x.unit != y.unit:
                     continue
@@ -163,14 +171,14 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             "cue_between": between, "dash": dash, "with_canada": "CAN" in (a, b),
             "two_countries": n == 2, "three_countries": n == 3, "four_plus": n >= 4,
             "backgrounded": a in background or b in background, "between_and": between_and,
-            "listed": a in listed or b in listed,
+            "listed": a in listed or b in listed, "identity": identity,
         }
     return out
 
 
-def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str,
+def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
                weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
-    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded).items()
+    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text).items()
             if sum(weights[f] for f, on in feats.items() if on) >= 0]
     return tuple(sorted(kept))

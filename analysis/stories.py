@@ -30,8 +30,8 @@ four events. The rule, in order (figures in docs/analysis-aggregates.md):
    - two articles from the same outlet match only within ``SAME_SOURCE_WINDOW``, so a daily
      recurring title ("Morning briefing") does not chain a week of newsletters together.
 5. Union-find joins matching pairs. Pure single linkage drifts along chains of template-like
-   headlines, so a link is kept only if it also matches the first article of each of the two
-   clusters it joins. The story id is the smallest article id of the cluster.
+   headlines, so a link is kept only if it also matches the first article (in input order) of
+   each of the two clusters it joins. The story id is the smallest article id of the cluster.
 """
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pycountry
 from rapidfuzz import fuzz, process
+
+from analysis.countries import all_country_codes, country_name
 
 THRESHOLD = 85
 WINDOW = pd.Timedelta(hours=48)
@@ -70,15 +73,16 @@ actualites nouvelles cnn bbc guardian telegraph nikkei kyodo yonhap abc sbs
 """.split())
 _SUFFIX_SEP = re.compile(r"\s+(?:\||-|–|—|::)\s+")
 _KICKER = re.compile(r"^\s*(?:breaking|update|updated|video|watch|live|exclusive|analysis|opinion|"
-                     r"en direct|exclusif|analyse|opinion|mise à jour|vidéo)\s*[:|-]\s*", re.I)
+                     r"en direct|exclusif|analyse|mise à jour|vidéo)\s*[:|-]\s*", re.I)
+# Combining marks left by NFKD (accents on Latin, Greek and Cyrillic letters).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _DOTTED = re.compile(r"\b(?:[a-z]\.-?){2,}(?![a-z])")
 _LETTER_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def _words(text: str) -> list[str]:
@@ -211,10 +215,6 @@ def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
 @lru_cache(maxsize=1)
 def _country_names() -> dict[tuple[str, ...], str]:
     """Normalized country names (English and French, pycountry and display names) -> code."""
-    import pycountry
-
-    from analysis.countries import all_country_codes, country_name
-
     names: dict[tuple[str, ...], str] = {}
     for code in all_country_codes():
         record = pycountry.countries.get(alpha_3=code)
@@ -273,7 +273,8 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
     """Story id for each article: the smallest id among the copies of its story.
 
     ``articles`` has columns id, title, published_at (ISO 8601 string or datetime) and
-    source. Returns an int64 Series named ``story_id`` indexed by ``id`` (input order, first
+    source, and optionally countries (the tagger's codes per article, as a list or a
+    comma-separated string; better than the ISO names found in titles alone). Returns an int64 Series named ``story_id`` indexed by ``id`` (input order, first
     row kept when an id repeats). Articles without a usable title or date are their own story.
     """
     if articles.empty:
@@ -288,8 +289,7 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
 
     window = WINDOW.value
     same_src = SAME_SOURCE_WINDOW.value
-    uf = _UnionFind(len(frame))
-    # Union by smallest id later; the union-find itself works on row positions.
+    uf = _UnionFind(len(frame))  # on row positions; a cluster's root is its first row
     tokens = [n.split() for n in norms]
     blocks: dict[str, list[int]] = defaultdict(list)
     for row, keys in enumerate(_blocking_keys(tokens)):
@@ -337,9 +337,9 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
         texts = [norms[r] for r in rows_arr]
         start = 0
         while start < len(rows_arr) - 1:
-            # Queries span at most one window, choices one more: each title meets only the
-            # titles of its own 2-window neighbourhood, whatever the block's total size.
-            stop = int(np.searchsorted(t, t[start] + window, side="right"))
+            # Queries span a quarter window, choices one window more: each title meets only
+            # the titles of the next 1.25 windows, whatever the block's total size.
+            stop = int(np.searchsorted(t, t[start] + window // 4, side="right"))
             stop = max(start + 1, min(stop, start + _CHUNK))
             end = int(np.searchsorted(t, t[stop - 1] + window, side="right"))
             if end - start >= 2:

@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from analysis import gazetteer as gz
-from analysis.matcher import Hit, Matcher, fold, longest_non_overlapping
+from analysis.matcher import Hit, Matcher, longest_non_overlapping, normalize
 from analysis.pairs import Mention, cue_patterns, find_pairs, is_venue as _is_venue, unit_starts
 from analysis.topics import score_topics, topic_patterns
 
@@ -24,6 +24,7 @@ TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
 MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
 
+_AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?\$?)\s?$")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 
 
@@ -66,10 +67,11 @@ class Tagger:
                     + gz.person_patterns(data_dir) + topic_patterns(data_dir) + cue_patterns(data_dir)
                     + gz.context_patterns(self.rules))
         self.matcher = Matcher(patterns)
-        self._capitals = gz.capital_terms(data_dir)
+        self._capitals = gz.kind_terms("capital", data_dir)
+        self._demonyms = gz.kind_terms("demonym", data_dir)
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
         for rule in self.rules:
-            self._rules_for.setdefault((rule.code, fold(rule.trigger)), []).append(rule)
+            self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(rule)
 
     def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None) -> Tags:
         """Tag one article. `lang` is accepted for the interface but not trusted: every language's
@@ -118,12 +120,16 @@ class Tagger:
             if not codes:
                 continue
             unit = _unit(starts, hit.start)
-            term = folded[hit.start:hit.end]
+            term = hit.key
             for code in codes:
                 rules = (self._rules_for.get((code, term), []) + self._rules_for.get((code, "*"), [])
                          + self._rules_for.get(("*", "*"), []))
                 dropped = False
                 for rule in rules:
+                    if rule.action == "currency":
+                        if _AMOUNT_BEFORE.search(text, max(0, hit.start - 24), hit.start):
+                            dropped = True
+                        continue
                     if rule.action == "name":
                         if title_case is None:
                             title_case = _is_title_case(title)
@@ -143,11 +149,12 @@ class Tagger:
                 if not dropped:
                     countries_at.append((hit, code, unit))
 
-        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, h.start, folded[h.start:h.end] in self._capitals))
+        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, text, h.start, h.key in self._capitals),
+                            h.key in self._demonyms)
                     for h, code, unit in countries_at]
         return Tags(
             countries=tuple(sorted({m.code for m in mentions})),
-            pairs=find_pairs(mentions, cue_at, folded),
+            pairs=find_pairs(mentions, cue_at, folded, text),
             topics=score_topics(topic_hits, title_end),
             organizations=tuple(sorted(orgs)),
         )
@@ -157,6 +164,8 @@ class Tagger:
         """Country codes a selected entity span stands for (persons checked against the date)."""
         codes: list[str] = []
         persons = []
+        if any(e.kind == gz.BLOCK for e in hit.entries):
+            return codes  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
         for e in hit.entries:
             if e.kind == gz.COUNTRY:
                 codes.append(e.value)

@@ -228,7 +228,7 @@ def _split_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     if pairs is not None and {"country_a", "country_b"} <= set(pairs.columns):
         return pd.DataFrame({"article_id": pairs["article_id"].to_numpy(),
                              "a": pairs["country_a"].to_numpy(), "b": pairs["country_b"].to_numpy()})
-    t = _tags(pairs if pairs is not None else None)
+    t = _tags(pairs)
     parts = t["value"].astype(str).str.split("-", n=1, expand=True)
     if parts.shape[1] < 2:
         return pd.DataFrame({"article_id": pd.Series(dtype="int64"), "a": pd.Series(dtype=object),

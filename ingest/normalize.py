@@ -12,7 +12,6 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -75,48 +74,25 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
 
 
-class _TextExtractor(HTMLParser):
-    """Collects text, drops script/style, turns block boundaries into spaces."""
-
-    SKIP = {"script", "style", "template", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
-        self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        self.parts.append(" ")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile(r"<!--.*?(?:-->|$)|<(script|style|template|noscript)\b.*?(?:</\1\s*>|$)", re.I | re.S)
+_TAG = re.compile(r"</?[A-Za-z!?][^>]*(?:>|$)")
 _LEFTOVER_MARKUP = re.compile(r"<!\[CDATA\[|\]\]>|</?[A-Za-z][^<>]*>")
 
 
 def plain_text(value: str | None, is_html: bool = True) -> str:
-    """Markup stripped (when it is HTML), entities unescaped, whitespace collapsed."""
+    """Markup stripped (when it is HTML), entities unescaped, whitespace collapsed.
+
+    Regular expressions rather than an HTML parser: feed summaries are small fragments, this runs
+    for every entry of every feed, and it is several times faster. Nothing here is rendered.
+    """
     if not value:
         return ""
     if is_html and ("<" in value or "&" in value):
-        parser = _TextExtractor()
-        try:
-            parser.feed(value)
-            parser.close()
-            value = "".join(parser.parts)
-        except Exception:  # HTMLParser is lenient, but never let one odd entry sink a feed
-            value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+        value = _INVISIBLE.sub(" ", value)
+        value = _TAG.sub(" ", value)
+        value = html.unescape(value)
         # Markup that survives (double-escaped tags, nested CDATA) is still markup, not news text.
         value = _LEFTOVER_MARKUP.sub(" ", value)
     value = _CONTROL.sub("", value.replace("\u00a0", " "))

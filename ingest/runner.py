@@ -170,7 +170,10 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
 
 
 def _finish(conn, new_ids: list[int]) -> None:
-    recluster(conn, new_ids)
+    t = time.monotonic()
+    changed = recluster(conn, new_ids)
+    log.info("stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids),
+             time.monotonic() - t)
     with transaction(conn):
         set_meta(conn, "last_ingest_at", iso(utc_now()))
 

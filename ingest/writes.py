@@ -191,6 +191,15 @@ def _existing_urls(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
     return found
 
 
+def _ids_by_url(conn: sqlite3.Connection, urls: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(urls), SQL_CHUNK):
+        chunk = urls[i:i + SQL_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(conn.execute(f"SELECT url, id FROM articles WHERE url IN ({marks})", chunk).fetchall())
+    return found
+
+
 def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecord,
                entries: Iterable[Entry] = (), *, source: str = "", is_sample: bool = False) -> SavedFetch:
     """Store one fetch: new articles with their tags, the feed's state and a fetch-log row, atomically.
@@ -199,8 +208,11 @@ def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecor
     write lock is taken, so readers and other writers wait only for the inserts.
     """
     entries = list(entries)
-    existing = _existing_urls(conn, [e.url for e in entries])
-    fresh = [e for e in entries if e.url not in existing]
+    unique: dict[str, Entry] = {}
+    for e in entries:
+        unique.setdefault(e.url, e)
+    existing = _existing_urls(conn, list(unique))
+    fresh = [e for url, e in unique.items() if url not in existing]
     tagger = _tagger() if fresh else None
     tagged: list[tuple[Entry, object]] = []
     untagged = 0
@@ -216,19 +228,17 @@ def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecor
     version = tagger.TAGGER_VERSION if tagger else None
     new_ids: list[int] = []
     with transaction(conn):
-        tag_rows = []
-        for e, tags in tagged:
-            row = conn.execute(
-                "INSERT INTO articles(url, guid, title, summary, published_at, date_flag, source, feed_id, lang, "
-                "fetched_at, is_sample, tagger_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(url) DO NOTHING RETURNING id",
-                (e.url, e.guid, e.title, e.summary, iso(e.published), e.date_flag, source, feed_id, e.lang,
-                 fetched_at, int(is_sample), version if tags is not None else None)).fetchone()
-            if row is None:  # stored meanwhile by another writer
-                continue
-            new_ids.append(row[0])
-            if tags is not None:
-                tag_rows.append((row[0], tags))
+        # Looked up again under the write lock: another writer may have stored some meanwhile.
+        stored_meanwhile = _existing_urls(conn, [e.url for e, _ in tagged]) if tagged else set()
+        tagged = [(e, tags) for e, tags in tagged if e.url not in stored_meanwhile]
+        conn.executemany(
+            "INSERT INTO articles(url, guid, title, summary, published_at, date_flag, source, feed_id, lang, "
+            "fetched_at, is_sample, tagger_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.url, e.guid, e.title, e.summary, iso(e.published), e.date_flag, source, feed_id, e.lang,
+              fetched_at, int(is_sample), version if tags is not None else None) for e, tags in tagged])
+        ids = _ids_by_url(conn, [e.url for e, _ in tagged])
+        new_ids = [ids[e.url] for e, _ in tagged]
+        tag_rows = [(ids[e.url], tags) for e, tags in tagged if tags is not None]
         _insert_tags(conn, tag_rows)
         if feed_id is not None:
             _update_feed_state(conn, feed_id, record)

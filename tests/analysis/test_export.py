@@ -67,3 +67,8 @@ def test_datetimes_and_input_not_mutated():
 
 def test_empty_frame():
     assert _rows(to_safe_csv(pd.DataFrame(columns=["a", "b"]))) == [["a", "b"]]
+
+
+def test_index_written_when_asked():
+    df = pd.DataFrame({"n": [1, 2]}, index=pd.Index(["=a", "b"], name="key"))
+    assert _rows(to_safe_csv(df, index=True)) == [["key", "n"], ["'=a", "1"], ["b", "2"]]

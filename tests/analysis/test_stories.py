@@ -31,6 +31,8 @@ SAME = [
     ("Le Canada et le Japon signent un pacte de défense à Tokyo | Radio-Canada",
      "Le Canada et le Japon signent un pacte de defense a Tokyo - Le Devoir"),
     ("Ottawa, Tokyo sign LNG supply deal as U.S. tariffs bite", "Ottawa and Tokyo sign LNG supply deal as US tariffs bite"),
+    ("Carney et Takaichi signent un pacte de défense à Tokyo",
+     "Le Canada et le Japon signent un pacte de défense, dit Carney à Tokyo"),
 ]
 
 DIFFERENT = [
@@ -45,6 +47,9 @@ DIFFERENT = [
     ("Canada to impose 25 per cent tariffs on Chinese electric vehicles",
      "Canada to impose 100 per cent tariffs on Chinese electric vehicles"),
     ("Canada-Japan relations", "Canada-Japan relations: what the LNG deal means for B.C. exporters"),
+    ("Le Canada et le Japon signent un accord sur le GNL",
+     "Le Canada et le Japon tiennent des exercices de garde côtière"),
+    ("Ottawa impose des sanctions à la Russie", "Ottawa impose des sanctions à l'Iran"),
     ("Japan", "Japan"),  # too little to go on is still an exact match
 ]
 

@@ -214,3 +214,13 @@ def test_inputs_not_mutated(articles, countries):
     ts.movers(articles, countries, "2026-03-09", "2026-03-16")
     pd.testing.assert_frame_equal(articles, a)
     pd.testing.assert_frame_equal(countries, c)
+
+
+def test_datetime_input_and_missing_story_ids(articles, countries):
+    a = articles.assign(published_at=pd.to_datetime(articles["published_at"], utc=True, format="mixed"),
+                        story_id=[1, 1, None, None, 5, None])
+    out = ts.period_counts(a, countries, "W", unit="stories")
+    # articles without a story id are their own story: week 1 has story 1, article 3, article 4
+    assert as_dict(out, period="2026-03-02") == {"CAN": 2, "JPN": 2, "KOR": 0, "USA": 1}
+    no_story_col = articles.drop(columns="story_id")
+    assert ts.period_totals(no_story_col, "W", unit="stories")["total"].tolist() == [4, 1, 0, 0, 1]

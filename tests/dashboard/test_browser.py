@@ -1,0 +1,194 @@
+"""The dashboard in a real headless Chromium against `streamlit run app.py`.
+
+One server for the module, started on a free port with MPM_DB pointing at a store that does not
+exist yet: the first visit must load the bundled sample (the newcomer's first run). The tests
+then add two hostile articles (an HTML-injection title, a formula title) and check that the page
+shows them as text and the CSV neutralizes them. One browser page is reused throughout.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+XSS_TITLE = '<img src=x onerror="window.__pwned=1">'
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
+CHARTS = {"": 3, "pairs": 2, "topics": 2, "middle_powers": 3}
+
+if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+    pytest.skip("no Chromium found at /usr/bin/chromium or on PATH (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "fresh" / "news.db"
+    port = free_port()
+    env = {**os.environ, "MPM_DB": str(db), "MPM_SAMPLE": "1"}
+    log = open(db.parent.parent / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not start: " + (db.parent.parent / "streamlit.log").read_text()[-2000:])
+        yield {"url": url, "db": db}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        yield pg
+        browser.close()
+
+
+def wait_idle(pg) -> None:
+    """Streamlit shows a running indicator while the script runs; wait until it is gone."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+
+
+def go(pg, server, path: str = "") -> None:
+    pg.goto(f"{server['url']}/{path}")
+    pg.wait_for_selector('[data-testid="stSidebar"]')
+    wait_idle(pg)
+
+
+def test_first_run_loads_sample_draws_charts_and_saves_screenshot(page, server):
+    go(page, server)
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_text("Illustrative sample data").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() == CHARTS[""]
+    page.wait_for_timeout(1500)  # let plotly finish its first layout before the picture
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+
+
+def add_hostile_articles(db: Path) -> None:
+    from ingest.store import open_store
+    conn = open_store(db)
+    conn.execute("BEGIN")
+    for i, title in enumerate((XSS_TITLE, FORMULA_TITLE)):
+        aid = conn.execute(
+            "INSERT INTO articles (url, title, summary, published_at, source, lang, fetched_at, is_sample) "
+            "VALUES (?, ?, 'hostile test item', ?, 'Test Wire', 'en', ?, 1)",
+            (f"https://example.com/hostile/{i}", title, f"2026-11-2{4 + i}T12:00:00Z",
+             f"2026-11-2{4 + i}T12:00:00Z")).lastrowid
+        conn.execute("INSERT INTO article_countries VALUES (?, 'CAN'), (?, 'JPN')", (aid, aid))
+        conn.execute("INSERT INTO article_pairs VALUES (?, 'CAN-JPN', 'CAN', 'JPN')", (aid,))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+@pytest.mark.parametrize("path", ["pairs", "topics", "middle_powers"])
+def test_charts_drawn_on_every_chart_page(page, server, path):
+    go(page, server, path)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator(".js-plotly-plot").count() == CHARTS[path]
+    assert page.get_by_text("Illustrative sample data").count() >= 1
+
+
+def test_table_pages_draw(page, server):
+    for path in ("articles", "sources"):
+        go(page, server, path)
+        page.wait_for_selector('[data-testid="stDataFrame"]')
+        assert page.get_by_text("Illustrative sample data").count() >= 1
+
+
+def caption_total(pg) -> str:
+    return pg.get_by_text(" articles", exact=False).filter(has_text="–").first.inner_text()
+
+
+def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
+    go(page, server, "articles")
+    before = page.locator('[data-testid="glide-cell-3-0"]').inner_text()
+    total_before = caption_total(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Language").click()
+    page.keyboard.type("French")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    page.wait_for_function("() => location.search.includes('lang=fr')")
+    assert caption_total(page) != total_before
+    page.wait_for_function(
+        "(b) => { const c = document.querySelector('[data-testid=\"glide-cell-3-0\"]'); return c && c.innerText !== b; }",
+        arg=before)
+    # The copied link reopens the same view in a new session.
+    page.goto(page.url)
+    wait_idle(page)
+    assert caption_total(page) != total_before
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Reset filters").click()
+    wait_idle(page)
+    page.wait_for_function("() => !location.search.includes('lang=')")
+
+
+def test_hostile_titles_show_as_text_and_csv_is_neutralized(page, server, tmp_path):
+    add_hostile_articles(server["db"])
+    go(page, server, "articles")
+    search = page.get_by_label("Search")
+    search.fill("hostile test item")
+    search.press("Enter")
+    wait_idle(page)
+    page.wait_for_function("() => location.search.includes('q=')")
+    cells = page.locator('[data-testid^="glide-cell-1-"]')
+    page.wait_for_function("() => document.querySelectorAll('[data-testid^=\"glide-cell-1-\"]').length === 2")
+    titles = {cells.nth(i).inner_text() for i in range(cells.count())}
+    assert titles == {XSS_TITLE, FORMULA_TITLE}
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    path = tmp_path / "articles.csv"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    assert XSS_TITLE.replace('"', '""') in text
+
+    # The same titles on the Country pairs page (CAN-JPN by default) stay text too.
+    go(page, server, "pairs")
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"

@@ -17,6 +17,7 @@ st.set_page_config(page_title="Middle Powers Monitor", page_icon=":material/publ
 # st.dataframe's own CSV button would export feed titles without neutralizing formulas: every table
 # gets a safe download button instead (dashboard.widgets.table).
 st.set_option("client.disableDataExport", True)
+st.set_option("client.toolbarMode", "viewer")  # readers, not developers: no Deploy button
 
 db = str(config.db_path())
 try:
@@ -26,8 +27,7 @@ except StoreError as exc:
     st.stop()
 
 status = data.status(db)
-if first_run.load_sample_if_empty(db, status):
-    status = data.status(db)
+first_run.load_sample_if_empty(db, status)  # reruns the script once the sample is in
 
 PAGES = [
     st.Page("dashboard/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -39,12 +39,14 @@ def cmd_tag(args) -> int:
     from analysis.tagger import default_tagger
     tagger = default_tagger()
     failed = False
-    out = sys.stdout
+    # Bytes in, bytes out: a stray invalid byte or a console encoding must not stop the run, and
+    # ASCII-escaped JSON survives any terminal.
     stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
+    out = sys.stdout.buffer
     for number, line in enumerate(stdin, 1):
         result, bad = tag_line(line, number, tagger)
         failed |= bad
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.write(json.dumps(result).encode("ascii") + b"\n")
     out.flush()
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ non-overlapping entity spans (blockers included), context guards, pairs by unit,
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -24,11 +25,12 @@ TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
 MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?\$?)\s?$")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tags:
     countries: tuple[str, ...]
     pairs: tuple[str, ...]
@@ -44,7 +46,7 @@ def _day(published: datetime | date | str | None) -> str:
         return published.isoformat()
     if isinstance(published, str) and published.strip():
         s = published.strip()
-        if re.match(r"\d{4}-\d{2}-\d{2}", s):
+        if _ISO_DATE.match(s):
             return s[:10]
         try:
             return parsedate_to_datetime(s).date().isoformat()
@@ -69,8 +71,13 @@ class Tagger:
         self.matcher = Matcher(patterns)
         self._capitals = gz.kind_terms("capital", data_dir)
         self._demonyms = gz.kind_terms("demonym", data_dir)
+        self._rule_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
+        # Rules that act on the whole article (no_pairs, no_topics) rather than on one country match.
+        self._text_rules = [r for r in self.rules if r.action in ("no_pairs", "no_topics")]
         for rule in self.rules:
+            if rule.action in ("no_pairs", "no_topics"):
+                continue
             self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(rule)
 
     def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None) -> Tags:
@@ -82,55 +89,66 @@ class Tagger:
         title_end = len(title)
         folded, hits = self.matcher.scan(text)
         if not hits:
-            return Tags((), (), (), ())
-        day = _day(published)
-        starts = unit_starts(text, title_end) if summary else [0]
+            return _EMPTY
 
         entity_hits: list[Hit] = []
         topic_hits: list[Hit] = []
-        cue_at: list[tuple[int, int]] = []  # (unit, offset)
-        ctx_units: dict[int, set[tuple[int, bool]]] = {}
-        ctx_all: set[tuple[int, bool]] = set()
-        full_names: set[gz.Person] = set()
+        cue_pos: list[int] = []
+        ctx_hits: list[Hit] = []
         for hit in hits:
+            kinds = hit.kinds
+            if not kinds.isdisjoint(gz.ENTITY_KINDS):
+                entity_hits.append(hit)
+            if gz.TOPIC in kinds:
+                topic_hits.append(hit)
+            if gz.CUE in kinds:
+                cue_pos.append(hit.start)
+            if gz.CONTEXT in kinds:
+                ctx_hits.append(hit)
+        ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
+        flags = {rule.action for rule in self._text_rules
+                 if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
+        topics = score_topics(topic_hits, title_end) if topic_hits and "no_topics" not in flags else ()
+        if not entity_hits:
+            return Tags((), (), topics, ())
+
+        # Units (title, then each summary sentence) are only needed for context rules and pairs.
+        starts = unit_starts(text, title_end) if summary and (ctx_hits or len(entity_hits) > 1) else [0]
+        ctx_units: dict[int, set[tuple[int, bool]]] = {}
+        for hit in ctx_hits:
+            unit = bisect_right(starts, hit.start) - 1
             for e in hit.entries:
-                kind = e.kind
-                if kind in gz.ENTITY_KINDS:
-                    if not entity_hits or entity_hits[-1] is not hit:
-                        entity_hits.append(hit)
-                    if kind == gz.PERSON and e.value[1]:
-                        full_names.add(e.value[0])
-                elif kind == gz.TOPIC:
-                    if not topic_hits or topic_hits[-1] is not hit:
-                        topic_hits.append(hit)
-                elif kind == gz.CUE:
-                    cue_at.append((_unit(starts, hit.start), hit.start))
-                elif kind == gz.CONTEXT:
-                    ctx_all.add(e.value)
-                    ctx_units.setdefault(_unit(starts, hit.start), set()).add(e.value)
+                if e.kind == gz.CONTEXT:
+                    ctx_units.setdefault(unit, set()).add(e.value)
+
+        day = None
+        full_names: set[gz.Person] = set()
+        if any(gz.PERSON in h.kinds for h in entity_hits):
+            day = _day(published)
+            full_names = {e.value[0] for h in entity_hits for e in h.entries if e.kind == gz.PERSON and e.value[1]}
+        selected = longest_non_overlapping(entity_hits) if len(entity_hits) > 1 else entity_hits
 
         countries_at: list[tuple[Hit, str, int]] = []  # (hit, code, unit)
         orgs: set[str] = set()
         title_case = None
-        for hit in longest_non_overlapping(entity_hits):
+        for hit in selected:
+            kinds = hit.kinds
+            if gz.ORG in kinds:
+                orgs.update(e.value for e in hit.entries if e.kind == gz.ORG)
+            if gz.BLOCK in kinds:
+                continue  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
             codes = self._codes(hit, day, full_names)
-            for e in hit.entries:
-                if e.kind == gz.ORG:
-                    orgs.add(e.value)
             if not codes:
                 continue
-            unit = _unit(starts, hit.start)
-            term = hit.key
+            unit = bisect_right(starts, hit.start) - 1
             for code in codes:
-                rules = (self._rules_for.get((code, term), []) + self._rules_for.get((code, "*"), [])
-                         + self._rules_for.get(("*", "*"), []))
                 dropped = False
-                for rule in rules:
-                    if rule.action == "currency":
+                for rule in self._rules(code, hit.key):
+                    action = rule.action
+                    if action == "currency":
                         if _AMOUNT_BEFORE.search(text, max(0, hit.start - 24), hit.start):
                             dropped = True
-                        continue
-                    if rule.action == "name":
+                    elif action == "name":
                         if title_case is None:
                             title_case = _is_title_case(title)
                         if hit.start < title_end and title_case:
@@ -138,34 +156,41 @@ class Tagger:
                         m = _NEXT_WORD.match(text, hit.end)
                         if m and m.group(1).rstrip(".") not in rule.cues:
                             dropped = True
-                        continue
-                    seen = ctx_units.get(unit, set()) if rule.scope == "sentence" else ctx_all
-                    has_cue = (rule.index, True) in seen
-                    has_unless = (rule.index, False) in seen
-                    if rule.action == "drop" and has_cue and not has_unless:
-                        dropped = True
-                    elif rule.action == "keep_if" and not has_cue:
-                        dropped = True
+                    else:
+                        seen = ctx_units.get(unit, _NONE) if rule.scope == "sentence" else ctx_all
+                        has_cue = (rule.index, True) in seen
+                        if action == "drop" and has_cue and (rule.index, False) not in seen:
+                            dropped = True
+                        elif action == "keep_if" and not has_cue:
+                            dropped = True
                 if not dropped:
                     countries_at.append((hit, code, unit))
 
-        mentions = [Mention(code, unit, h.start, h.end, _is_venue(folded, text, h.start, h.key in self._capitals),
-                            h.key in self._demonyms)
-                    for h, code, unit in countries_at]
-        return Tags(
-            countries=tuple(sorted({m.code for m in mentions})),
-            pairs=find_pairs(mentions, cue_at, folded, text),
-            topics=score_topics(topic_hits, title_end),
-            organizations=tuple(sorted(orgs)),
-        )
+        countries = tuple(sorted({code for _h, code, _u in countries_at}))
+        pairs: tuple[str, ...] = ()
+        if len(countries) > 1 and "no_pairs" not in flags:
+            mentions = [Mention(code, unit, h.start, h.end,
+                                _is_venue(folded, text, h.start, h.key in self._capitals), h.key in self._demonyms)
+                        for h, code, unit in countries_at]
+            cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
+            pairs = find_pairs(mentions, cue_at, folded, text)
+        return Tags(countries, pairs, topics, tuple(sorted(orgs)))
+
+    def _rules(self, code: str, term: str) -> list[gz.ContextRule]:
+        """Context rules for a country matched by `term` (cached: the same few terms recur)."""
+        key = (code, term)
+        rules = self._rule_cache.get(key)
+        if rules is None:
+            rules = (self._rules_for.get(key, []) + self._rules_for.get((code, "*"), [])
+                     + self._rules_for.get(("*", "*"), []))
+            self._rule_cache[key] = rules
+        return rules
 
     @staticmethod
-    def _codes(hit: Hit, day: str, full_names: set) -> list[str]:
+    def _codes(hit: Hit, day: str | None, full_names: set) -> list[str]:
         """Country codes a selected entity span stands for (persons checked against the date)."""
         codes: list[str] = []
         persons = []
-        if any(e.kind == gz.BLOCK for e in hit.entries):
-            return codes  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
         for e in hit.entries:
             if e.kind == gz.COUNTRY:
                 codes.append(e.value)
@@ -185,18 +210,8 @@ class Tagger:
         return codes
 
 
-def _unit(starts: list[int], pos: int) -> int:
-    """Index of the unit (title or summary sentence) holding offset `pos`."""
-    lo, hi = 0, len(starts)
-    while lo + 1 < hi:
-        mid = (lo + hi) // 2
-        if starts[mid] <= pos:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
+_EMPTY = Tags((), (), (), ())
+_NONE: frozenset = frozenset()
 _DEFAULT: Tagger | None = None
 
 

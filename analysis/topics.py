@@ -8,10 +8,11 @@ from analysis.matcher import EXACT, FOLD, Entry, Hit
 
 TOPICS = ("defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate",
           "oceans_fisheries", "migration", "human_rights", "humanitarian_aid", "health", "conflict")
-# Summed weight a topic needs. Weight 2 terms settle a topic alone; a weight 1 term needs the title
-# boost or a second term. Chosen on the gold set's training half, checked on the other half (docs/analysis.md).
+# Summed weight a topic needs: a weight-2 term settles a topic alone, a weight-1 term needs a second
+# term (the title boost alone is not enough: "attack" in a headline is not yet a war). Chosen on the gold
+# set and checked on real labelled headlines (docs/analysis.md).
 THRESHOLD = 2.0
-TITLE_BOOST = 2.0
+TITLE_BOOST = 1.5
 
 
 def topic_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:

@@ -20,20 +20,20 @@ def sample_wanted() -> bool:
     return os.environ.get("MPM_SAMPLE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def load_sample_if_empty(db: str, status: dict) -> bool:
-    """Load the sample when the store holds no article; True when something was loaded."""
+def load_sample_if_empty(db: str, status: dict) -> None:
+    """Load the sample when the store holds no article, then rerun the script on the full store."""
     if status.get("articles") or not sample_wanted() or st.session_state.get("_sample_load_failed"):
-        return False
+        return
     try:
         from ingest.sample import load_sample
     except ImportError as exc:  # a checkout without the sample module: say so, keep the app usable
         st.warning(f"The store is empty and the sample data cannot be loaded ({exc}).")
         st.session_state["_sample_load_failed"] = True
-        return False
+        return
     with _LOAD_LOCK:
         from dashboard.queries import store_status
         if store_status(db).get("articles"):  # another session loaded it while we waited
-            return True
+            st.rerun()
         with st.status("First run: loading the bundled sample data…", expanded=True) as box:
             st.write("The store is empty, so the app reads the illustrative sample feeds in `sample_data/` "
                      "through the normal ingest path (parsing, tagging, story clustering).")
@@ -47,9 +47,10 @@ def load_sample_if_empty(db: str, status: dict) -> bool:
             except Exception as exc:  # noqa: BLE001 - shown to the user, the app carries on empty
                 box.update(label=f"Loading the sample failed: {exc}", state="error")
                 st.session_state["_sample_load_failed"] = True
-                return False
+                return
             box.update(label=f"Sample loaded: {summary.new_articles} articles", state="complete", expanded=False)
-    return True
+    st.toast(f"First run: loaded {summary.new_articles} sample articles.", icon=":material/science:")
+    st.rerun()  # draw the pages on the loaded store, without the progress box
 
 
 def sample_notice(db: str, status: dict, sources_page) -> None:
@@ -57,17 +58,17 @@ def sample_notice(db: str, status: dict, sources_page) -> None:
     if not status.get("sample"):
         return
     with st.container(border=True):
-        st.warning(
-            f"**Illustrative sample data.** {status['sample']:,} of the {status['articles']:,} articles shown "
-            "are hand-written examples bundled with the app (links on example.com), not real news.",
-            icon=":material/science:")
-        cols = st.columns([1, 1, 2])
-        cols[0].page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
+        cols = st.columns([6, 1.6, 1.8], vertical_alignment="center")
+        cols[0].markdown(
+            f":orange[:material/science:] **Illustrative sample data:** {status['sample']:,} of the "
+            f"{status['articles']:,} articles are hand-written examples bundled with the app "
+            "(links on example.com), not real news.")
+        cols[1].page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
         if status.get("live"):
-            if cols[1].button("Remove sample data", icon=":material/delete:", key="remove_sample"):
+            if cols[2].button("Remove sample data", icon=":material/delete:", key="remove_sample"):
                 from ingest.sample import remove_sample
                 removed = remove_sample(db)
                 st.toast(f"Removed {removed} sample articles.")
                 st.rerun()
         else:
-            cols[1].caption("Once live articles have arrived you can remove the sample here.")
+            cols[2].caption("Remove the sample here once live articles have arrived.")

@@ -142,7 +142,8 @@ def cmd_sources_add(args) -> int:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return _usage_error(f"not an http(s) URL: {args.url}")
     path, sources = _load_sources(args)
-    name = args.name or parts.hostname
+    # Without --name, host and path: two feeds of one site must not replace each other.
+    name = args.name or (parts.hostname + parts.path.rstrip("/"))
     source = Source(name=name, outlet=args.outlet or name, url=args.url, site_url=args.site_url or "",
                     lang=(args.lang or "").lower(), kind=args.kind, note=args.note or "")
     save_opml(path, add_source(sources, source))
@@ -221,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = actions.add_parser("add", help="add a feed URL to the source list (replaces one with the same URL or name)")
     p.add_argument("url", help="the feed's http(s) URL")
-    p.add_argument("--name", help="unique display name, e.g. 'CBC News: World' (default: the host)")
+    p.add_argument("--name", help="unique display name, e.g. 'CBC News: World' (default: host and path of the URL)")
     p.add_argument("--outlet", help="the outlet shown in the dashboard's source filter (default: the name)")
     p.add_argument("--lang", help="language code of the feed, e.g. en or fr")
     p.add_argument("--kind", choices=KINDS, default="outlet", help="outlet (news media) or official (government)")

@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 WORKERS = 32
 PER_HOST = 3
+FETCH_LOG_KEEP = timedelta(days=90)
 Progress = Callable[[int, int, str], None]
 # Saved-feed folders often hold notes and source lists beside the feeds.
 NOT_FEEDS = {".opml", ".md", ".txt", ".py", ".csv", ".tsv", ".html", ".htm", ".db", ".gz", ".zip"}
@@ -73,18 +74,26 @@ class _HostGate:
 
 
 def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | None
-                     ) -> tuple[FetchResult, ParsedFeed | None, str | None]:
-    with gate(feed.url):
-        result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s)
-    if result.outcome != "ok":
-        return result, None, result.error
+                     ) -> tuple[datetime, FetchResult, ParsedFeed | None, str | None]:
+    """Runs in a worker thread; returns (started, result, parsed feed or None, error) and never raises."""
+    started = utc_now()
     try:
-        return result, parse_feed(result.body, result.final_url, utc_now(), feed.lang, result.content_type), None
+        with gate(feed.url):
+            result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s)
+    except Exception as exc:  # fetch() handles network trouble itself; this is a bug, keep it to one feed
+        log.exception("fetch crashed on %s", feed.url)
+        return started, FetchResult(url=feed.url, final_url=feed.url, outcome="failed",
+                                    error=f"internal error: {exc.__class__.__name__}: {exc}"), None, None
+    if result.outcome != "ok":
+        return started, result, None, result.error
+    try:
+        return started, result, parse_feed(result.body, result.final_url, started, feed.lang,
+                                           result.content_type), None
     except FeedError as exc:
-        return result, None, str(exc)
+        return started, result, None, str(exc)
     except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
         log.exception("parser crashed on %s", feed.url)
-        return result, None, f"parser error: {exc.__class__.__name__}: {exc}"
+        return started, result, None, f"parser error: {exc.__class__.__name__}: {exc}"
 
 
 def _record(result: FetchResult, parsed: ParsedFeed | None, error: str | None, started: datetime) -> FetchRecord:
@@ -146,8 +155,7 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
             try:
                 for done, future in enumerate(as_completed(futures), 1):
                     feed = futures[future]
-                    started = utc_now()
-                    result, parsed, error = future.result()
+                    started, result, parsed, error = future.result()
                     record = _record(result, parsed, error, started)
                     saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (),
                                        source=feed.outlet)
@@ -175,7 +183,11 @@ def _finish(conn, new_ids: list[int]) -> None:
     log.info("stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids),
              time.monotonic() - t)
     with transaction(conn):
-        set_meta(conn, "last_ingest_at", iso(utc_now()))
+        now = utc_now()
+        # The log is for diagnosing feeds, not an archive: a run every 30 min over 35 feeds adds
+        # ~600,000 rows a year, so keep a season of it.
+        conn.execute("DELETE FROM fetch_log WHERE started_at < ?", (iso(now - FETCH_LOG_KEEP),))
+        set_meta(conn, "last_ingest_at", iso(now))
 
 
 # ---------------------------------------------------------------- saved files

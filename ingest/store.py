@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -132,20 +133,39 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create folder {path.parent}: {exc}") from exc
+    conn = None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _use_wal(conn)
         if mode.lower() not in ("wal", "memory"):
             raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
         # NORMAL is durable against a killed process in WAL mode; only power loss can undo a commit.
         conn.execute("PRAGMA synchronous = NORMAL")
         _migrate(conn)
     except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
         raise StoreError(f"cannot open store {path}: {exc}") from exc
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL once per file. The switch needs an exclusive lock and SQLite does not wait for
+    it through the busy handler, so when several processes open a fresh file at once, retry."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode.lower() == "wal":
+        return mode
+    give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > give_up:
+                raise
+            time.sleep(0.02)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -293,9 +293,6 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
     The window is the new articles' publication span widened by STORY_WINDOW on each side, since a
     story's other articles may be a little older or newer than the ones just stored.
     """
-    import pandas as pd
-    from analysis.stories import cluster_stories
-
     if everything:
         bounds = conn.execute("SELECT MIN(published_at), MAX(published_at) FROM articles").fetchone()
     else:
@@ -314,6 +311,9 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
             bounds = (_shift(min(lows), -STORY_WINDOW), _shift(max(highs), STORY_WINDOW))
     if bounds[0] is None:
         return 0
+    import pandas as pd  # imported here: a run with nothing new should not pay for pandas
+    from analysis.stories import cluster_stories
+
     frame = pd.read_sql_query(
         "SELECT id, title, published_at, source, story_id FROM articles "
         "WHERE published_at BETWEEN ? AND ? ORDER BY id", conn, params=bounds)

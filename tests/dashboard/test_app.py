@@ -34,6 +34,10 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def notice(at: AppTest) -> bool:
+    return any("Illustrative sample data" in m.value for m in at.markdown)
+
+
 def figures(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
@@ -123,23 +127,23 @@ def test_first_run_loads_the_sample_and_says_so(monkeypatch, tmp_path):
     at = open_page(make_app(monkeypatch, str(db)), "overview")
     status = queries.store_status(str(db))
     assert status["articles"] > 0 and status["sample"] == status["articles"]
-    assert any("Illustrative sample data" in w.value for w in at.warning)
+    assert notice(at)
     assert len(at.get("plotly_chart")) == 3
     # No live article yet: nothing to keep, so no removal button.
     assert not [b for b in at.button if b.key == "remove_sample"]
     for page in PAGES[1:]:
         at.switch_page(f"dashboard/pages/{page}.py").run()
-        assert any("Illustrative sample data" in w.value for w in at.warning), page
+        assert notice(at), page
 
 
 def test_sample_can_be_removed_once_live_articles_exist(monkeypatch, tiny_db):
     at = open_page(make_app(monkeypatch, tiny_db), "articles")  # article 7 is a sample, the rest live
-    assert any("Illustrative sample data" in w.value for w in at.warning)
+    assert notice(at)
     at.button(key="remove_sample").click().run()
     assert not at.exception
     assert queries.store_status(tiny_db)["sample"] == 0
     at.run()
-    assert not any("Illustrative sample data" in w.value for w in at.warning)
+    assert not notice(at)
 
 
 def test_store_written_between_runs_is_seen(monkeypatch, tiny_db):

@@ -136,11 +136,22 @@ _WORDS = ("minister ottawa tariff summit pipeline treaty embassy frigate wheat c
           "cyber quantum chip telecom rocket probe charter accord memo pledge levy subsidy audit").split()
 
 
+_SYLLABLES = ("ka", "lo", "mi", "ra", "tu", "ven", "sor", "bel", "dan", "ix", "or", "pe", "qua", "sti", "nor", "el")
+
+
 def headline(seed: int, words: int = 8) -> str:
-    """A deterministic, varied fake headline, so generated feeds do not look like one endless story."""
+    """A deterministic, varied fake headline: a few common news words among rarer made-up ones,
+    the way real headlines mix 'minister' and 'tariff' with names, so that generated feeds do not
+    look like one endless story to the story clustering."""
     import random
     rng = random.Random(seed)
-    return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
+    out = []
+    for i in range(words):
+        if i % 3 == 0:
+            out.append(rng.choice(_WORDS))
+        else:
+            out.append("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))))
+    return " ".join(out).capitalize()
 
 
 def rss(title: str, items: list[dict], lang: str = "en") -> bytes:

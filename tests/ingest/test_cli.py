@@ -202,3 +202,24 @@ def test_watch_runs_again_and_again(feed_server, fresh_db, write_sources):
         out, _ = proc.communicate(timeout=30)
     assert len(feed_server.hits("/ok.xml")) >= 3
     assert out.count("ingest: ") >= 2 and "1 not modified" in out
+
+
+def test_add_without_a_name_keeps_two_feeds_of_one_site_apart(tmp_path, capsys):
+    base = ["--sources", str(tmp_path / "list.opml"), "sources", "add"]
+    assert main(base + ["https://www.cbc.ca/webfeed/rss/rss-world"]) == 0
+    assert main(base + ["https://www.cbc.ca/webfeed/rss/rss-politics"]) == 0
+    assert [s.name for s in read_opml(tmp_path / "list.opml")] == ["www.cbc.ca/webfeed/rss/rss-world",
+                                                                   "www.cbc.ca/webfeed/rss/rss-politics"]
+
+
+def test_every_command_and_flag_is_documented():
+    docs = (REPO / "docs" / "ingest.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    for action in parser._actions:
+        for flag in action.option_strings:
+            if flag.startswith("--") and flag != "--help":
+                assert flag in docs, flag
+    sources = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["sources"]
+    actions = next(a for a in sources._actions if isinstance(a, argparse._SubParsersAction))
+    for name in actions.choices:
+        assert f"python -m ingest sources {name}" in docs, name

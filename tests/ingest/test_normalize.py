@@ -160,3 +160,26 @@ def test_long_text_is_capped():
             '</channel></rss>').encode()
     (entry,) = parse_feed(body, "https://example.org/rss", NOW).entries
     assert len(entry.title) <= 500 and len(entry.summary) <= 5000
+
+
+def test_entity_bomb_behind_a_long_prolog_is_still_refused(fixture_bytes):
+    bomb = fixture_bytes("entity_bomb.xml").replace(b'<?xml version="1.0"?>\n',
+                                                    b'<?xml version="1.0"?>\n<!--' + b"x" * 200_000 + b"-->\n")
+    with pytest.raises(FeedError, match="entity-expansion bomb"):
+        parse_feed(bomb, "https://example.org/rss", NOW)
+
+
+def test_an_article_about_xml_entities_is_not_a_bomb():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Security news</title><item>'
+            b'<title>How XXE attacks work</title><link>https://example.org/xxe</link>'
+            b'<description><![CDATA[Attackers declare <!ENTITY x SYSTEM "file:///etc/passwd"> in a DTD.]]>'
+            b'</description></item></channel></rss>')
+    (entry,) = parse_feed(body, "https://example.org/rss", NOW).entries
+    assert entry.title == "How XXE attacks work"
+
+
+def test_feedparser_itself_never_expands_the_bomb(fixture_bytes):
+    """Second line of defence: were the DTD check bypassed, feedparser strips the DTD before expat runs."""
+    import feedparser
+    parsed = feedparser.parse(fixture_bytes("entity_bomb.xml"))
+    assert len(parsed.feed.get("title", "")) < 100 and all(len(e.get("title", "")) < 100 for e in parsed.entries)

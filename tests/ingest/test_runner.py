@@ -1,7 +1,6 @@
 """Whole runs against a live server: storing, tagging, idempotence, politeness, and every bad input."""
 from __future__ import annotations
 
-import gzip
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -10,7 +9,7 @@ import pytest
 from analysis import tagger
 from ingest import policy
 from ingest.runner import RunSummary, fetch_all
-from ingest.store import iso, open_store, parse_iso
+from ingest.store import open_store, parse_iso
 from tests.ingest.feedserver import Route, rss
 
 GOOD = rss("Good feed", [
@@ -264,3 +263,13 @@ def test_source_edits_update_the_feed_row(feed_server, fresh_db, write_sources):
 def test_summary_line():
     line = RunSummary(ok=3, not_modified=2, failed=1, skipped=0, new_articles=12, seconds=1.25).line()
     assert line == "3 ok, 2 not modified, 1 failed, 0 skipped; 12 new articles in 1.2 s"
+
+
+def test_old_fetch_log_rows_are_pruned(feed_server, fresh_db, write_sources):
+    sources = write_sources([("Good: World", feed_server.route("/good.xml", body=GOOD))])
+    fetch_all(fresh_db, sources)
+    conn = open_store(fresh_db)
+    conn.execute("INSERT INTO fetch_log(url, started_at, status) VALUES ('http://old/', '2020-01-01T00:00:00Z', 200)")
+    fetch_all(fresh_db, sources)
+    assert conn.execute("SELECT COUNT(*) FROM fetch_log WHERE started_at < '2021'").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM fetch_log").fetchone()[0] == 2

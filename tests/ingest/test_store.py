@@ -108,7 +108,7 @@ def test_many_openers_of_a_fresh_file_agree(fresh_db):
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=opener) for _ in range(8)]
+    threads = [threading.Thread(target=opener) for _ in range(16)]
     for t in threads:
         t.start()
     for t in threads:

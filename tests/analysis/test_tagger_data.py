@@ -1,0 +1,82 @@
+"""Consistency of the tagger's data files: every row is usable and every registry is complete."""
+import collections
+
+import pycountry
+import pytest
+
+from analysis import gazetteer as gz
+from analysis.matcher import normalize
+from analysis.topics import TOPICS
+
+CODES = {c.alpha_3 for c in pycountry.countries} | {"XKX"}
+ORG_SLUGS = {"eu", "nato", "un", "g7", "g20", "asean", "apec", "aukus", "quad", "mikta", "cptpp", "wto", "who", "imf",
+             "world_bank", "opec", "arctic_council", "five_eyes", "commonwealth", "francophonie", "oas",
+             "african_union", "brics", "icc", "icj", "iaea"}
+
+
+def rows(name):
+    found = gz.read_rows(name)
+    assert found, f"analysis/data/{name} is missing or empty"
+    return found
+
+
+def test_every_country_code_is_iso_or_kosovo_and_every_country_has_a_name():
+    table = rows("countries.csv")
+    assert {r["code"] for r in table} <= CODES
+    named = {r["code"] for r in table if r["kind"] == "name"}
+    assert named == CODES
+    assert all(r["kind"] in {"name", "demonym", "capital"} and r["case"] in {"fold", "title", "exact"} for r in table)
+    assert all(normalize(r["term"]) for r in table)
+
+
+def test_no_term_points_to_two_countries():
+    codes_of = collections.defaultdict(set)
+    for r in rows("countries.csv"):
+        codes_of[normalize(r["term"])].add(r["code"])
+    assert {k: v for k, v in codes_of.items() if len(v) > 1} == {}
+
+
+@pytest.mark.parametrize("code", ["CAN", "USA", "JPN", "KOR", "MEX", "IDN", "TUR", "IND", "AUS", "CHN", "DEU",
+                                  "FRA", "GBR", "RUS", "UKR", "BRA", "ITA", "ZAF", "SAU", "ARG"])
+def test_g20_and_middle_powers_have_names_demonyms_and_capitals_in_both_languages(code):
+    kinds = {(r["kind"], r["lang"]) for r in rows("countries.csv") if r["code"] == code}
+    assert {("name", "en"), ("demonym", "en"), ("demonym", "fr")} <= kinds
+    assert any(k == "capital" for k, _ in kinds)
+
+
+def test_every_topic_has_an_english_and_a_french_lexicon():
+    table = rows("topics.csv")
+    assert {r["topic"] for r in table} == set(TOPICS)
+    for topic in TOPICS:
+        langs = {r["lang"] for r in table if r["topic"] == topic}
+        assert langs == {"en", "fr"}, topic
+    assert all(0 <= float(r["weight"]) <= 3 for r in table)  # 0 = a neutral phrase ("conflict of interest")
+
+
+def test_context_rules_are_well_formed():
+    rules = gz.context_rules()
+    assert rules
+    for rule in rules:
+        assert rule.code == "*" or rule.code in CODES
+        assert rule.scope in {"sentence", "text", "next", "prev"}
+        assert rule.action in {"drop", "keep_if", "name", "currency", "no_pairs", "no_topics"}
+        if rule.action in {"drop", "keep_if", "no_pairs", "no_topics"}:
+            assert rule.cues
+
+
+def test_blockers_and_cues_parse():
+    assert all(normalize(r["term"]) and r["case"] in {"fold", "title", "exact"} for r in rows("blockers.csv"))
+    assert {r["lang"] for r in rows("cues.csv")} == {"en", "fr"}
+
+
+def test_people_rows_point_to_countries_and_have_dates():
+    for r in rows("people.csv"):
+        assert r["country"] in CODES, r
+        assert len(r["start"]) == 10 and (not r["end"] or r["end"] >= r["start"]), r
+        assert r["match"] or r["name"]
+
+
+def test_organization_slugs_are_the_taxonomy_ones():
+    table = rows("organizations.csv")
+    assert {r["slug"] for r in table} <= ORG_SLUGS
+    assert {r["case"] for r in table} <= {"fold", "exact"}

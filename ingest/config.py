@@ -12,7 +12,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "news.db"
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.opml"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
-USER_AGENT = "MiddlePowersMonitor/0.1 (+https://github.com/middle-powers-monitor; news research dashboard)"
+# Honest and specific: who is asking and why, so that a site operator can recognise and rate-limit us.
+USER_AGENT = "MiddlePowersMonitor/0.1 (open-source foreign-policy news dashboard; RSS reader)"
 
 
 def db_path(cli_value: str | os.PathLike | None = None) -> Path:

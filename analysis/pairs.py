@@ -4,8 +4,9 @@ The rule (measured on the gold set, see docs/analysis.md): every two countries n
 the venue of a meeting: "talks in Tokyo") are a candidate; the candidate is kept when a weighted sum of
 plain features reaches zero: both in the title, an interaction cue (analysis/data/cues.csv: meet, visit,
 sign, talks, tariffs, sanctions, with, rencontre, accord...) in a sentence naming both, the names joined
-by a dash ("Canada-Japan"), one of them Canada, and how many countries the article names (a list of
-five members of a pact does not say who deals with whom).
+by a dash ("Canada-Japan"), one of them Canada (or, in an article without Canada, the title's first
+country), a name used only as a place or in a side clause, and how many countries the article names (a
+list of five members of a pact does not say who deals with whom).
 """
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ sept sep oct nov dec ont que alta sask man b.c n.s n.b p.e.i n.l inc ltd co corp
 capt adm cmdr mt ft dept approx est fig p.m a.m d.c e.-u m mme mm""".split())
 
 
+CUE_ROLES = ("cue", "side", "stance")
+
+
 def cue_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
-    return [(row["term"], Entry(CUE, None, FOLD, row["term"])) for row in read_rows("cues.csv", data_dir)
-            if row.get("term")]
+    """Words of cues.csv as matcher patterns; Entry.value is the word's role (cue, side or stance)."""
+    return [(row["term"], Entry(CUE, row.get("role") or "cue", FOLD, row["term"]))
+            for row in read_rows("cues.csv", data_dir) if row.get("term")]
 
 
 def unit_starts(text: str, title_end: int) -> list[int]:
@@ -55,12 +60,19 @@ class Mention:
     end: int
     venue: bool
     adjective: bool = False  # named by a demonym or adjective ("Canadian")
+    place: bool = False      # named after in/from/into/dans/en: a place where things happen or come from
 
+
+# Pairs are read from the first mentions only: feed items name a handful of countries, and a
+# pathological text must not cost quadratic time.
+MAX_MENTIONS = 200
 
 _VENUE_WORDS = frozenset({"in", "at", "a", "en", "au", "aux", "dans"})
 _EVENT_WORDS = frozenset({"summit", "conference", "meeting", "meetings", "talks", "forum", "games", "sommet",
-                          "rencontre", "reunion", "held", "hosted", "tenue", "tenu", "meet", "meets", "gather",
-                          "convene", "se reunissent", "reunis"})
+                          "conference", "rencontre", "rencontrent", "rencontres", "reunion", "reunissent", "reunis",
+                          "held", "hosted", "tenue", "tenu", "meet", "meets", "met", "gather", "convene", "cop28",
+                          "cop29", "cop30", "g7", "g20"})
+_OF_WORDS = frozenset({"de", "d", "of"})  # "Conférence de Rome", "G20 de Johannesburg", "summit of ..."
 
 
 def _word_before(folded: str, pos: int) -> tuple[str, int]:
@@ -71,6 +83,14 @@ def _word_before(folded: str, pos: int) -> tuple[str, int]:
     while k >= 0 and (folded[k].isalnum()):
         k -= 1
     return folded[k + 1:j + 1], k + 1
+
+
+_PLACE_WORDS = frozenset({"in", "into", "from", "inside", "across", "throughout", "a", "en", "au", "aux", "dans"})
+
+
+def is_place(folded: str, start: int) -> bool:
+    """True when the word before a name is a place preposition ("outbreak in Canada, U.S.")."""
+    return _word_before(folded, start)[0] in _PLACE_WORDS
 
 
 def is_venue(folded: str, text: str, start: int, capital: bool) -> bool:
@@ -84,6 +104,8 @@ def is_venue(folded: str, text: str, start: int, capital: bool) -> bool:
         word, at = _word_before(folded, city_at)
         if word in _VENUE_WORDS:
             return True
+    if word in _OF_WORDS:
+        return capital and _word_before(folded, at)[0] in _EVENT_WORDS
     if word not in _VENUE_WORDS:
         return False
     if capital:
@@ -108,26 +130,27 @@ WEIGHTS = {
     "dash": 0.3,                 # "Canada-Japan", "Canada/U.S."
     "between_and": 0.8,          # "between Ottawa and Beijing", "entre Pyongyang et Moscou"
     "co_subjects": 0.5,          # "Saudi Arabia and Russia led the decision": joint subjects of a cue
-    "co_objects": -0.7,          # "aid for Turkey and Syria": named side by side after a verb
+    "co_objects": -1.2,          # "aid for Turkey and Syria": named side by side after a verb
     "with_canada": 0.8,          # one of the two is Canada (the product follows Canada's diplomacy)
     "two_countries": 0.3,        # the article names exactly two countries
     "three_countries": -0.7,     # the article names three
     "four_plus": -0.5,           # the article names four or more
-    "backgrounded": -0.5,        # one of the two is only named in a side clause ("amid U.S. tariffs")
+    "backgrounded": -1.0,        # one of the two is only named in a side clause ("amid U.S. tariffs")
     "listed": -0.3,              # one of the two is only named in a sentence listing four or more countries
+    "stance": -0.6,              # the text takes a stance (welcomes, monitors) and no cue links the two
+    "place_only": -0.9,          # one of the two is only named as a place ("in Sweden", "from India")
+    "with_hub": 0.8,             # without Canada: one of the two is the first country of the title
     "identity": -3.0,            # "Canadian-American", "Chinese-Canadian": one person's origins, not a pair
 }
 
-# Words that open a side clause: a country named right after one is background, not a party
-# ("as U.S. tariffs reshape markets", "alors que Washington multiplie les menaces").
-_SIDE = re.compile(r"\b(?:amid|as|while|whereas|despite|alors que|tandis que|face aux?|malgré|malgre|sur fond de|"
-                   r"en pleine?|joining|along with|alongside|like|such as|as did|en même temps que|"
-                   r"à l'instar d[eu]|comme)\b[^.;:\n]{0,40}$", re.IGNORECASE)
 # Two names joined by "and" / a comma after a verb or preposition are co-objects ("aid for Turkey and
 # Syria", "trip to Paris and London"): they share what happens to them, they do not deal together.
-_COORD = frozenset({"", "and", "et", "or", "ou", "puis", "and neighbouring", "et le", "et la", "et l", "and the"})
-_LEAD = re.compile(r"^\W*(?:(?:the|le|la|les|l|en|au|aux)\W+)?$", re.IGNORECASE)
+_COORD = frozenset({",", "and", "et", "or", "ou", "puis", "and neighbouring", "et le", "et la", "et l'", "and the",
+                    ", and", "et en", "and in"})
+_LEAD = re.compile(r"\W*(?:(?:the|le|la|les|l|en|au|aux)\W+)?$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
+_SENTENCE_BREAK = re.compile(r"[.;:\n]")
+SIDE_REACH = 50  # characters after a side-clause word within which a country is background
 _DASHES = frozenset({"-", "/", "\u2013", "\u2014", "\u2010", "\u2011"})
 _BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les?\s+|la\s+|l['’])?$", re.IGNORECASE)
 
@@ -138,10 +161,12 @@ def _unit_start(text: str, pos: int) -> int:
     return j + 1 if j >= 0 else 0
 
 
-def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str,
-                  text: str) -> dict[str, dict[str, bool]]:
-    """Candidate pairs of actor countries and their features (names of WEIGHTS)."""
-    actors = [m for m in mentions if not m.venue]
+def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
+                  side_at: list[int] = (), stance: bool = False) -> dict[str, dict[str, bool]]:
+    """Candidate pairs of actor countries and their features (names of WEIGHTS). `cue_at` holds the
+    (unit, offset) of interaction cues, `side_at` the offsets of side-clause words, `stance` whether
+    the text holds a stance word (cues.csv roles)."""
+    actors = [m for m in mentions[:MAX_MENTIONS] if not m.venue]
     codes = sorted({m.code for m in actors})
     n = len(codes)
     out: dict[str, dict[str, bool]] = {}
@@ -152,47 +177,60 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
         cues_by_unit.setdefault(unit, []).append(pos)
     title_codes = {m.code for m in actors if m.unit == 0}
     by_code: dict[str, list[Mention]] = {}
+    by_unit_code: dict[tuple[int, str], list[Mention]] = {}
+    unit_codes: dict[int, set[str]] = {}
     for m in actors:
         by_code.setdefault(m.code, []).append(m)
-    unit_start: dict[int, int] = {}
-    for m in mentions:
-        if m.unit not in unit_start:
-            unit_start[m.unit] = _unit_start(text, m.start)
-    unit_size: dict[int, int] = {}
-    for unit in {m.unit for m in actors}:
-        unit_size[unit] = len({m.code for m in actors if m.unit == unit})
-    listed = {code for code, ms in by_code.items() if all(unit_size[m.unit] >= 4 for m in ms)}
+        by_unit_code.setdefault((m.unit, m.code), []).append(m)
+        unit_codes.setdefault(m.unit, set()).add(m.code)
+    unit_start = {unit: _unit_start(text, ms[0].start) for (unit, _c), ms in by_unit_code.items()}
+    listed = {code for code, ms in by_code.items() if all(len(unit_codes[m.unit]) >= 4 for m in ms)}
+    place_only = {code for code, ms in by_code.items() if all(m.place for m in ms)}
+    # The article's main actor when Canada is not in it: the first country the title names.
+    firsts = [m for m in actors if m.unit == 0]
+    hub = None if "CAN" in by_code or not firsts else min(firsts, key=lambda m: m.start).code
     background = {code for code, ms in by_code.items()
-                  if all(_SIDE.search(text, max(0, m.start - 50), m.start) for m in ms)}
+                  if side_at and all(_after_side_word(m.start, side_at, text) for m in ms)}
+    # The head of a coordination chain ("Canada, Australia and New Zealand call..."): a name joined to the
+    # one before it by a comma or "and" shares that name's position (subject or object).
+    head: dict[int, int] = {}
+    previous = None
+    for m in sorted(actors, key=lambda m: m.start):
+        head[m.start] = m.start
+        if previous is not None and previous.unit == m.unit and m.start - previous.end <= 20:
+            if " ".join(text[previous.end:m.start].split()).lower() in _COORD:
+                head[m.start] = head[previous.start]
+        previous = m
     for a, b in combinations(codes, 2):
-        ma, mb = by_code[a], by_code[b]
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
-        for x in ma:
-            for y in mb:
-                lo, hi = (x, y) if x.start < y.start else (y, x)
-                gap = text[lo.end:hi.start]
-                if gap in _DASHES:
-                    if lo.adjective and hi.adjective:
-                        identity = True
-                    else:
-                        dash = True
-                elif folded[lo.end:hi.start].strip() in _COORD:
-                    if _BETWEEN.search(text, max(0, lo.start - 20), lo.start):
-                        between_and = True
-                    elif not _LEAD.match(text, unit_start.get(lo.unit, 0), lo.start):
-                        co_objects = True
-                    elif x.unit == y.unit and cues_by_unit.get(x.unit):
-                        co_subjects = True
-                if x.unit != y.unit:
-                    continue
-                cues = cues_by_unit.get(x.unit, ())
-                if cues:
-                    same_cue = True
-                    if any(lo.end <= c < hi.start for c in cues):
+        for unit, present in unit_codes.items():
+            if a not in present or b not in present:
+                continue
+            cues = cues_by_unit.get(unit, ())
+            same_cue = same_cue or bool(cues)
+            for x in by_unit_code[(unit, a)]:
+                for y in by_unit_code[(unit, b)]:
+                    lo, hi = (x, y) if x.start < y.start else (y, x)
+                    if cues and any(lo.end <= c < hi.start for c in cues):
                         between = True
                         if not _CLAUSE_BREAK.search(text, lo.end, hi.start):
                             clause = True
+                    if hi.start - lo.end > 20:
+                        continue  # too far apart to be joined by a dash or an "and"
+                    gap = text[lo.end:hi.start]
+                    if gap in _DASHES:
+                        if lo.adjective and hi.adjective:
+                            identity = True
+                        else:
+                            dash = True
+                    elif " ".join(gap.split()).lower().replace("\u2019", "'") in _COORD:
+                        if _BETWEEN.search(text, max(0, lo.start - 20), lo.start):
+                            between_and = True
+                        elif not _LEAD.match(text, unit_start.get(unit, 0), head.get(lo.start, lo.start)):
+                            co_objects = True
+                        elif cues:
+                            co_subjects = True
         out[f"{a}-{b}"] = {
             "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,
             "one_in_title": ta or tb, "none_in_title": not (ta or tb), "same_unit_cue": same_cue,
@@ -201,13 +239,21 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             "backgrounded": a in background or b in background, "between_and": between_and,
             "listed": a in listed or b in listed, "identity": identity, "clause_cue_between": clause,
             "co_objects": co_objects, "co_subjects": co_subjects,
+            "stance": stance and not between,
+            "place_only": a in place_only or b in place_only,
+            "with_hub": hub in (a, b),
         }
     return out
 
 
+def _after_side_word(start: int, side_at: list[int], text: str) -> bool:
+    return any(start - SIDE_REACH <= p < start and not _SENTENCE_BREAK.search(text, p, start) for p in side_at)
+
+
 def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
+               side_at: list[int] = (), stance: bool = False,
                weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
-    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text).items()
+    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance).items()
             if sum(weights[f] for f, on in feats.items() if on) >= 0]
     return tuple(sorted(kept))

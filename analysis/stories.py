@@ -35,10 +35,12 @@ four events. The rule, in order (figures in docs/analysis-aggregates.md):
 """
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,7 +56,8 @@ KEYS_PER_TITLE = 3
 MIN_SHARED = 3
 MIN_SHARED_IF_SUBSTITUTED = 5
 TOKEN_VARIANT_RATIO = 80  # china ~ chinese (83), canada ~ canadian (86), india ~ indian (91)
-_CHUNK = 256
+NEIGHBOURS = 64  # per title and blocking key: the hard cap on comparisons (see cluster_stories)
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 STOPWORDS = frozenset("""
 a an the and or but of in on at to for with by from as into about after before over under amid
@@ -214,7 +217,18 @@ def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[tuple[str, ...], str]:
-    """Normalized country names (English and French, pycountry and display names) -> code."""
+    """Normalized country names and demonyms (English and French) -> code; "" for a blocker.
+
+    Demonyms matter as much as names: wire rewrites swap "Canadian wildfires" for "wildfires in
+    Winnipeg", and "Russian" / "Iranian" is as much a country swap as "Russia" / "Iran". Forms
+    come from pycountry and from the tagger's gazetteer (``data/countries.csv``, case-insensitive
+    entries only: "Polish" or "Dane" folded are ordinary words). Its blockers (``data/blockers.csv``:
+    "British Columbia", "Indian Act") hide the country words they contain. Capitals are left out:
+    "Victoria" and "Kingston" are Canadian cities before they are foreign capitals.
+    """
+    def key(form: str) -> tuple[str, ...]:
+        return tuple(w for w in _words(form) if w not in STOPWORDS and len(w) > 1)
+
     names: dict[tuple[str, ...], str] = {}
     for code in all_country_codes():
         record = pycountry.countries.get(alpha_3=code)
@@ -222,26 +236,45 @@ def _country_names() -> dict[tuple[str, ...], str]:
         if record is not None:
             forms |= {record.name, getattr(record, "common_name", record.name)}
         for form in forms:
-            key = tuple(w for w in _words(form) if w not in STOPWORDS and len(w) > 1)
-            if key:
-                names.setdefault(key, code)
-    # Short forms headlines use more than the ISO names; the tagger's gazetteer has the rest.
+            if key(form):
+                names.setdefault(key(form), code)
+    for row in _data_rows("countries.csv"):
+        if row.get("kind") in ("name", "demonym") and row.get("case") == "fold" and key(row.get("term") or ""):
+            names.setdefault(key(row["term"]), row["code"])
+    # Short forms headlines use more than the ISO names.
     for alias, code in (("us", "USA"), ("usa", "USA"), ("uk", "GBR"), ("britain", "GBR"),
                         ("turkey", "TUR"), ("czech republic", "CZE"), ("drc", "COD"), ("uae", "ARE")):
         names.setdefault(tuple(alias.split()), code)
+    for row in _data_rows("blockers.csv"):
+        if row.get("case") == "fold" and len(key(row.get("term") or "")) > 1:
+            names[key(row["term"])] = ""
     return names
 
 
+def _data_rows(name: str) -> list[dict[str, str]]:
+    path = DATA_DIR / name
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@lru_cache(maxsize=1)
+def _longest_name() -> int:
+    return max(len(k) for k in _country_names())
+
+
 def _country_spans(tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Country codes named in a token list, and the tokens that name them."""
+    """Country codes named in a token list, and the tokens that name them (longest match wins)."""
     names = _country_names()
     codes, words, i = set(), set(), 0
     while i < len(tokens):
-        for size in (3, 2, 1):
+        for size in range(min(_longest_name(), len(tokens) - i), 0, -1):
             code = names.get(tuple(tokens[i:i + size]))
-            if code:
-                codes.add(code)
-                words.update(tokens[i:i + size])
+            if code is not None:
+                if code:
+                    codes.add(code)
+                    words.update(tokens[i:i + size])
                 i += size
                 break
         else:
@@ -335,34 +368,34 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
         rows_arr = rows_arr[np.argsort(ns[rows_arr], kind="stable")]
         t = ns[rows_arr]
         texts = [norms[r] for r in rows_arr]
-        start = 0
-        while start < len(rows_arr) - 1:
-            # Queries span a quarter window, choices one window more: each title meets only
-            # the titles of the next 1.25 windows, whatever the block's total size.
-            stop = int(np.searchsorted(t, t[start] + window // 4, side="right"))
-            stop = max(start + 1, min(stop, start + _CHUNK))
-            end = int(np.searchsorted(t, t[stop - 1] + window, side="right"))
-            if end - start >= 2:
-                scores = process.cdist(texts[start:stop], texts[start:end], scorer=fuzz.token_set_ratio,
-                                       score_cutoff=THRESHOLD, dtype=np.uint8, workers=1)
-                qi, cj = np.nonzero(scores)
-                qi_abs, cj_abs = qi + start, cj + start
-                keep = (cj_abs > qi_abs) & (t[cj_abs] - t[qi_abs] <= window)
-                for i, j in zip(qi_abs[keep].tolist(), cj_abs[keep].tolist()):
-                    ri, rj = int(rows_arr[i]), int(rows_arr[j])
-                    pair = (ri, rj) if ri < rj else (rj, ri)
-                    if pair in checked:
-                        continue
-                    checked.add(pair)
-                    root_i, root_j = uf.find(ri), uf.find(rj)
-                    if root_i == root_j or not match(ri, rj):
-                        continue
-                    # Single linkage drifts: A~B, B~C, C~D can chain four different headlines
-                    # sharing a template. A link must also hold against each cluster's first
-                    # article, so every member stays close to the story it joined.
-                    if (root_i == ri or match(root_i, rj)) and (root_j == rj or match(ri, root_j)):
-                        uf.union(ri, rj)
-            start = stop
+        # Each title meets at most the NEIGHBOURS titles after it in the block's time order (and
+        # only those within the window), so a block of alike titles costs NEIGHBOURS comparisons
+        # per title instead of its whole size: the cost stays linear whatever the titles. In a
+        # sparse block the window is the bound; in a dense one the band narrows it to a few hours.
+        for start in range(0, len(rows_arr) - 1, NEIGHBOURS):
+            stop = min(start + NEIGHBOURS, len(rows_arr))
+            end = min(stop + NEIGHBOURS, int(np.searchsorted(t, t[stop - 1] + window, side="right")))
+            if end - start < 2:
+                continue
+            scores = process.cdist(texts[start:stop], texts[start:end], scorer=fuzz.token_set_ratio,
+                                   score_cutoff=THRESHOLD, dtype=np.uint8, workers=1)
+            qi, cj = np.nonzero(scores)
+            qi_abs, cj_abs = qi + start, cj + start
+            keep = (cj_abs > qi_abs) & (cj_abs - qi_abs <= NEIGHBOURS) & (t[cj_abs] - t[qi_abs] <= window)
+            for i, j in zip(qi_abs[keep].tolist(), cj_abs[keep].tolist()):
+                ri, rj = int(rows_arr[i]), int(rows_arr[j])
+                pair = (ri, rj) if ri < rj else (rj, ri)
+                if pair in checked:
+                    continue
+                checked.add(pair)
+                root_i, root_j = uf.find(ri), uf.find(rj)
+                if root_i == root_j or not match(ri, rj):
+                    continue
+                # Single linkage drifts: A~B, B~C, C~D can chain four different headlines
+                # sharing a template. A link must also hold against each cluster's first
+                # article, so every member stays close to the story it joined.
+                if (root_i == ri or match(root_i, rj)) and (root_j == rj or match(ri, root_j)):
+                    uf.union(ri, rj)
 
     roots = np.array([uf.find(i) for i in range(len(frame))])
     smallest = pd.Series(ids).groupby(roots).transform("min").to_numpy()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis import gazetteer as gz
 from analysis.matcher import Hit, Matcher, longest_non_overlapping, normalize
-from analysis.pairs import Mention, cue_patterns, find_pairs, is_venue as _is_venue, unit_starts
+from analysis.pairs import Mention, cue_patterns, find_pairs, is_place, is_venue as _is_venue, unit_starts
 from analysis.topics import score_topics, topic_patterns
 
 RULES_VERSION = "1"
@@ -32,6 +32,8 @@ _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 
 @dataclass(frozen=True, slots=True)
 class Tags:
+    """What an article is about, as TAXONOMY.md defines it; every field is a sorted tuple."""
+
     countries: tuple[str, ...]
     pairs: tuple[str, ...]
     topics: tuple[str, ...]
@@ -56,6 +58,7 @@ def _day(published: datetime | date | str | None) -> str:
 
 
 def _is_title_case(title: str) -> bool:
+    """Headlines In Title Case capitalize every word, so a capital after "Jordan" proves no first name."""
     words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
@@ -94,6 +97,8 @@ class Tagger:
         entity_hits: list[Hit] = []
         topic_hits: list[Hit] = []
         cue_pos: list[int] = []
+        side_pos: list[int] = []
+        stance = False
         ctx_hits: list[Hit] = []
         for hit in hits:
             kinds = hit.kinds
@@ -102,7 +107,14 @@ class Tagger:
             if gz.TOPIC in kinds:
                 topic_hits.append(hit)
             if gz.CUE in kinds:
-                cue_pos.append(hit.start)
+                for e in hit.entries:
+                    if e.kind == gz.CUE:
+                        if e.value == "cue":
+                            cue_pos.append(hit.start)
+                        elif e.value == "side":
+                            side_pos.append(hit.start)
+                        else:
+                            stance = True
             if gz.CONTEXT in kinds:
                 ctx_hits.append(hit)
         ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
@@ -170,10 +182,11 @@ class Tagger:
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
             mentions = [Mention(code, unit, h.start, h.end,
-                                _is_venue(folded, text, h.start, h.key in self._capitals), h.key in self._demonyms)
+                                _is_venue(folded, text, h.start, h.key in self._capitals), h.key in self._demonyms,
+                                is_place(folded, h.start))
                         for h, code, unit in countries_at]
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
-            pairs = find_pairs(mentions, cue_at, folded, text)
+            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)))
 
     def _rules(self, code: str, term: str) -> list[gz.ContextRule]:

@@ -1,8 +1,11 @@
 """Small reshaping of the aggregated frames the queries return, before they are charted.
 
 SQL GROUP BY returns only the periods that have articles; a line chart needs the empty ones as
-zeros, or a quiet week disappears and the line jumps across it. Shares and rolling means are
-computed on those filled frames, so a 4-week mean is over 4 weeks, not over 4 non-empty weeks.
+zeros, or a quiet week disappears and the line jumps across it. Shares and rolling means
+(analysis.timeseries.rolling_mean) are computed on those filled frames, so a 4-week mean is over
+4 weeks, not over 4 non-empty weeks. analysis.timeseries does the same on raw article frames;
+these take the per-period counts that SQL already aggregated, which is what keeps a million-article
+store fast.
 """
 from __future__ import annotations
 
@@ -46,15 +49,4 @@ def with_share(df: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     out = df.merge(totals.rename(columns={"count": "total"})[["period", "total"]], on="period", how="left")
     out["total"] = out["total"].fillna(0).astype("int64")
     out["share"] = (100.0 * out["count"] / out["total"].where(out["total"] > 0)).fillna(0.0).round(2)
-    return out
-
-
-def rolling(df: pd.DataFrame, column: str, window: int, by: str | None = None) -> pd.DataFrame:
-    """Add `<column>_mean`: the trailing mean over `window` periods (within each `by` group)."""
-    out = df.sort_values(["period"] + ([by] if by else [])).copy()
-    if window <= 1:
-        return out
-    series = out.groupby(by)[column] if by else out[column]
-    out[f"{column}_mean"] = series.transform(lambda s: s.rolling(window, min_periods=1).mean()).round(2) \
-        if by else series.rolling(window, min_periods=1).mean().round(2)
     return out

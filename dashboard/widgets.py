@@ -19,9 +19,15 @@ PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#2
            "#b56576", "#457b9d", "#9c6644", "#43aa8b", "#577590"]
 
 
+# The base map of choropleths, served by Streamlit from static/topojson/ so maps draw offline.
+# Relative, so it also works under a server.baseUrlPath.
+TOPOJSON_URL = "app/static/topojson/"
+
+
 def plotly_config(name: str) -> dict:
     """Keep the modebar (its camera button saves a PNG), named after the chart."""
-    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+            "topojsonURL": TOPOJSON_URL}
 
 
 def slug(text: str) -> str:

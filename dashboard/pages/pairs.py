@@ -8,6 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from analysis.countries import all_country_codes
+from analysis.timeseries import rolling_mean
 from dashboard import frames, labels, widgets
 from dashboard.data import context, q
 from dashboard.filters import page_param, sync_page_param
@@ -28,7 +29,8 @@ page_param("pair_measure", "count", ["count", "share"])
 page_param("pair_freq", "month", list(labels.FREQS))
 page_param("pair_roll", 1, lambda v: 1 <= v <= 12, int)
 
-c1, c2, c3, c4, c5 = st.columns([2, 2, 1.3, 1.6, 1.2])
+c1, c2 = st.columns(2)
+c3, c4, c5 = st.columns([1, 1.2, 1])
 a = c1.selectbox("Country", codes, key="pair_a", format_func=labels.country_option)
 b = c2.selectbox("Partner", [ALL, *codes], key="pair_b",
                  format_func=lambda c: "All partners" if c == ALL else labels.country_option(c))
@@ -53,14 +55,16 @@ title = labels.pair(f"{a}-{b}") if single else f"{labels.country(a)} and its par
 totals = frames.fill_periods(q("timeseries", f, freq), freq)  # every filtered article: share denominator
 y = "share" if measure == "share" else "count"
 y_label = f"Share of {unit} (%)" if y == "share" else unit.capitalize()
+if int(window) > 1:
+    y_label += f", {int(window)}-{freq} mean"
 
 st.subheader(f"Trend: {title}")
 if single:
     series = q("timeseries", scope, freq)
     series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max()) if not totals.empty else series
     series = frames.with_share(series, totals)
-    series = frames.rolling(series, y, int(window))
-    line = f"{y}_mean" if int(window) > 1 else y
+    series = rolling_mean(series, int(window), value=y)
+    line = "rolling" if int(window) > 1 else y
     table = series[["period", "count", "total", "share"] + ([line] if line != y else [])]
     if series["count"].sum() == 0:
         widgets.nothing(f"No article pairs {labels.country(a)} with {labels.country(b)} under these filters.")
@@ -76,8 +80,8 @@ else:
         series = q("partner_timeseries", f, a, freq, top["partner"].tolist())
         series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max(),
                                      by="partner", values=top["partner"].tolist())
-        series = frames.rolling(frames.with_share(series, totals), y, int(window), by="partner")
-        line = f"{y}_mean" if int(window) > 1 else y
+        series = rolling_mean(frames.with_share(series, totals), int(window), value=y, by="partner")
+        line = "rolling" if int(window) > 1 else y
         series["name"] = series["partner"].map(labels.country)
         table = series[["period", "partner", "name", "count", "total", "share"] + ([line] if line != y else [])]
         fig = px.line(table, x="period", y=line, color="name", labels={line: y_label, "period": "", "name": ""})

@@ -55,7 +55,11 @@ if series.empty:
 else:
     series = frames.fill_periods(series.rename(columns={"value": "topic"}), freq, by="topic")
     series["label"] = series["topic"].map(labels.topic)
-    fig = px.line(series, x="period", y="count", color="label",
+    totals = series.groupby("label")["count"].sum().sort_values(ascending=False)
+    fig = px.line(series, x="period", y="count", color="label", category_orders={"label": totals.index.tolist()},
                   labels={"count": unit.capitalize(), "period": "", "label": ""})
+    shown = set(totals.index[:5])
+    fig.for_each_trace(lambda t: t.update(visible=True if t.name in shown else "legendonly"))
     widgets.chart(fig, series[["period", "topic", "count"]], "Topic trends", "topics_trend", height=440)
-    st.caption("Click a topic in the legend to hide it; double-click to show it alone.")
+    st.caption("The five biggest topics are drawn; click a topic in the legend to show or hide it, "
+               "double-click to show it alone.")

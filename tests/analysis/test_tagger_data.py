@@ -67,6 +67,7 @@ def test_context_rules_are_well_formed():
 def test_blockers_and_cues_parse():
     assert all(normalize(r["term"]) and r["case"] in {"fold", "title", "exact"} for r in rows("blockers.csv"))
     assert {r["lang"] for r in rows("cues.csv")} == {"en", "fr"}
+    assert {r["role"] for r in rows("cues.csv")} == {"cue", "side", "stance"}
 
 
 def test_people_rows_point_to_countries_and_have_dates():
@@ -80,3 +81,11 @@ def test_organization_slugs_are_the_taxonomy_ones():
     table = rows("organizations.csv")
     assert {r["slug"] for r in table} <= ORG_SLUGS
     assert {r["case"] for r in table} <= {"fold", "exact"}
+
+
+def test_no_duplicate_rows_in_lexicons():
+    for name, key in (("topics.csv", ("topic", "term", "lang")), ("cues.csv", ("term", "lang")),
+                      ("blockers.csv", ("term", "case")), ("countries.csv", ("code", "term"))):
+        keys = [tuple(r[k].lower() for k in key) for r in rows(name)]
+        dups = [k for k, n in collections.Counter(keys).items() if n > 1]
+        assert not dups, (name, dups)

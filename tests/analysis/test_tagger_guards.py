@@ -84,6 +84,8 @@ COUNTRY_CASES = [
     ("Indian Act is Canadian law", "First Nations challenge the Indian Act", "", "2024-10-01", set()),
     ("Georgian Bay", "Cottagers on Georgian Bay brace for storm", "", "2024-10-01", set()),
     ("London, Ont.", "London, Ont., council approves budget", "", "2024-10-01", set()),
+    ("Kingston, Ont.", "Kingston council debates transit as Queen's University students return to Ontario", "", "2024-09-01", set()),
+    ("Kingston = Jamaica", "Kingston declares state of emergency as Jamaica braces for hurricane", "", "2024-07-01", {"JAM"}),
     ("London = U.K.", "London and Ottawa sign trade continuity deal", "", "2024-10-01", {"GBR", "CAN"}),
     ("empty title", "", "", None, set()),
 ]
@@ -100,6 +102,10 @@ PAIR_CASES = [
     ("leaders by date make a pair", "Carney meets Takaichi in Tokyo", "", "2026-03-06", {"CAN-JPN"}),
     ("codes in alphabetical order", "Japan and Canada sign agreement", "", "2026-03-06", {"CAN-JPN"}),
     ("a venue is not a party", "Canada and the EU sign defence pact at a summit in Brussels", "", "2025-06-23", set()),
+    ("a deterrence posture is not a pair", "Carney visits Latvia",
+     "He said Canadian troops would stay as long as needed to deter Moscow.", "2025-08-26", {"CAN-LVA"}),
+    ("co-objects do not pair with each other", "Canada sends aid to Turkey and Syria after earthquake", "",
+     "2023-02-07", {"CAN-SYR", "CAN-TUR"}),
     ("a list of members is not a pair", "Britain joins CPTPP",
      "The pact also includes Canada, Japan, Australia, Mexico and Vietnam.", "2024-12-15", set()),
 ]

@@ -170,3 +170,90 @@ def test_articles_page_searches_and_pages(monkeypatch, generated_db):
     titles = at.dataframe[0].value["title"]
     assert len(titles) and titles.str.contains("Japan").all()
     assert at.query_params["q"] == "Japan"
+
+
+def test_pair_share_with_rolling_mean(monkeypatch, generated_db):
+    params = {"pair_measure": "share", "pair_roll": "3", "pair_freq": "week"}
+    at = open_page(make_app(monkeypatch, generated_db, params), "pairs")
+    trend = figures(at)[0]
+    assert trend["layout"]["yaxis"]["title"]["text"] == "Share of articles (%), 3-week mean"
+    table = at.dataframe[0].value
+    assert {"share", "rolling"} <= set(table.columns)
+    assert (table["share"] <= 100).all() and table["rolling"].notna().all()
+
+
+def test_pages_read_while_ingest_holds_a_write_transaction(monkeypatch, tiny_db):
+    writer = sqlite3.connect(tiny_db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO articles (url, title, published_at, source, fetched_at) VALUES "
+                   "('https://example.com/w', 'Pending', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')")
+    try:
+        at = open_page(make_app(monkeypatch, tiny_db), "overview")
+        assert {m.label: m.value for m in at.metric}["Articles"] == "7"  # the open transaction is not seen
+        for page in PAGES[1:]:
+            at.switch_page(f"dashboard/pages/{page}.py").run()
+            assert not at.exception, page
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    at.switch_page("dashboard/pages/overview.py").run()
+    assert {m.label: m.value for m in at.metric}["Articles"] == "8"
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Local Wire</title><link>https://example.com/</link>
+<item><title>Canada and Japan hold defence talks in Ottawa</title><link>https://example.com/live/1</link>
+<pubDate>Tue, 03 Mar 2026 15:00:00 GMT</pubDate><description>Ministers met.</description></item>
+<item><title>Canada and India discuss trade</title><link>https://example.com/live/2</link>
+<pubDate>Tue, 03 Mar 2026 16:00:00 GMT</pubDate><description>Talks went on.</description></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def feed_server():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            if self.path == "/feed.xml":
+                body = RSS.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_latest_runs_ingest_and_offers_opml(monkeypatch, tiny_db, tmp_path, feed_server):
+    opml = tmp_path / "sources.opml"
+    opml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><head><title>t</title></head><body>'
+        f'<outline type="rss" text="Local Wire: World" title="Local Wire: World" xmlUrl="{feed_server}" '
+        'htmlUrl="https://example.com/" language="en" outlet="Local Wire" kind="outlet"/></body></opml>',
+        encoding="utf-8")
+    monkeypatch.setenv("MPM_SOURCES", str(opml))
+    at = open_page(make_app(monkeypatch, tiny_db), "sources")
+    assert any(b.label == "Download the source list (OPML)" for b in at.get("download_button"))
+    [fetch] = [b for b in at.button if b.label == "Fetch latest"]
+    fetch.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    status = queries.store_status(tiny_db)
+    assert status["live"] == 8 and "Local Wire" in status["sources"]
+    [box] = at.status
+    assert box.label.startswith("Fetched: 1 ok") and "2 new articles" in box.label, box.label
+    assert box.state == "complete"
+    feeds = at.dataframe[0].value
+    assert feeds.loc[feeds["outlet"] == "Local Wire", "articles"].item() == 2

@@ -100,7 +100,8 @@ def test_first_run_loads_sample_draws_charts_and_saves_screenshot(page, server):
     page.wait_for_selector(".js-plotly-plot")
     page.get_by_text("Illustrative sample data").first.wait_for()
     assert page.locator(".js-plotly-plot").count() == CHARTS[""]
-    page.wait_for_timeout(1500)  # let plotly finish its first layout before the picture
+    page.wait_for_selector('[data-testid="stToast"]', state="detached", timeout=15_000)  # "sample loaded"
+    page.wait_for_timeout(1000)  # let plotly finish its first layout before the picture
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
 
 
@@ -126,6 +127,8 @@ def test_charts_drawn_on_every_chart_page(page, server, path):
     page.wait_for_selector(".js-plotly-plot")
     assert page.locator(".js-plotly-plot").count() == CHARTS[path]
     assert page.get_by_text("Illustrative sample data").count() >= 1
+    if path == "middle_powers":  # the world map's base layer is served locally, so it draws offline
+        page.wait_for_selector("path.choroplethlocation", state="attached")
 
 
 def test_table_pages_draw(page, server):

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 
+from analysis.timeseries import rolling_mean
 from dashboard import frames
 from dashboard.filters import to_params
 from dashboard.queries import Filters, pair_code, where
@@ -23,13 +24,13 @@ def test_fill_periods_adds_the_quiet_weeks():
     assert out["period"].dt.month.tolist() == [12, 1, 2] and out["count"].tolist() == [0, 3, 0]
 
 
-def test_fill_periods_by_group_and_rolling_mean():
+def test_fill_periods_by_group_then_a_rolling_mean_over_real_periods():
     df = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "topic": ["trade", "arctic"],
                        "count": [4, 2]})
     out = frames.fill_periods(df, "month", by="topic")
     assert len(out) == 6 and out["count"].sum() == 6
-    rolled = frames.rolling(out, "count", 2, by="topic")
-    trade = rolled[rolled["topic"] == "trade"]["count_mean"].tolist()
+    rolled = rolling_mean(out, 2, value="count", by="topic")
+    trade = rolled[rolled["topic"] == "trade"]["rolling"].tolist()
     assert trade == [4.0, 2.0, 0.0]
 
 

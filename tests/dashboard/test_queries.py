@@ -179,3 +179,14 @@ def test_generated_store_has_the_promised_shape(generated_db):
     can_pairs = pairs[pairs["value"].str.contains("CAN")]["count"].sum()
     assert can_pairs > pairs["count"].sum() / 2
     assert set(q.store_status(generated_db)["langs"]) == {"en", "fr"}
+
+
+def test_only_the_most_selective_tag_condition_drives(tiny_db):
+    # Canada is in 5 articles, migration in 1: migration drives, Canada becomes a probe.
+    sql, params = q.where(Filters(country="CAN", topics=("migration",)), tiny_db)
+    assert "EXISTS (SELECT 1 FROM article_countries" in sql and "IN (SELECT article_id FROM article_topics" in sql
+    assert params == ["CAN", "migration"]
+    # A date range selecting fewer articles than any tag: every tag condition is a probe.
+    sql, _ = q.where(Filters(start=date(2026, 3, 3), country="CAN"), tiny_db)
+    assert "IN (SELECT" not in sql and "EXISTS" in sql
+    assert ids(tiny_db, Filters(start=date(2026, 3, 3), country="CAN")) == [7]

@@ -100,8 +100,7 @@ def is_venue(folded: str, text: str, start: int, capital: bool) -> bool:
     word, at = _word_before(folded, start)
     if word and text[at + len(word):start].strip() == ",":
         # "in Nice, France": the country after a city that is itself a venue
-        city_word, city_at = word, at
-        word, at = _word_before(folded, city_at)
+        word, at = _word_before(folded, at)
         if word in _VENUE_WORDS:
             return True
     if word in _OF_WORDS:
@@ -185,12 +184,6 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
         unit_codes.setdefault(m.unit, set()).add(m.code)
     unit_start = {unit: _unit_start(text, ms[0].start) for (unit, _c), ms in by_unit_code.items()}
     listed = {code for code, ms in by_code.items() if all(len(unit_codes[m.unit]) >= 4 for m in ms)}
-    place_only = {code for code, ms in by_code.items() if all(m.place for m in ms)}
-    # The article's main actor when Canada is not in it: the first country the title names.
-    firsts = [m for m in actors if m.unit == 0]
-    hub = None if "CAN" in by_code or not firsts else min(firsts, key=lambda m: m.start).code
-    background = {code for code, ms in by_code.items()
-                  if side_at and all(_after_side_word(m.start, side_at, text) for m in ms)}
     # The head of a coordination chain ("Canada, Australia and New Zealand call..."): a name joined to the
     # one before it by a comma or "and" shares that name's position (subject or object).
     head: dict[int, int] = {}
@@ -201,6 +194,12 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             if " ".join(text[previous.end:m.start].split()).lower() in _COORD:
                 head[m.start] = head[previous.start]
         previous = m
+    place_only = {code for code, ms in by_code.items() if all(m.place for m in ms)}
+    # The article's main actor when Canada is not in it: the first country the title names.
+    firsts = [m for m in actors if m.unit == 0]
+    hub = None if "CAN" in by_code or not firsts else min(firsts, key=lambda m: m.start).code
+    background = {code for code, ms in by_code.items()
+                  if side_at and all(_after_side_word(m.start, side_at, text) for m in ms)}
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False

@@ -56,7 +56,8 @@ KEYS_PER_TITLE = 3
 MIN_SHARED = 3
 MIN_SHARED_IF_SUBSTITUTED = 5
 TOKEN_VARIANT_RATIO = 80  # china ~ chinese (83), canada ~ canadian (86), india ~ indian (91)
-NEIGHBOURS = 64  # per title and blocking key: the hard cap on comparisons (see cluster_stories)
+NEIGHBOURS = 64  # per title and blocking key: the hard cap on scored comparisons (see cluster_stories)
+MAX_VERIFIED = 24  # per title: the hard cap on verified candidate pairs
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 STOPWORDS = frozenset("""
@@ -148,6 +149,16 @@ class _UnionFind:
             parent[i], i = root, parent[i]
         return root
 
+    def roots(self, rows: np.ndarray) -> np.ndarray:
+        """find() of many rows at once, by pointer jumping (no path compression)."""
+        parent = self.parent
+        roots = parent[rows]
+        while True:
+            up = parent[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
+
     def union(self, i: int, j: int) -> None:
         ri, rj = self.find(i), self.find(j)
         if ri != rj:
@@ -177,29 +188,44 @@ def proper_nouns(title: str | None) -> frozenset[str] | None:
     return frozenset(_fold(w) for w in caps)
 
 
-def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
-               proper_b: frozenset[str] | None = frozenset()) -> bool:
-    """The verification step (4.) on two normalized titles; the score gate (3.) is separate.
-
-    ``proper_a`` / ``proper_b`` are the titles' :func:`proper_nouns`: when both titles keep an
-    unshared name that is not a country's ("Carney, Wang Yi agree" / "Wang Yi, Sharif agree"),
-    they report different meetings. Country names are let through because rewrites swap a
-    leader for the country ("Carney, Takaichi sign" / "Canada and Japan sign").
-    """
-    ta, tb = a.split(), b.split()
-    if not ta or not tb:
-        return False
-    if ta == tb:
-        return True
-    unused = list(tb)
+def _unmatched(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
+    """The tokens of each title left over once equal tokens, then spelling variants, are paired."""
+    ca, cb = Counter(ta), Counter(tb)
+    common = ca & cb
+    left_a, unused = list((ca - common).elements()), list((cb - common).elements())
+    if not left_a or not unused:
+        return left_a, unused
     unmatched_a = []
-    for tok in ta:
+    for tok in left_a:
         for k, other in enumerate(unused):
             if _tokens_match(tok, other):
                 del unused[k]
                 break
         else:
             unmatched_a.append(tok)
+    return unmatched_a, unused
+
+
+def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
+               proper_b: frozenset[str] | None = frozenset(),
+               country_words_a: frozenset[str] | None = None,
+               country_words_b: frozenset[str] | None = None) -> bool:
+    """The verification step (4.) on two normalized titles; the score gate (3.) is separate.
+
+    ``proper_a`` / ``proper_b`` are the titles' :func:`proper_nouns`: when both titles keep an
+    unshared name that is not a country's ("Carney, Wang Yi agree" / "Wang Yi, Sharif agree"),
+    they report different meetings. Country names and demonyms are let through because rewrites
+    swap a leader for the country ("Carney, Takaichi sign" / "Canada and Japan sign") or an
+    adjective for a place ("Canadian wildfires" / "wildfires in Winnipeg"); a swap of one country
+    for another is caught by the country check before this one. ``country_words_*`` are the tokens
+    naming countries (computed when not given; the clustering caches them per title).
+    """
+    ta, tb = a.split(), b.split()
+    if not ta or not tb:
+        return False
+    if ta == tb:
+        return True
+    unmatched_a, unused = _unmatched(ta, tb)
     shared = len(ta) - len(unmatched_a)
     if shared < MIN_SHARED or shared * 2 < max(len(ta), len(tb)):
         return False
@@ -208,7 +234,8 @@ def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
             return False
         if any(t.isdigit() for t in unmatched_a) and any(t.isdigit() for t in unused):
             return False
-        words_a, words_b = _country_spans(ta)[1], _country_spans(tb)[1]
+        words_a = country_words_a if country_words_a is not None else _country_spans(ta)[1]
+        words_b = country_words_b if country_words_b is not None else _country_spans(tb)[1]
         if (any((proper_a is None or t in proper_a) and t not in words_a for t in unmatched_a)
                 and any((proper_b is None or t in proper_b) and t not in words_b for t in unused)):
             return False
@@ -331,14 +358,17 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
                 blocks[key].append(row)
 
     given = _given_countries(frame)
-    found: dict[int, frozenset[str]] = {}
+    spans: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def span(row: int) -> tuple[frozenset[str], frozenset[str]]:
+        if row not in spans:
+            spans[row] = _country_spans(tokens[row])
+        return spans[row]
 
     def countries(row: int) -> frozenset[str]:
         if given is not None and given[row]:
             return given[row]
-        if row not in found:
-            found[row] = _title_countries(tokens[row])
-        return found[row]
+        return span(row)[0]
 
     titles = frame["title"].tolist()
     propers: dict[int, frozenset[str] | None] = {}
@@ -348,7 +378,7 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
             propers[row] = proper_nouns(titles[row])
         return propers[row]
 
-    def match(ri: int, rj: int) -> bool:
+    def match(ri: int, rj: int, scored: bool = False) -> bool:
         if sources[ri] is not None and sources[ri] == sources[rj] and abs(ns[ri] - ns[rj]) > same_src:
             return False
         if abs(ns[ri] - ns[rj]) > window:
@@ -356,10 +386,14 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
         ca, cb = countries(ri), countries(rj)
         if (ca - cb) and (cb - ca):
             return False  # "sanctions on Russia" / "sanctions on Iran"
-        if fuzz.token_set_ratio(norms[ri], norms[rj], score_cutoff=THRESHOLD) < THRESHOLD:
+        if not scored and fuzz.token_set_ratio(norms[ri], norms[rj], score_cutoff=THRESHOLD) < THRESHOLD:
             return False
-        return same_story(norms[ri], norms[rj], proper(ri), proper(rj))
+        return same_story(norms[ri], norms[rj], proper(ri), proper(rj), span(ri)[1], span(rj)[1])
 
+    # Verifications per title: the second hard cap. A title has a handful of close candidates in
+    # real news; thousands of near-identical titles that fail verification (same outlet a day
+    # apart, different numbers) would otherwise each be verified against every neighbour.
+    verified = np.zeros(len(frame), dtype=np.int32)
     checked: set[tuple[int, int]] = set()
     for rows in blocks.values():
         if len(rows) < 2:
@@ -382,14 +416,22 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
             qi, cj = np.nonzero(scores)
             qi_abs, cj_abs = qi + start, cj + start
             keep = (cj_abs > qi_abs) & (cj_abs - qi_abs <= NEIGHBOURS) & (t[cj_abs] - t[qi_abs] <= window)
-            for i, j in zip(qi_abs[keep].tolist(), cj_abs[keep].tolist()):
-                ri, rj = int(rows_arr[i]), int(rows_arr[j])
+            row_i, row_j = rows_arr[qi_abs[keep]], rows_arr[cj_abs[keep]]
+            # Vectorized first pass: pairs already in one story, or with a title out of budget,
+            # never reach the per-pair Python below (roots only merge, so the snapshot is safe).
+            keep = ((uf.roots(row_i) != uf.roots(row_j))
+                    & (verified[row_i] < MAX_VERIFIED) & (verified[row_j] < MAX_VERIFIED))
+            for ri, rj in zip(row_i[keep].tolist(), row_j[keep].tolist()):
                 pair = (ri, rj) if ri < rj else (rj, ri)
                 if pair in checked:
                     continue
                 checked.add(pair)
                 root_i, root_j = uf.find(ri), uf.find(rj)
-                if root_i == root_j or not match(ri, rj):
+                if root_i == root_j or verified[ri] >= MAX_VERIFIED or verified[rj] >= MAX_VERIFIED:
+                    continue
+                verified[ri] += 1
+                verified[rj] += 1
+                if not match(ri, rj, scored=True):
                     continue
                 # Single linkage drifts: A~B, B~C, C~D can chain four different headlines
                 # sharing a template. A link must also hold against each cluster's first

@@ -28,6 +28,8 @@ MAX_SUMMARY = 50_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?\$?)\s?$")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
+_PREV_WORD = re.compile(r"(\S*)[ \t]+([A-Z][a-z]+)[ \t]+$")
+_TITLES = frozenset({"Rep.", "Sen.", "Mr.", "Mrs.", "Ms.", "Dr.", "Gov.", "Gen.", "Rev.", "Coach", "Sgt."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +59,20 @@ def _day(published: datetime | date | str | None) -> str:
     return date.today().isoformat()
 
 
+def _first_name_before(text: str, start: int, allowed: tuple[str, ...]) -> bool:
+    """A capitalized word right before the match, itself inside a sentence ("the Jim Jordan from Ohio",
+    "Rep. Jim Jordan"), makes the match a surname; a sentence's first word does not ("Egypt Jordan")."""
+    p = _PREV_WORD.search(text, max(0, start - 40), start)
+    if not p or p.group(2) in allowed or p.group(2) in _SENTENCE_OPENERS:
+        return False
+    before = p.group(1)
+    return bool(before) and (before in _TITLES or before[-1] not in ".!?:;\n\"'«»")
+
+
 def _is_title_case(title: str) -> bool:
     """Headlines In Title Case capitalize every word, so a capital after "Jordan" proves no first name."""
     words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
 
 
 class Tagger:
@@ -168,6 +180,8 @@ class Tagger:
                         m = _NEXT_WORD.match(text, hit.end)
                         if m and m.group(1).rstrip(".") not in rule.cues:
                             dropped = True
+                        if _first_name_before(text, hit.start, rule.cues):
+                            dropped = True
                     else:
                         seen = ctx_units.get(unit, _NONE) if rule.scope == "sentence" else ctx_all
                         has_cue = (rule.index, True) in seen
@@ -224,6 +238,9 @@ class Tagger:
 
 
 _EMPTY = Tags((), (), (), ())
+# Capitalized words that may stand before a country without making it a surname.
+_SENTENCE_OPENERS = frozenset({"In", "From", "To", "And", "But", "As", "For", "With", "By", "Neighbouring",
+                               "Neighboring", "Visits", "Says", "Said", "The", "Le", "La", "En", "Au", "Et"})
 _NONE: frozenset = frozenset()
 _DEFAULT: Tagger | None = None
 

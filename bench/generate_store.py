@@ -12,7 +12,6 @@ for the load and rebuilt once at the end, which is what makes a million articles
 from __future__ import annotations
 
 import argparse
-import gettext
 import sqlite3
 import sys
 import time
@@ -97,19 +96,10 @@ DOMESTIC_FR = ("Tempête de neige sur les routes du Québec", "Le conseil munici
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:
-    """English and French short names from pycountry, so titles read like the real feeds."""
-    import pycountry
-    try:
-        fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"]).gettext
-    except OSError:
-        fr = str
-    en_names, fr_names = {}, {}
-    for code in ("CAN", *PARTNERS):
-        c = pycountry.countries.get(alpha_3=code)
-        name = getattr(c, "common_name", None) or c.name
-        en_names[code] = name.split(",")[0]
-        fr_names[code] = fr(c.name).split(",")[0]
-    return en_names, fr_names
+    """English and French display names (analysis.countries), so titles read like the real feeds."""
+    from analysis.countries import country_name
+    codes = ("CAN", *PARTNERS)
+    return {c: country_name(c, "en") for c in codes}, {c: country_name(c, "fr") for c in codes}
 
 
 def _profiles(rng: np.random.Generator, count: int) -> list[dict]:

@@ -2,9 +2,10 @@
 
 Every figure is aggregated inside SQLite (GROUP BY period, country, topic...) so that a page on
 a million articles moves a few hundred rows into pandas, not a million. The filters become one
-WHERE clause over `articles` whose tag conditions are `id IN (SELECT article_id FROM tag WHERE
-value IN (...))` lookups on the tag tables' (value, article_id) indexes. Values always travel as
-parameters; only placeholders and fixed SQL fragments are ever formatted into the text.
+WHERE clause over `articles` (see `where`): tag conditions use the tag tables' indexes, either as
+the list that drives the query or as primary-key probes. Values always travel as parameters; only
+placeholders and fixed SQL fragments are ever formatted into the text, and every table or column
+name that reaches a query comes from the fixed `_TAGS` list.
 
 The connection is opened read-only per call: the dashboard never writes, Streamlit runs sessions
 on many threads, and WAL lets these reads go on while ingest writes.

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -61,7 +60,7 @@ if int(window) > 1:
 st.subheader(f"Trend: {title}")
 if single:
     series = q("timeseries", scope, freq)
-    series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max()) if not totals.empty else series
+    series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max())
     series = frames.with_share(series, totals)
     series = rolling_mean(series, int(window), value=y)
     line = "rolling" if int(window) > 1 else y
@@ -101,5 +100,6 @@ else:
 
 st.subheader("The articles behind it")
 rows, total = q("articles", scope, "", 100, 0)
-st.caption(f"The {min(100, total):,} most recent of {total:,} articles; the Articles page has them all.")
+st.caption(f"The {min(100, total):,} most recent of {total:,} articles. To page through all of them, set the "
+           "sidebar's Country and Partner to this pair and open the Articles page.")
 widgets.article_table(rows, f"Articles {a}-{b if single else 'partners'}", "pair_articles")

@@ -57,8 +57,9 @@ else:
     m[1].metric("Failing", failing)
     m[2].metric("Disabled", disabled)
     m[3].metric("Articles (filtered)", f"{int(feeds['articles'].sum()):,}")
-    shown = feeds.assign(enabled=feeds["enabled"].astype(bool),
-                         url=feeds["url"].map(widgets.safe_url))
+    shown = feeds.assign(enabled=feeds["enabled"].astype(bool), url=feeds["url"].map(widgets.safe_url))[
+        ["name", "outlet", "last_fetch_at", "last_status", "last_error", "consecutive_failures", "articles",
+         "last_ok_at", "enabled", "lang", "kind", "url"]]
     widgets.table(shown, "Feed health", "sources_feeds", column_config={
         "name": st.column_config.TextColumn("Feed"),
         "outlet": st.column_config.TextColumn("Outlet"),
@@ -69,5 +70,7 @@ else:
         "last_error": st.column_config.TextColumn("Error"),
         "consecutive_failures": st.column_config.NumberColumn("Failures in a row"),
         "articles": st.column_config.NumberColumn("Articles"),
+        "lang": st.column_config.TextColumn("Lang"),
+        "kind": st.column_config.TextColumn("Kind"),
         "url": st.column_config.LinkColumn("Feed URL"),
     })

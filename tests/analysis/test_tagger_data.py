@@ -6,6 +6,7 @@ import pytest
 
 from analysis import gazetteer as gz
 from analysis.matcher import normalize
+from analysis.pairs import CUE_ROLES
 from analysis.topics import TOPICS
 
 CODES = {c.alpha_3 for c in pycountry.countries} | {"XKX"}
@@ -67,7 +68,7 @@ def test_context_rules_are_well_formed():
 def test_blockers_and_cues_parse():
     assert all(normalize(r["term"]) and r["case"] in {"fold", "title", "exact"} for r in rows("blockers.csv"))
     assert {r["lang"] for r in rows("cues.csv")} == {"en", "fr"}
-    assert {r["role"] for r in rows("cues.csv")} == {"cue", "side", "stance"}
+    assert {r["role"] for r in rows("cues.csv")} == set(CUE_ROLES)
 
 
 def test_people_rows_point_to_countries_and_have_dates():

@@ -11,6 +11,9 @@ COUNTRY_CASES = [
     ("Jordan the country", "Jordan's King Abdullah meets Canadian envoy in Amman", "", "2025-05-01", {"JOR", "CAN"}),
     ("Jordan Peterson is a person", "Jordan Peterson to speak at Toronto event", "", "2025-05-01", set()),
     ("Jordan as a first name", "Jordan Bennett scores twice for Halifax", "", "2025-05-01", set()),
+    ("Jim Jordan is a person", "The Jim Jordan from Ohio? CNN host asks", "", "2023-10-12", set()),
+    ("Chad Kroeger is a person", "Singer Chad Kroeger plays Vancouver", "", "2024-10-01", set()),
+    ("Title Case headline keeps Jordan", "Jordan Rejects Israeli Proposal For Talks", "", "2024-10-01", {"JOR", "ISR"}),
     ("Chad the country", "Canada sends aid to refugees in Chad", "", "2024-05-01", {"CAN", "TCD"}),
     ("Chad Smith is a person", "Chad Smith joins band on stage in Edmonton", "", "2024-05-01", set()),
     ("turkey dinner", "Turkey dinner prices climb ahead of Thanksgiving", "", "2024-10-01", set()),
@@ -87,6 +90,9 @@ COUNTRY_CASES = [
     ("Kingston, Ont.", "Kingston council debates transit as Queen's University students return to Ontario", "", "2024-09-01", set()),
     ("Kingston = Jamaica", "Kingston declares state of emergency as Jamaica braces for hurricane", "", "2024-07-01", {"JAM"}),
     ("London = U.K.", "London and Ottawa sign trade continuity deal", "", "2024-10-01", {"GBR", "CAN"}),
+    ("sud-américain is not American", "Le Brésil relance les discussions avec le bloc sud-américain", "", "2025-05-01", {"BRA"}),
+    ("chili the dish", "Chili cook-off raises $20,000 for food bank", "", "2024-10-01", set()),
+    ("Chili the country in French", "Le Chili élit un nouveau président", "", "2025-12-15", {"CHL"}),
     ("empty title", "", "", None, set()),
 ]
 

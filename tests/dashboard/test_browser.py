@@ -166,7 +166,7 @@ def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
     page.keyboard.press("Escape")
     wait_idle(page)
     page.wait_for_function("() => location.search.includes('lang=fr')")
-    assert caption_total(page) != total_before
+    until(lambda: caption_total(page) != total_before)
     until(lambda: column(page, 2) != before)
     from dashboard.queries import Filters, articles
     french = articles(str(server["db"]), Filters(langs=("fr",)), limit=1)[1]
@@ -207,5 +207,6 @@ def test_hostile_titles_show_as_text_and_csv_is_neutralized(page, server, tmp_pa
     # The same titles on the Country pairs page (CAN-JPN by default) stay text too.
     go(page, server, "pairs")
     page.wait_for_selector(".js-plotly-plot")
+    until(lambda: XSS_TITLE in column(page, 1))
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("() => typeof window.__pwned") == "undefined"

@@ -68,13 +68,16 @@ def kind_terms(kind: str, data_dir: Path = DATA_DIR) -> frozenset[str]:
 
 
 def organization_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
-    """Aliases of the TAXONOMY organizations (organizations.csv: slug,alias,lang,case)."""
+    """Aliases of the TAXONOMY organizations (organizations.csv: slug,alias,lang,case). Entry.value is
+    (slug, lang): an alias written for one language ("CPI" is the French ICC, the English consumer price
+    index) counts only in text of that language; `both` (or an empty lang) counts in any."""
     out = []
     for row in read_rows("organizations.csv", data_dir):
         alias, slug = row.get("alias", ""), row.get("slug", "")
         if alias and slug:
             case = _case(row.get("case"))
-            out.append((alias, Entry(ORG, slug, case, alias)))
+            lang = (row.get("lang") or "both").lower()
+            out.append((alias, Entry(ORG, (slug, lang if lang in ("en", "fr") else "both"), case, alias)))
     return out
 
 

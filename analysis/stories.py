@@ -190,9 +190,12 @@ def proper_nouns(title: str | None) -> frozenset[str] | None:
 
 def _unmatched(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     """The tokens of each title left over once equal tokens, then spelling variants, are paired."""
-    ca, cb = Counter(ta), Counter(tb)
-    common = ca & cb
-    left_a, unused = list((ca - common).elements()), list((cb - common).elements())
+    unused, left_a = list(tb), []
+    for tok in ta:
+        try:
+            unused.remove(tok)
+        except ValueError:
+            left_a.append(tok)
     if not left_a or not unused:
         return left_a, unused
     unmatched_a = []

@@ -48,6 +48,11 @@ def load_sample_if_empty(db: str, status: dict) -> None:
                 box.update(label=f"Loading the sample failed: {exc}", state="error")
                 st.session_state["_sample_load_failed"] = True
                 return
+            if not store_status(db).get("articles"):  # e.g. no sample folder: do not rerun in a loop
+                box.update(label="The sample added no article; fetch live feeds on the Sources page.",
+                           state="error")
+                st.session_state["_sample_load_failed"] = True
+                return
             box.update(label=f"Sample loaded: {summary.new_articles} articles", state="complete", expanded=False)
     st.toast(f"First run: loaded {summary.new_articles} sample articles.", icon=":material/science:")
     st.rerun()  # draw the pages on the loaded store, without the progress box

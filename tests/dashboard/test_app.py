@@ -257,3 +257,14 @@ def test_fetch_latest_runs_ingest_and_offers_opml(monkeypatch, tiny_db, tmp_path
     assert box.state == "complete"
     feeds = at.dataframe[0].value
     assert feeds.loc[feeds["outlet"] == "Local Wire", "articles"].item() == 2
+
+
+def test_a_sample_that_adds_nothing_does_not_loop(monkeypatch, tmp_path):
+    import ingest.sample
+    empty = tmp_path / "no_sample"
+    empty.mkdir()
+    real = ingest.sample.load_sample
+    monkeypatch.setattr(ingest.sample, "load_sample", lambda db, on_progress=None: real(db, on_progress, folder=empty))
+    at = open_page(make_app(monkeypatch, str(tmp_path / "news.db")), "overview")
+    assert at.status[0].state == "error"
+    assert any("no articles" in i.value for i in at.info)

@@ -9,29 +9,39 @@ four events. The rule, in order (figures in docs/analysis-aggregates.md):
    " - National Post") and kicker prefixes ("UPDATE:") removed, punctuation out, English and
    French stopwords out.
 2. Block: each title is keyed by its 3 rarest tokens (document frequency over the batch), and
-   only titles sharing a key and published within ``WINDOW`` of each other are compared, so
-   the cost grows with the number of articles, not its square.
+   only titles sharing a key and published within ``WINDOW`` of each other are compared. Two
+   hard caps keep the cost linear whatever the titles (thousands of near-identical wire copies,
+   or titles from a tiny vocabulary, put everything in a few huge blocks): in a block sorted by
+   time a title is scored only against the next ``NEIGHBOURS`` titles, so a dense block narrows
+   to a few hours while a sparse one keeps the whole window; and a title takes part in at most
+   ``MAX_VERIFIED`` verifications (nearest candidates first).
 3. Score: ``rapidfuzz.fuzz.token_set_ratio`` >= ``THRESHOLD`` (85), computed in bulk with
    ``rapidfuzz.process.cdist``. Token-set scores forgive added words and reordering, which is
    what wire edits do; 85 is the lowest score our must-cluster table needs (the Carney /
-   Takaichi pair scores 87) while unrelated same-pair headlines score under 70.
+   Takaichi pair scores 87) while unrelated same-pair headlines score under 70. A two-part
+   headline ("... prime minister; U.S. trade war tops agenda") is also scored by its main
+   clause (:func:`core_clause`), because an added clause alone drags the score under 85.
 4. Verify: token-set scores are blind to one swapped key word ("sanctions on Russia" /
    "sanctions on Iran" score 91), so a pair must also pass these checks:
    - the titles must not name different countries on both sides (each names a country the
      other does not); countries come from an optional ``countries`` column (the tagger's
-     codes) or else from the ISO names in the title;
+     codes, which ingest passes) or else from the country names and demonyms in the title
+     ("Russian" / "Iranian" is a swap as much as "Russia" / "Iran");
    - the content tokens are aligned (equal, or spelling variants such as China / Chinese): a
      pair shares at least 3 of them and at least half of the longer title's;
    - when *both* titles keep unshared tokens (a substitution rather than an addition) they
      share at least 5, do not disagree on a number, and do not both keep an unshared name
      (a capitalized word that is not a country: "Carney, Wang Yi agree" / "Wang Yi, Sharif
      agree"); a leader swapped for their country passes ("Carney, Takaichi sign" /
-     "Canada and Japan sign ... Carney says");
+     "Canada and Japan sign ... Carney says"), and so does a demonym swapped for a place
+     ("Canadian wildfires" / "arrive in Winnipeg");
    - two articles from the same outlet match only within ``SAME_SOURCE_WINDOW``, so a daily
      recurring title ("Morning briefing") does not chain a week of newsletters together.
 5. Union-find joins matching pairs. Pure single linkage drifts along chains of template-like
    headlines, so a link is kept only if it also matches the first article (in input order) of
-   each of the two clusters it joins. The story id is the smallest article id of the cluster.
+   each of the two clusters it joins. When two titles fail to match each other ("..., 5 dead" /
+   "..., 7 dead"), one may still join the other's story through that story's first article.
+   The story id is the smallest article id of the cluster.
 """
 from __future__ import annotations
 
@@ -56,8 +66,9 @@ KEYS_PER_TITLE = 3
 MIN_SHARED = 3
 MIN_SHARED_IF_SUBSTITUTED = 5
 TOKEN_VARIANT_RATIO = 80  # china ~ chinese (83), canada ~ canadian (86), india ~ indian (91)
-NEIGHBOURS = 64  # per title and blocking key: the hard cap on scored comparisons (see cluster_stories)
-MAX_VERIFIED = 24  # per title: the hard cap on verified candidate pairs
+NEIGHBOURS = 32  # per title and blocking key: the hard cap on scored comparisons (see cluster_stories)
+MAX_VERIFIED = 16  # per title: the hard cap on verified candidate pairs
+_SMALL = 64  # score pairs one by one below this many (cdist's set-up costs more)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 STOPWORDS = frozenset("""
@@ -81,6 +92,7 @@ _KICKER = re.compile(r"^\s*(?:breaking|update|updated|video|watch|live|exclusive
 # Combining marks left by NFKD (accents on Latin, Greek and Cyrillic letters).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _DOTTED = re.compile(r"\b(?:[a-z]\.-?){2,}(?![a-z])")
+_KOREA = re.compile(r"(?<![\w'’])([ns])\.?\s+(korea)")
 _LETTER_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -92,6 +104,8 @@ def _fold(text: str) -> str:
 def _words(text: str) -> list[str]:
     # "U.S." / "U.K." / "É.-U." become one token ("us", "uk", "eu") before punctuation goes.
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace("-", ""), _fold(text))
+    # "N Korea" / "S. Korea": the one-letter word would be dropped and leave an ambiguous "korea".
+    text = _KOREA.sub(lambda m: ("north " if m.group(1) == "n" else "south ") + m.group(2), text)
     return _NON_WORD.sub(" ", text).split()
 
 
@@ -103,6 +117,15 @@ def normalize_title(title: str | None, source: str | None = None) -> str:
     """The comparable form of a headline: folded, outlet suffix and kicker removed, stopwords out."""
     if not isinstance(title, str):
         return ""
+    return _content(strip_title(title, source))
+
+
+def _content(text: str) -> str:
+    return " ".join(w for w in _words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+
+
+def strip_title(title: str, source: str | None = None) -> str:
+    """The headline as written, without its kicker ("UPDATE:") and outlet suffixes."""
     text = _KICKER.sub("", title.strip())
     source_words = _words(source) if isinstance(source, str) else []
     while True:  # "Title - Canada News - National Post": peel one segment at a time
@@ -133,7 +156,25 @@ def normalize_title(title: str | None, source: str | None = None) -> str:
                 text = text[: sep.start()]
                 break
         break
-    return " ".join(w for w in _words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    return text
+
+
+_CLAUSE_SEP = re.compile(r"\s*[;:]\s+|\s+[—–]\s+")
+
+
+def core_clause(title: str | None, source: str | None = None, norm: str | None = None) -> str:
+    """The normalized main clause of a two-part headline, else the whole normalized title.
+
+    Outlets add or drop a second clause ("Mark Carney sworn in as prime minister; U.S. trade war
+    tops agenda", "Ukraine war: Zelenskyy visits Ottawa"). The main clause is the part with the
+    most content words, if it has at least ``MIN_SHARED`` of them.
+    """
+    norm = normalize_title(title, source) if norm is None else norm
+    if not isinstance(title, str) or not _CLAUSE_SEP.search(title):
+        return norm
+    parts = [_content(p) for p in _CLAUSE_SEP.split(strip_title(title, source))]
+    best = max(parts, key=lambda p: len(p.split()))
+    return best if len(best.split()) >= MIN_SHARED else norm
 
 
 class _UnionFind:
@@ -273,7 +314,10 @@ def _country_names() -> dict[tuple[str, ...], str]:
             names.setdefault(key(row["term"]), row["code"])
     # Short forms headlines use more than the ISO names.
     for alias, code in (("us", "USA"), ("usa", "USA"), ("uk", "GBR"), ("britain", "GBR"),
-                        ("turkey", "TUR"), ("czech republic", "CZE"), ("drc", "COD"), ("uae", "ARE")):
+                        ("turkey", "TUR"), ("czech republic", "CZE"), ("drc", "COD"), ("uae", "ARE"),
+                        # sports and news name the home nations: "loss to Sweden" / "loss to Scotland"
+                        ("england", "GBR"), ("scotland", "GBR"), ("wales", "GBR"),
+                        ("angleterre", "GBR"), ("ecosse", "GBR"), ("pays galles", "GBR")):
         names.setdefault(tuple(alias.split()), code)
     for row in _data_rows("blockers.csv"):
         if row.get("case") == "fold" and len(key(row.get("term") or "")) > 1:
@@ -312,16 +356,14 @@ def _country_spans(tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(codes), frozenset(words)
 
 
-def _title_countries(tokens: list[str]) -> frozenset[str]:
-    return _country_spans(tokens)[0]
-
-
 def _given_countries(frame: pd.DataFrame) -> list[frozenset[str]] | None:
     if "countries" not in frame:
         return None
-    return [frozenset(v.split(",") if isinstance(v, str) else (v if isinstance(v, (list, tuple, set, frozenset))
-                                                                 else ()))
-            for v in frame["countries"].tolist()]
+    out = []
+    for v in frame["countries"].tolist():
+        codes = v.split(",") if isinstance(v, str) else (v if isinstance(v, (list, tuple, set, frozenset)) else ())
+        out.append(frozenset(c.strip() for c in codes if isinstance(c, str) and c.strip()))
+    return out
 
 
 def _blocking_keys(token_lists: list[list[str]]) -> list[list[str]]:
@@ -332,13 +374,27 @@ def _blocking_keys(token_lists: list[list[str]]) -> list[list[str]]:
             for toks in token_lists]
 
 
+def _scores(texts: list[str], start: int, stop: int, end: int,
+            rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
+    """token_set_ratio of texts[start:stop] (or ``rows``) against texts[start:end] (or ``cols``), 0 under the gate."""
+    queries = texts[start:stop] if rows is None else [texts[i] for i in rows]
+    choices = texts[start:end] if cols is None else [texts[i] for i in cols]
+    if len(queries) * len(choices) <= _SMALL:  # most real blocks: cdist's set-up would dominate
+        return np.array([[fuzz.token_set_ratio(q, c, score_cutoff=THRESHOLD) for c in choices] for q in queries],
+                        dtype=np.uint8).reshape(len(queries), len(choices))
+    return process.cdist(queries, choices, scorer=fuzz.token_set_ratio, score_cutoff=THRESHOLD,
+                         dtype=np.uint8, workers=1)
+
+
 def cluster_stories(articles: pd.DataFrame) -> pd.Series:
     """Story id for each article: the smallest id among the copies of its story.
 
     ``articles`` has columns id, title, published_at (ISO 8601 string or datetime) and
     source, and optionally countries (the tagger's codes per article, as a list or a
-    comma-separated string; better than the ISO names found in titles alone). Returns an int64 Series named ``story_id`` indexed by ``id`` (input order, first
-    row kept when an id repeats). Articles without a usable title or date are their own story.
+    comma-separated string; better than the names found in titles alone, and an empty value
+    falls back to them). Returns an int64 Series named ``story_id`` indexed by ``id`` (input
+    order, first row kept when an id repeats). Articles without a usable title or date are
+    their own story.
     """
     if articles.empty:
         return pd.Series([], index=pd.Index([], name="id", dtype="int64"), name="story_id", dtype="int64")
@@ -347,6 +403,8 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
     times = pd.to_datetime(frame["published_at"], utc=True, errors="coerce", format="mixed")
     sources = frame["source"].tolist() if "source" in frame else [None] * len(frame)
     norms = [normalize_title(t, s) for t, s in zip(frame["title"].tolist(), sources)]
+    cores = [core_clause(t, s, n) for t, s, n in zip(frame["title"].tolist(), sources, norms)]
+    has_core = np.array([c != n for c, n in zip(cores, norms)])
     ns = times.to_numpy(dtype="datetime64[ns]").astype("int64")
     valid = ~times.isna().to_numpy() & np.array([bool(n) for n in norms])
 
@@ -405,6 +463,8 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
         rows_arr = rows_arr[np.argsort(ns[rows_arr], kind="stable")]
         t = ns[rows_arr]
         texts = [norms[r] for r in rows_arr]
+        core_texts = [cores[r] for r in rows_arr]
+        with_core = has_core[rows_arr]
         # Each title meets at most the NEIGHBOURS titles after it in the block's time order (and
         # only those within the window), so a block of alike titles costs NEIGHBOURS comparisons
         # per title instead of its whole size: the cost stays linear whatever the titles. In a
@@ -414,8 +474,18 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
             end = min(stop + NEIGHBOURS, int(np.searchsorted(t, t[stop - 1] + window, side="right")))
             if end - start < 2:
                 continue
-            scores = process.cdist(texts[start:stop], texts[start:end], scorer=fuzz.token_set_ratio,
-                                   score_cutoff=THRESHOLD, dtype=np.uint8, workers=1)
+            scores = _scores(texts, start, stop, end)
+            # "Carney sworn in as prime minister; U.S. trade war tops agenda": an added clause
+            # drags the whole-title score under the gate, so main clauses are scored too (only
+            # for the titles that have one). Verification below still looks at whole titles.
+            q_core = np.flatnonzero(with_core[start:stop])
+            if len(q_core):
+                sub = _scores(core_texts, start, stop, end, rows=q_core + start)
+                scores[q_core] = np.maximum(scores[q_core], sub)
+            c_core = np.flatnonzero(with_core[start:end])
+            if len(c_core):
+                sub = _scores(core_texts, start, stop, end, cols=c_core + start)
+                scores[:, c_core] = np.maximum(scores[:, c_core], sub)
             qi, cj = np.nonzero(scores)
             qi_abs, cj_abs = qi + start, cj + start
             keep = (cj_abs > qi_abs) & (cj_abs - qi_abs <= NEIGHBOURS) & (t[cj_abs] - t[qi_abs] <= window)
@@ -435,6 +505,12 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
                 verified[ri] += 1
                 verified[rj] += 1
                 if not match(ri, rj, scored=True):
+                    # The two differ ("..., 5 dead" / "..., 7 dead"), but one may still be a copy
+                    # of the story the other joined: try the first article of that story.
+                    if root_j != rj and match(ri, root_j) and (root_i == ri or match(root_i, root_j)):
+                        uf.union(ri, root_j)
+                    elif root_i != ri and match(root_i, rj) and (root_j == rj or match(root_i, root_j)):
+                        uf.union(root_i, rj)
                     continue
                 # Single linkage drifts: A~B, B~C, C~D can chain four different headlines
                 # sharing a template. A link must also hold against each cluster's first

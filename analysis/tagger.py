@@ -14,11 +14,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from analysis import gazetteer as gz
+from analysis.language import detect as detect_language
 from analysis.matcher import Hit, Matcher, longest_non_overlapping, normalize
 from analysis.pairs import Mention, cue_patterns, find_pairs, is_place, is_venue as _is_venue, unit_starts
 from analysis.topics import score_topics, topic_patterns
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # bumped with the pair-rule revision and the language-aware aliases (2026-11-25)
 TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
 
 # Longer inputs are cut: a feed summary is a few hundred characters; a megabyte is junk or an attack.
@@ -90,14 +91,22 @@ class Tagger:
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
         # Rules that act on the whole article (no_pairs, no_topics) rather than on one country match.
         self._text_rules = [r for r in self.rules if r.action in ("no_pairs", "no_topics")]
+        # Rules whose code is an organization slug (lower case) guard that organization's aliases
+        # ("ICC" near "cricket" is the International Cricket Council).
+        self._org_rules: dict[str, list[gz.ContextRule]] = {}
         for rule in self.rules:
             if rule.action in ("no_pairs", "no_topics"):
+                continue
+            if rule.code != "*" and rule.code.islower():
+                self._org_rules.setdefault(rule.code, []).append(rule)
                 continue
             self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(rule)
 
     def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None) -> Tags:
-        """Tag one article. `lang` is accepted for the interface but not trusted: every language's
-        patterns always apply, so a wrong or missing language tag cannot hide a mention."""
+        """Tag one article. `lang` is not trusted: country, topic and cue patterns of every language
+        always apply, so a wrong or missing tag cannot hide a mention. Only organization aliases written
+        for one language ("CPI", "BCE", "UA") look at the language, guessed from the text's function
+        words, with `lang` as the fallback for texts too short to tell (analysis/language.py)."""
         title = (title if isinstance(title, str) else "")[:MAX_TITLE]
         summary = (summary if isinstance(summary, str) else "")[:MAX_SUMMARY]
         text = f"{title}\n{summary}" if summary else title
@@ -110,10 +119,26 @@ class Tagger:
         topic_hits: list[Hit] = []
         cue_pos: list[int] = []
         side_pos: list[int] = []
-        stance = False
+        stance: list[int] = []
         ctx_hits: list[Hit] = []
+        day = None
+        text_lang: list[str | None] = []  # computed once, only when a one-language alias is found
         for hit in hits:
             kinds = hit.kinds
+            if gz.PERSON in kinds or gz.ORG in kinds:
+                # Before the longest-match contest: a leader out of office is no mention, so "Israel Katz"
+                # in 2023 must not hide the "Israel" inside it; an alias of the other language is no alias.
+                if day is None and gz.PERSON in kinds:
+                    day = _day(published)
+                kept = tuple(e for e in hit.entries
+                             if not (e.kind == gz.PERSON and not e.value[0].in_office(day))
+                             and not (e.kind == gz.ORG and e.value[1] != "both"
+                                      and not _lang_ok(e.value[1], text, lang, text_lang)))
+                if len(kept) != len(hit.entries):
+                    if not kept:
+                        continue
+                    hit = Hit(hit.start, hit.end, hit.key, kept, frozenset(e.kind for e in kept))
+                    kinds = hit.kinds
             if not kinds.isdisjoint(gz.ENTITY_KINDS):
                 entity_hits.append(hit)
             if gz.TOPIC in kinds:
@@ -126,7 +151,7 @@ class Tagger:
                         elif e.value == "side":
                             side_pos.append(hit.start)
                         else:
-                            stance = True
+                            stance.append(hit.start)
             if gz.CONTEXT in kinds:
                 ctx_hits.append(hit)
         ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
@@ -145,10 +170,8 @@ class Tagger:
                 if e.kind == gz.CONTEXT:
                     ctx_units.setdefault(unit, set()).add(e.value)
 
-        day = None
         full_names: set[gz.Person] = set()
         if any(gz.PERSON in h.kinds for h in entity_hits):
-            day = _day(published)
             full_names = {e.value[0] for h in entity_hits for e in h.entries if e.kind == gz.PERSON and e.value[1]}
         selected = longest_non_overlapping(entity_hits) if len(entity_hits) > 1 else entity_hits
 
@@ -158,7 +181,9 @@ class Tagger:
         for hit in selected:
             kinds = hit.kinds
             if gz.ORG in kinds:
-                orgs.update(e.value for e in hit.entries if e.kind == gz.ORG)
+                for e in hit.entries:
+                    if e.kind == gz.ORG and not self._org_dropped(e.value[0], hit, starts, ctx_units, ctx_all):
+                        orgs.add(e.value[0])
             if gz.BLOCK in kinds:
                 continue  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
             codes = self._codes(hit, day, full_names)
@@ -196,12 +221,23 @@ class Tagger:
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
             mentions = [Mention(code, unit, h.start, h.end,
-                                _is_venue(folded, text, h.start, h.key in self._capitals), h.key in self._demonyms,
-                                is_place(folded, h.start))
+                                _is_venue(folded, text, h.start, h.key in self._capitals, h.key in self._demonyms),
+                                h.key in self._demonyms,
+                                h.key not in self._demonyms and is_place(folded, h.start, text))
                         for h, code, unit in countries_at]
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)))
+
+    def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:
+        """True when a context rule of the organization (contexts.csv, code = slug) drops this alias."""
+        for rule in self._org_rules.get(slug, ()):
+            if rule.trigger != "*" and normalize(rule.trigger) != hit.key:
+                continue
+            seen = ctx_units.get(bisect_right(starts, hit.start) - 1, _NONE) if rule.scope == "sentence" else ctx_all
+            if rule.action == "drop" and (rule.index, True) in seen and (rule.index, False) not in seen:
+                return True
+        return False
 
     def _rules(self, code: str, term: str) -> list[gz.ContextRule]:
         """Context rules for a country matched by `term` (cached: the same few terms recur)."""
@@ -220,7 +256,8 @@ class Tagger:
         persons = []
         for e in hit.entries:
             if e.kind == gz.COUNTRY:
-                codes.append(e.value)
+                if e.value not in codes:  # "Türkiye" and "Turkiye" fold to one key with two rows
+                    codes.append(e.value)
             elif e.kind == gz.PERSON:
                 person, full = e.value
                 if person.in_office(day):
@@ -235,6 +272,13 @@ class Tagger:
                     countries = set()
             codes.extend(c for c in countries if c not in codes)
         return codes
+
+
+def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
+    """Whether an alias written for one language counts in this text (its language guessed once)."""
+    if not memo:
+        memo.append(detect_language(text, tag if isinstance(tag, str) else None))
+    return memo[0] is None or memo[0] == alias_lang
 
 
 _EMPTY = Tags((), (), (), ())

@@ -8,8 +8,14 @@ spelling variants, case and accents. Reports the time and the pairwise precision
 the planted clusters (a pair of articles counts as a true positive when both the planted truth
 and the clustering put them in one story).
 
-    python bench/story_bench.py            # 100,000 articles
-    python bench/story_bench.py -n 20000 --seed 3
+Then two adversarial cases for speed, where every title looks like every other and blocking
+alone cannot keep the comparisons down: 1,200 and 12,000 near-identical copies of one headline
+within a day (some with a changed number, so they must stay apart), and 25,000 titles of 8
+words drawn from a 60-word vocabulary over a week. The cost per article should stay flat
+from one size to the next.
+
+    python bench/story_bench.py            # 100,000 articles, then the adversarial cases
+    python bench/story_bench.py -n 20000 --seed 3 --no-adversarial
 """
 from __future__ import annotations
 
@@ -148,6 +154,44 @@ def generate(n: int, seed: int = 1) -> tuple[pd.DataFrame, list[int]]:
     return df, [truth[i] for i in order]
 
 
+VOCABULARY = """canada japan india australia korea mexico trade tariffs defence pact deal talks minister
+prime carney sign signs summit ottawa tokyo energy lng minerals security partnership agreement new
+leaders meet meeting visit foreign ambassador sanctions steel aluminum border arctic climate nato
+g7 war ukraine china crisis pledge billion investment exports imports agenda week officials says
+amid ahead aid refugees wildfires council""".split()
+assert len(set(VOCABULARY)) == 60
+
+
+def near_identical(n: int, seed: int = 1) -> pd.DataFrame:
+    """n wire copies of one headline within 24 hours; a quarter carry another number."""
+    rng = random.Random(seed)
+    base = "Carney and Takaichi sign defence pact in Tokyo as trade talks continue"
+    start = pd.Timestamp("2026-03-06T00:00:00Z").value // 10**9
+    titles = []
+    for _ in range(n):
+        outlet = rng.choice(OUTLETS)
+        t = edit(base, outlet, rng)
+        if rng.random() < 0.25:
+            t = f"{t}, {rng.randrange(2, 60)} dead"
+        titles.append((t, start + rng.randrange(86400), outlet))
+    return _frame(sorted(titles, key=lambda r: r[1]))
+
+
+def small_vocabulary(n: int, seed: int = 1) -> pd.DataFrame:
+    """n titles of 8 words drawn from a 60-word vocabulary, over 7 days."""
+    rng = random.Random(seed)
+    start = pd.Timestamp("2026-03-01T00:00:00Z").value // 10**9
+    rows = sorted(((" ".join(rng.sample(VOCABULARY, 8)), start + rng.randrange(7 * 86400), rng.choice(OUTLETS))
+                   for _ in range(n)), key=lambda r: r[1])
+    return _frame(rows)
+
+
+def _frame(rows: list[tuple[str, int, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"id": range(1, len(rows) + 1), "title": [r[0] for r in rows],
+                         "published_at": pd.to_datetime([r[1] for r in rows], unit="s", utc=True),
+                         "source": [r[2] for r in rows]})
+
+
 def pair_scores(pred: list[int], truth: list[int]) -> tuple[float, float]:
     """Pairwise precision and recall of a clustering against the planted clusters."""
     def pairs(counter: Counter) -> int:
@@ -161,6 +205,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-adversarial", action="store_true", help="skip the adversarial speed cases")
     args = ap.parse_args()
     df, truth = generate(args.n, args.seed)
     t = time.perf_counter()
@@ -170,6 +215,16 @@ def main() -> None:
     print(f"articles {len(df):,}  planted stories {len(set(truth)):,}  found stories {stories.nunique():,}")
     print(f"time {elapsed:.1f} s ({len(df) / elapsed:,.0f} articles/s)")
     print(f"pairwise precision {precision:.3f}  recall {recall:.3f}")
+    if args.no_adversarial:
+        return
+    for label, make, n in (("near-identical", near_identical, 1_200), ("near-identical", near_identical, 12_000),
+                           ("60-word vocabulary", small_vocabulary, 25_000)):
+        df = make(n, args.seed)
+        t = time.perf_counter()
+        stories = cluster_stories(df)
+        elapsed = time.perf_counter() - t
+        print(f"{label:<19} {n:>7,} titles  {elapsed:5.1f} s  {elapsed / n * 1e6:6.0f} µs/title  "
+              f"{stories.nunique():,} stories")
 
 
 if __name__ == "__main__":

@@ -314,12 +314,17 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
     import pandas as pd  # imported here: a run with nothing new should not pay for pandas
     from analysis.stories import cluster_stories
 
+    # The tagger's countries (title and summary, leaders by date) separate two stories whose titles
+    # alone cannot ("Carney meets premier to talk trade" in Tokyo, then in Seoul) and join a copy
+    # whose title names the U.S. where the wire's names Canada. Untagged articles get '' and fall
+    # back to the countries named in their title.
     frame = pd.read_sql_query(
-        "SELECT id, title, published_at, source, story_id FROM articles "
-        "WHERE published_at BETWEEN ? AND ? ORDER BY id", conn, params=bounds)
+        "SELECT a.id, a.title, a.published_at, a.source, a.story_id, "
+        "COALESCE((SELECT group_concat(c.country) FROM article_countries c WHERE c.article_id = a.id), '') "
+        "AS countries FROM articles a WHERE a.published_at BETWEEN ? AND ? ORDER BY a.id", conn, params=bounds)
     if frame.empty:
         return 0
-    stories = cluster_stories(frame[["id", "title", "published_at", "source"]].copy())
+    stories = cluster_stories(frame[["id", "title", "published_at", "source", "countries"]].copy())
     current = dict(zip(frame["id"].tolist(), frame["story_id"].tolist()))
     changes = [(int(story), int(article_id)) for article_id, story in stories.items()
                if current.get(int(article_id)) is None or pd.isna(current.get(int(article_id)))

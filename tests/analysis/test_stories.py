@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from analysis.stories import cluster_stories, normalize_title, proper_nouns, same_story
+from analysis.stories import cluster_stories, core_clause, normalize_title, proper_nouns, same_story
 
 T0 = pd.Timestamp("2026-03-06T09:00:00Z")
 
@@ -50,7 +50,36 @@ DIFFERENT = [
     ("Le Canada et le Japon signent un accord sur le GNL",
      "Le Canada et le Japon tiennent des exercices de garde côtière"),
     ("Ottawa impose des sanctions à la Russie", "Ottawa impose des sanctions à l'Iran"),
-    ("Japan", "Japan"),  # too little to go on is still an exact match
+    # demonyms are countries too: a swap of one for another is a different story
+    ("Australian firefighters arrive to help battle Canadian wildfires",
+     "Mexican firefighters arrive to help battle Canadian wildfires"),
+    ("Canadian troops arrive in Latvia to lead NATO battle group",
+     "Canadian troops arrive in Poland to lead NATO battle group"),
+    ("Chinese foreign minister visits Ottawa for trade talks", "Japanese foreign minister visits Ottawa for trade talks"),
+    ("Canadian curlers suffer extra-end loss to Sweden at mixed doubles worlds",
+     "Canadian curlers suffer extra-end loss to Scotland at mixed doubles worlds"),  # real CBC pair, 2025
+    # a city swapped for a city (not a demonym) still separates
+    ("Australian firefighters arrive in Winnipeg to help battle wildfires",
+     "Australian firefighters arrive in Kelowna to help battle wildfires"),
+    # the main-clause score must not let a shared clause carry different news
+    ("Carney sworn in as prime minister; U.S. trade war tops agenda",
+     "Poilievre concedes defeat; U.S. trade war tops agenda"),
+    ("Ukraine war: Zelenskyy visits Ottawa", "Ukraine war: Putin visits Pyongyang"),
+    ("Japan", "Japan"),  # too little to go on is still an exact match (kept last: tested apart)
+]
+
+# Three syndicated copies of one wire story (sample_data/en, slug australian-mexican-firefighters-arrive):
+# one swaps the demonyms for names, one swaps "Canadian" for the city.
+FIREFIGHTERS = [
+    ("Australian and Mexican firefighters arrive to help battle Canadian wildfires", 0, "Canadian Wire"),
+    ("Australian and Mexican firefighters arrive in Winnipeg to help battle wildfires", 5, "Prairie Post"),
+    ("Firefighters from Australia and Mexico arrive to help battle Canadian wildfires", 8, "Northern Dispatch"),
+]
+# The wire story plus a copy with a second clause added (slug carney-sworn-in-prime-minister).
+SWORN_IN = [
+    ("Mark Carney sworn in as Canada's 24th prime minister", 0, "Canadian Wire"),
+    ("Carney sworn in as Canada's 24th prime minister", 2, "Capital Ledger"),
+    ("Mark Carney sworn in as prime minister; U.S. trade war tops agenda", 5, "Northern Dispatch"),
 ]
 
 
@@ -64,6 +93,42 @@ def test_copies_share_a_story(a, b):
 def test_different_stories_stay_apart(a, b):
     stories = cluster_stories(frame([(a, 0, "CBC News"), (b, 5, "CTV News")]))
     assert stories.tolist() == [1, 2]
+
+
+def test_sample_syndicated_copies_cluster():
+    assert cluster_stories(frame(FIREFIGHTERS)).tolist() == [1, 1, 1]
+    df = frame(FIREFIGHTERS)  # with the tagger's countries (title and summary), as ingest passes them
+    df["countries"] = ["AUS,CAN,MEX", "AUS,MEX", "AUS,CAN,MEX"]
+    assert cluster_stories(df).tolist() == [1, 1, 1]
+
+
+def test_added_clause_copy_clusters_when_countries_agree():
+    # The added clause names the U.S. and the wire title Canada: from the titles alone that is a
+    # country swap; the tagger's countries (Carney is CAN, the summaries name both) settle it.
+    df = frame(SWORN_IN)
+    df["countries"] = ["CAN,USA"] * 3
+    assert cluster_stories(df).tolist() == [1, 1, 1]
+    df["countries"] = ["CAN,USA", "CAN,USA", "CAN,USA,MEX"]
+    assert cluster_stories(df).tolist() == [1, 1, 1]
+    df["countries"] = ["CAN", "CAN", "USA"]
+    assert cluster_stories(df).tolist() == [1, 1, 3]
+
+
+def test_sample_copies_do_not_absorb_neighbours():
+    rows = FIREFIGHTERS + [
+        ("Mexican firefighters return home after battling Canadian wildfires", 7, "Capital Ledger"),
+        # the wire's title again, by the wire, a day and a half later: a new story, not a copy
+        ("Australian and Mexican firefighters arrive to help battle Canadian wildfires", 40, "Canadian Wire"),
+    ]
+    assert cluster_stories(frame(rows)).tolist() == [1, 1, 1, 4, 5]
+
+
+def test_core_clause():
+    assert core_clause("Mark Carney sworn in as prime minister; U.S. trade war tops agenda") == \
+        "mark carney sworn prime minister"
+    assert core_clause("Ukraine war: Zelenskyy visits Ottawa") == "zelenskyy visits ottawa"
+    assert core_clause("Carney lands in Canberra") == "carney lands canberra"
+    assert core_clause("Tariffs: a primer") == "tariffs primer"  # no clause of 3 content words
 
 
 def test_identical_short_titles_cluster():
@@ -107,6 +172,18 @@ def test_tagger_countries_column_separates_leader_swaps():
     assert cluster_stories(df).tolist() == [1, 2]
     df["countries"] = [("CAN", "JPN"), ("CAN", "JPN")]
     assert cluster_stories(df.assign(title=[a, a])).tolist() == [1, 1]
+    # one headline, two visits: only the tagger's countries (from the summaries) tell them apart
+    same = frame([("Carney meets premier to talk trade and energy", 0, "A"),
+                  ("Carney meets premier to talk trade and energy", 1, "B")])
+    assert cluster_stories(same).tolist() == [1, 1]
+    assert cluster_stories(same.assign(countries=["CAN,JPN", "CAN,KOR"])).tolist() == [1, 2]
+
+
+def test_empty_countries_fall_back_to_the_title():
+    a = "Canada imposes sanctions on Russian oil executives over Ukraine war"
+    df = frame([(a, 0, "A"), (a + ", officials say", 1, "B"), (a.replace("Russian", "Iranian"), 2, "C")])
+    df["countries"] = ["", "CAN,RUS,UKR", None]  # untagged rows: '' from the store, or missing
+    assert cluster_stories(df).tolist() == [1, 1, 3]
 
 
 def test_bad_input_is_its_own_story():
@@ -137,6 +214,8 @@ def test_empty_and_datetime_input_and_no_mutation():
     ("Carney à Tokyo - Le Devoir", "Le Devoir", "carney tokyo"),
     ("U.S. and U.K. talks", None, "us uk talks"),
     (None, None, ""),
+    ("Kim orders increase in N. Korea's arsenal", None, "kim orders increase north korea arsenal"),
+    ("Seoul's Korea policy", None, "seoul korea policy"),
 ])
 def test_normalize_title(title, source, expected):
     assert normalize_title(title, source) == expected

@@ -58,7 +58,9 @@ def test_context_rules_are_well_formed():
     rules = gz.context_rules()
     assert rules
     for rule in rules:
-        assert rule.code == "*" or rule.code in CODES
+        assert rule.code == "*" or rule.code in CODES or rule.code in ORG_SLUGS
+        if rule.code in ORG_SLUGS:
+            assert rule.action == "drop" and rule.scope in {"sentence", "text"}  # all the tagger applies to aliases
         assert rule.scope in {"sentence", "text", "next", "prev"}
         assert rule.action in {"drop", "keep_if", "name", "currency", "no_pairs", "no_topics"}
         if rule.action in {"drop", "keep_if", "no_pairs", "no_topics"}:
@@ -82,6 +84,7 @@ def test_organization_slugs_are_the_taxonomy_ones():
     table = rows("organizations.csv")
     assert {r["slug"] for r in table} <= ORG_SLUGS
     assert {r["case"] for r in table} <= {"fold", "exact"}
+    assert {r["lang"] for r in table} <= {"en", "fr", "both"}
 
 
 def test_no_duplicate_rows_in_lexicons():

@@ -4,6 +4,7 @@ One parametrized test sweeps the table; a failing row names the trap it guards.
 """
 import pytest
 
+from analysis.language import detect
 from analysis.tagger import tag
 
 # (trap, title, summary, published, expected countries)
@@ -94,6 +95,13 @@ COUNTRY_CASES = [
     ("chili the dish", "Chili cook-off raises $20,000 for food bank", "", "2024-10-01", set()),
     ("Chili the country in French", "Le Chili élit un nouveau président", "", "2025-12-15", {"CHL"}),
     ("empty title", "", "", None, set()),
+    ("Xi'an is a city, not Xi", "Tourists flock to Xi'an to see the terracotta warriors", "", "2024-05-01", set()),
+    ("Xian spelling is a city", "Flights to Xian resume", "", "2024-05-01", set()),
+    ("Xi is China's president", "Xi hosts Carney in Beijing", "", "2026-01-15", {"CHN", "CAN"}),
+    ("out-of-term Israel Katz keeps the Israel inside", "Israel Katz criticizes UN report", "", "2023-06-01", {"ISR"}),
+    ("in-term Israel Katz is Israel", "Israel Katz orders troops to stay in Gaza", "", "2025-03-01", {"ISR"}),
+    ("a Governor General is not Canada (g083)", "Mary Simon presents bravery decorations", "", "2024-06-01", set()),
+    ("nor is a former one", "Julie Payette speaks at Montreal event", "", "2019-06-01", set()),
 ]
 
 
@@ -114,6 +122,26 @@ PAIR_CASES = [
      "2023-02-07", {"CAN-SYR", "CAN-TUR"}),
     ("a list of members is not a pair", "Britain joins CPTPP",
      "The pact also includes Canada, Japan, Australia, Mexico and Vietnam.", "2024-12-15", set()),
+    ("English 'a' is not the French 'à' of a venue", "Security officials report a Beijing-linked online operation "
+     "focused on Carney", "", "2025-04-20", {"CAN-CHN"}),
+    ("two places are not a pair", "Tariffs hitting shoppers in Canada and U.S., with some prices set to rise", "",
+     "2025-04-20", set()),
+    ("a place passes along 'in the U.S. and Canada'", "Salmonella illness counts grow in Canada, U.S.",
+     "More than 100 people in the U.S. and Canada have been sickened.", "2023-11-20", set()),
+    ("a chain of joint subjects pairs all its members (g343)", "Quad leaders pledge maritime security initiative",
+     "The United States, India, Japan and Australia announced joint coast guard training.", "2024-09-22",
+     {"AUS-IND", "AUS-JPN", "AUS-USA", "IND-JPN", "IND-USA", "JPN-USA"}),
+    ("ministers from a list of countries meeting (g341)", "MIKTA foreign ministers meet in New York",
+     "Ministers from Mexico, Indonesia, South Korea and Australia said middle powers should defend open trade.",
+     "2025-09-25", {"AUS-IDN", "AUS-KOR", "AUS-MEX", "IDN-KOR", "IDN-MEX", "KOR-MEX"}),
+    ("a trade mission in a country deals with it", "Le Canada mène une mission commerciale en Inde", "",
+     "2025-11-01", {"CAN-IND"}),
+    ("French demonyms after the noun as joint subjects", "Les ministres de la Défense japonais et canadien "
+     "veulent des exercices communs", "", "2025-11-01", {"CAN-JPN"}),
+    ("an organization before a comma is no venue city", "At the UN, Canada called on Russia to withdraw its troops",
+     "", "2024-05-01", {"CAN-RUS"}),
+    ("one country named twice by equal keys is one name", "Türkiye, Indonesia and Mexico hold joint talks", "",
+     "2025-09-25", {"IDN-MEX", "IDN-TUR", "MEX-TUR"}),
 ]
 
 
@@ -148,3 +176,41 @@ ORG_CASES = [
 @pytest.mark.parametrize("trap,title,expected", ORG_CASES, ids=[c[0] for c in ORG_CASES])
 def test_organization_guard(trap, title, expected):
     assert set(tag(title).organizations) == expected
+
+
+# (trap, title, summary, lang tag, expected organizations): aliases of one language count only in that
+# language's text, guessed from function words when the tag is missing or wrong (analysis/language.py).
+ORG_CONTEXT_CASES = [
+    ("English CPI is the price index", "CPI rises 2.9% as inflation picks up in Canada", "", "en", set()),
+    ("English CPI without a lang tag", "CPI rises 2.9% as inflation picks up in Canada", "", None, set()),
+    ("French CPI is the ICC", "La CPI émet un mandat d'arrêt contre Netanyahu", "", "fr", {"icc"}),
+    ("French text with a wrong en tag", "La CPI émet un mandat d'arrêt contre le chef de la junte",
+     "Les juges de la Cour ont accepté la demande du procureur.", "en", {"icc"}),
+    ("English BCE is Bell's parent", "BCE shares fall after the company cuts its dividend", "", "en", set()),
+    ("French BCE is the ECB", "La BCE baisse ses taux directeurs pour la troisième fois", "", "fr", {"eu"}),
+    ("French UA is the African Union", "L'UA suspend le Niger après le coup d'État", "", "fr", {"african_union"}),
+    ("English UA is not", "UA flight diverted to Denver after engine trouble", "", "en", set()),
+    ("French OEA is the OAS", "L'OEA condamne la fraude électorale au Venezuela", "", "fr", {"oas"}),
+    ("Five Eyes is used in French too", "Ottawa tient à son partage de renseignement au sein des Five Eyes", "", "fr",
+     {"five_eyes"}),
+    ("cricket's ICC is not the court (g092)", "Canada beats Pakistan at T20 World Cup",
+     "The team won its first match against a full member of the ICC.", "en", set()),
+    ("International Cricket Council", "International Cricket Council fines Pakistan for slow over rate", "", "en",
+     set()),
+    ("the court's ICC", "ICC issues arrest warrant for Netanyahu", "", "en", {"icc"}),
+]
+
+
+@pytest.mark.parametrize("trap,title,summary,lang,expected", ORG_CONTEXT_CASES, ids=[c[0] for c in ORG_CONTEXT_CASES])
+def test_organization_language_and_context_guard(trap, title, summary, lang, expected):
+    assert set(tag(title, summary, "2024-06-01", lang).organizations) == expected
+
+
+@pytest.mark.parametrize("text,tag_,expected", [
+    ("CPI rises 2.9% as inflation picks up in Canada", None, "en"),
+    ("La CPI émet un mandat d'arrêt contre le chef de la junte", "en", "fr"),  # a clear text beats a wrong tag
+    ("Canada-Japan", "fr", "fr"),                                              # too short to tell: the tag
+    ("Canada-Japan", None, None),                                              # neither: unknown
+])
+def test_language_guess(text, tag_, expected):
+    assert detect(text, tag_) == expected

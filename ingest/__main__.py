@@ -80,7 +80,26 @@ def _run_once(args) -> RunSummary:
     return summary
 
 
+def cmd_sample(args) -> int:
+    """--sample / --remove-sample: the bundled illustrative feeds in, or out (ingest/sample.py)."""
+    from ingest.sample import load_sample, remove_sample
+    if args.remove_sample:
+        print(f"ingest: removed {remove_sample(args.db)} sample articles")
+        return EXIT_OK
+    bar = ProgressBar()
+    try:
+        summary = load_sample(args.db, on_progress=bar)
+    finally:
+        bar.close()
+    _print_summary(summary, args.verbose)
+    return EXIT_OK
+
+
 def cmd_run(args) -> int:
+    if args.sample or args.remove_sample:
+        if (args.sample and args.remove_sample) or args.from_dir or args.watch:
+            raise SystemExit(_usage_error("--sample and --remove-sample go alone (no --from-dir, --watch)"))
+        return cmd_sample(args)
     if args.every and not args.watch:
         raise SystemExit(_usage_error("--every needs --watch"))
     if args.from_dir and not Path(args.from_dir).is_dir():
@@ -210,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--watch", action="store_true", help="keep running, one run per --every interval")
     parser.add_argument("--every", type=parse_duration, metavar="DURATION",
                         help="interval for --watch, e.g. 90s, 30m, 2h (default 30m)")
+    parser.add_argument("--sample", action="store_true",
+                        help="load the bundled illustrative sample feeds (sample_data/) instead of fetching")
+    parser.add_argument("--remove-sample", action="store_true",
+                        help="delete the sample articles and feeds, keeping live ones")
     parser.set_defaults(func=cmd_run)
 
     sub = parser.add_subparsers(dest="command", title="commands", metavar="sources")

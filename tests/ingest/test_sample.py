@@ -266,3 +266,18 @@ def test_remove_sample_keeps_live_rows_and_sample_can_come_back(tmp_path):
     assert remove_sample(db) == 0
     assert load_sample(db).new_articles == loaded  # removal leaves nothing behind that blocks a reload
     assert has_sample_articles(db)
+
+
+def test_cli_flags_load_and_remove_the_sample(tmp_path, capsys):
+    from ingest.__main__ import main
+
+    db = str(tmp_path / "news.db")
+    assert main(["--db", db, "--sample"]) == 0
+    loaded = int(re.search(r"(\d+) new articles", capsys.readouterr().out).group(1))
+    assert loaded == _entries_in_files("en") + _entries_in_files("fr")
+    assert main(["--db", db, "--remove-sample"]) == 0
+    assert f"removed {loaded} sample articles" in capsys.readouterr().out
+    assert not has_sample_articles(db)
+    with pytest.raises(SystemExit) as stop:
+        main(["--db", db, "--sample", "--remove-sample"])
+    assert stop.value.code == 2

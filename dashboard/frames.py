@@ -13,6 +13,8 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard import labels
+
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 
 
@@ -49,4 +51,12 @@ def with_share(df: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     out = df.merge(totals.rename(columns={"count": "total"})[["period", "total"]], on="period", how="left")
     out["total"] = out["total"].fillna(0).astype("int64")
     out["share"] = (100.0 * out["count"] / out["total"].where(out["total"] > 0)).fillna(0.0).round(2)
+    return out
+
+
+def labelled_topics(rows: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Topic counts per period (the `tag_timeseries` query's rows), quiet periods as zeros, with
+    each topic's readable label: the shape every topic chart draws from."""
+    out = fill_periods(rows.rename(columns={"value": "topic"}), freq, by="topic")
+    out["label"] = out["topic"].map(labels.topic)
     return out

@@ -92,8 +92,7 @@ topics = q("tag_timeseries", scope, freq, "article_topics", "topic")
 if topics.empty:
     widgets.nothing("These articles carry no topic.")
 else:
-    topics = frames.fill_periods(topics.rename(columns={"value": "topic"}), freq, by="topic")
-    topics["label"] = topics["topic"].map(labels.topic)
+    topics = frames.labelled_topics(topics, freq)
     fig = px.area(topics, x="period", y="count", color="label",
                   labels={"count": unit.capitalize(), "period": "", "label": ""})
     widgets.chart(fig, topics[["period", "topic", "count"]], f"Topics {title}", "pair_topics")

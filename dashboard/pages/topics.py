@@ -53,8 +53,7 @@ series = q("tag_timeseries", f, freq, "article_topics", "topic")
 if series.empty:
     widgets.nothing("These articles carry no topic.")
 else:
-    series = frames.fill_periods(series.rename(columns={"value": "topic"}), freq, by="topic")
-    series["label"] = series["topic"].map(labels.topic)
+    series = frames.labelled_topics(series, freq)
     totals = series.groupby("label")["count"].sum().sort_values(ascending=False)
     fig = px.line(series, x="period", y="count", color="label", category_orders={"label": totals.index.tolist()},
                   labels={"count": unit.capitalize(), "period": "", "label": ""})

@@ -54,3 +54,13 @@ def test_where_uses_placeholders_only():
     assert "O'Brien" not in sql and "CAN" not in sql
     assert params == ["O'Brien News", "CAN-JPN", "trade"]
     assert pair_code("jpn", "CAN") == "CAN-JPN"
+
+
+def test_labelled_topics_fills_quiet_periods_and_names_each_topic():
+    rows = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-03-01"]),
+                         "value": ["trade", "arctic"], "count": [2, 1]})
+    out = frames.labelled_topics(rows, "month")
+    assert len(out) == 6  # three months × two topics
+    feb_trade = out[(out["period"] == pd.Timestamp("2026-02-01")) & (out["topic"] == "trade")]
+    assert feb_trade["count"].tolist() == [0]
+    assert set(out["label"]) == {"Trade", "Arctic"}

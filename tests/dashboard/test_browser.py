@@ -7,86 +7,34 @@ shows them as text and the CSV neutralizes them. One browser page is reused thro
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 XSS_TITLE = '<img src=x onerror="window.__pwned=1">'
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
 CHARTS = {"": 3, "pairs": 2, "topics": 2, "middle_powers": 3}
 
-if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-    pytest.skip("no Chromium found at /usr/bin/chromium or on PATH (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "fresh" / "news.db"
-    port = free_port()
-    env = {**os.environ, "MPM_DB": str(db), "MPM_SAMPLE": "1"}
-    log = open(db.parent.parent / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start: " + (db.parent.parent / "streamlit.log").read_text()[-2000:])
+    with streamlit_app(ROOT, {"MPM_DB": str(db), "MPM_SAMPLE": "1"}, db.parent.parent / "streamlit.log") as url:
         yield {"url": url, "db": db}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
+    with browser_page() as pg:
         yield pg
-        browser.close()
-
-
-def wait_idle(pg) -> None:
-    """Streamlit shows a running indicator while the script runs; wait until it is gone."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
 
 
 def go(pg, server, path: str = "") -> None:

@@ -8,9 +8,10 @@ case-sensitive terms ("US", "China") and case-insensitive ones ("japonais").
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import ahocorasick
 
@@ -54,12 +55,27 @@ for _ch, _low in _SPECIAL.items():
 _ASCII_TABLE = bytes.maketrans(bytes(range(128)), bytes(ord(_FOLD_TABLE.get(i, chr(i))) for i in range(128)))
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-fold and blank out punctuation without changing the length of `text`, so that
     offsets in the folded text are offsets in the original and words are delimited by spaces."""
     if text.isascii():  # most English items: a byte table is several times faster than str.translate
         return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
-    return text.translate(_FOLD_TABLE)
+    # Feed text with accents or curly quotes still holds only a few non-ASCII characters (about 1 %):
+    # fold the whole text with the byte table ('?' stands in for each non-ASCII character, one for one)
+    # and run the slow per-character map over the non-ASCII runs only.
+    folded = text.encode("ascii", "replace").translate(_ASCII_TABLE).decode("ascii")
+    parts = []
+    last = 0
+    for m in _NON_ASCII.finditer(text):
+        start, end = m.span()
+        parts.append(folded[last:start])
+        parts.append(m.group().translate(_FOLD_TABLE))
+        last = end
+    parts.append(folded[last:])
+    return "".join(parts)
 
 
 def normalize(term: str) -> str:
@@ -96,7 +112,9 @@ class Matcher:
     with punctuation blanked and padded with a space at both ends: every hit is then a whole-word hit
     and the automaton reports no match inside a word ("us" in "thus", "inde" in "independent")."""
 
-    def __init__(self, patterns: Iterable[tuple[str, Entry]]):
+    def __init__(self, patterns: Iterable[tuple[str, Entry]], annotate: Callable[[tuple], object] | None = None):
+        """`annotate(entries)`, when given, is computed once per key and handed back by `raw_matches`, so a
+        caller can precompute what it does with a key's entries instead of working it out on every hit."""
         grouped: dict[str, list[Entry]] = {}
         for term, entry in patterns:
             key = normalize(term)
@@ -107,9 +125,17 @@ class Matcher:
             lead = 1 if key[0].isalnum() else 0
             trail = 1 if key[-1].isalnum() else 0
             padded = " " * lead + key + " " * trail
-            cased = any(e.case != FOLD for e in entries)
-            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, tuple(entries),
-                                              frozenset(e.kind for e in entries), cased))
+            # 0: no case test; 1: every entry needs a capital (one test settles them all); 2: per entry
+            if all(e.case == FOLD for e in entries):
+                cased = 0
+            elif all(e.case == TITLE for e in entries):
+                cased = 1
+            else:
+                cased = 2
+            entries = tuple(entries)
+            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, entries,
+                                              frozenset(e.kind for e in entries), cased,
+                                              annotate(entries) if annotate else None))
         self._automaton.make_automaton()
         self.size = len(grouped)
 
@@ -117,16 +143,36 @@ class Matcher:
         """Find every whole-word occurrence of every pattern in `text`; returns (folded text, hits)."""
         folded = fold(text)
         hits: list[Hit] = []
+        append = hits.append
+        new = tuple.__new__  # what Hit(...) does, without the call of its Python-level __new__
         # Padding shifts offsets by one: the padded text's index i is the text's index i - 1.
-        for end, (from_end, length, key, entries, kinds, cased) in self._automaton.iter(f" {folded} "):
+        for end, (from_end, length, key, entries, kinds, cased, _note) in self._automaton.iter(f" {folded} "):
             start = end - from_end
-            if cased:
-                entries = tuple(e for e in entries if _case_ok(e, text, start, start + length))
-                if not entries:
+            if cased == 1:
+                if not text[start].isupper():
                     continue
-                kinds = frozenset(e.kind for e in entries)
-            hits.append(Hit(start, start + length, key, entries, kinds))
+            elif cased:
+                kept = tuple(e for e in entries if _case_ok(e, text, start, start + length))
+                if not kept:
+                    continue
+                if len(kept) != len(entries):
+                    entries = kept
+                    kinds = frozenset(e.kind for e in kept)
+            append(new(Hit, (start, start + length, key, entries, kinds)))
         return folded, hits
+
+    def raw_matches(self, folded: str) -> Iterator[tuple[int, tuple]]:
+        """The automaton's own output over folded text, for a caller that routes hits itself (the tagger's
+        inner loop, where building a Hit per match costs more than the rest): pairs of (end, value) with
+        value = (from_end, length, key, entries, kinds, cased, note): the match is text[start:start +
+        length] with start = end - from_end; `cased` 0: no case test, 1: text[start] must be upper case
+        for every entry, 2: filter the entries with `case_filter`; `note` is annotate(entries)."""
+        return self._automaton.iter(f" {folded} ")
+
+
+def case_filter(entries: tuple[Entry, ...], text: str, start: int, end: int) -> tuple[Entry, ...]:
+    """The entries whose case test passes on text[start:end]."""
+    return tuple(e for e in entries if _case_ok(e, text, start, end))
 
 
 def _case_ok(entry: Entry, text: str, start: int, end: int) -> bool:
@@ -143,10 +189,21 @@ _STRIP = " .,;:!?'\"()[]-"
 def longest_non_overlapping(hits: list[Hit]) -> list[Hit]:
     """Leftmost-longest hits, none overlapping: "New Mexico" beats "Mexico", "South Sudan" beats
     "Sudan", "Papua New Guinea" beats "New Guinea" and "Guinea"."""
+    reach = -1
+    for hit in hits:  # the automaton reports hits by end: when none overlaps, that order is the answer
+        if hit[0] < reach:
+            break
+        reach = hit[1]
+    else:
+        return list(hits)
     taken: list[Hit] = []
     reach = -1
-    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if hit.start >= reach:
+    for hit in sorted(hits, key=_span):
+        if hit[0] >= reach:
             taken.append(hit)
-            reach = hit.end
+            reach = hit[1]
     return taken
+
+
+def _span(hit: Hit) -> tuple[int, int]:
+    return hit[0], -hit[1]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from analysis import gazetteer as gz
 from analysis.language import detect as detect_language
-from analysis.matcher import Hit, Matcher, longest_non_overlapping, normalize
-from analysis.pairs import Mention, cue_patterns, find_pairs, is_place, is_venue as _is_venue, unit_starts
-from analysis.topics import score_topics, topic_patterns
+from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
+from analysis.pairs import Mention, cue_patterns, find_pairs, unit_starts, venue_and_place
+from analysis.topics import score_terms, topic_patterns, topic_terms
 
 RULES_VERSION = "2"  # bumped with the pair-rule revision and the language-aware aliases (2026-11-25)
 TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
@@ -84,10 +84,11 @@ class Tagger:
         patterns = (gz.country_patterns(data_dir) + gz.organization_patterns(data_dir)
                     + gz.person_patterns(data_dir) + topic_patterns(data_dir) + cue_patterns(data_dir)
                     + gz.context_patterns(self.rules))
-        self.matcher = Matcher(patterns)
+        self.matcher = Matcher(patterns, annotate=_note)
         self._capitals = gz.kind_terms("capital", data_dir)
         self._demonyms = gz.kind_terms("demonym", data_dir)
         self._rule_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}
+        self._undroppable_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}  # the same without "drop"
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
         # Rules that act on the whole article (no_pairs, no_topics) rather than on one country match.
         self._text_rules = [r for r in self.rules if r.action in ("no_pairs", "no_topics")]
@@ -111,53 +112,83 @@ class Tagger:
         summary = (summary if isinstance(summary, str) else "")[:MAX_SUMMARY]
         text = f"{title}\n{summary}" if summary else title
         title_end = len(title)
-        folded, hits = self.matcher.scan(text)
-        if not hits:
-            return _EMPTY
+        folded = fold(text)
 
+        # The matcher's raw output is routed here directly (Matcher.scan's loop, plus routing): each key
+        # carries its route bits, cue roles and topic terms, computed once when the automaton is built
+        # (_note), and a Hit is only built for what later steps look at again (entities, context cues).
         entity_hits: list[Hit] = []
-        topic_hits: list[Hit] = []
+        topic_items: list[tuple[int, int, tuple]] = []  # (start, end, topic_terms(entries))
         cue_pos: list[int] = []
         side_pos: list[int] = []
         stance: list[int] = []
         ctx_hits: list[Hit] = []
         day = None
+        has_person = False
         text_lang: list[str | None] = []  # computed once, only when a one-language alias is found
-        for hit in hits:
-            kinds = hit.kinds
-            if gz.PERSON in kinds or gz.ORG in kinds:
+        new = tuple.__new__
+        for end, (from_end, length, key, entries, kinds, cased, note) in self.matcher.raw_matches(folded):
+            start = end - from_end
+            if cased == 1:
+                if not text[start].isupper():
+                    continue
+            elif cased:
+                kept = case_filter(entries, text, start, start + length)
+                if not kept:
+                    continue
+                if len(kept) != len(entries):
+                    entries = kept
+                    kinds = frozenset(e.kind for e in kept)
+                    note = _note(kept)
+            route, roles, terms = note
+            if route & _R_PERSON_ORG:
                 # Before the longest-match contest: a leader out of office is no mention, so "Israel Katz"
                 # in 2023 must not hide the "Israel" inside it; an alias of the other language is no alias.
-                if day is None and gz.PERSON in kinds:
+                if day is None and _PERSON in kinds:
                     day = _day(published)
-                kept = tuple(e for e in hit.entries
-                             if not (e.kind == gz.PERSON and not e.value[0].in_office(day))
-                             and not (e.kind == gz.ORG and e.value[1] != "both"
-                                      and not _lang_ok(e.value[1], text, lang, text_lang)))
-                if len(kept) != len(hit.entries):
+                kept = entries
+                for e in entries:  # most hits keep every entry: build a new tuple only when one goes
+                    kind = e.kind
+                    if ((kind == _PERSON and not e.value[0].in_office(day))
+                            or (kind == _ORG and e.value[1] != "both"
+                                and not _lang_ok(e.value[1], text, lang, text_lang))):
+                        kept = tuple(e for e in entries
+                                     if not (e.kind == _PERSON and not e.value[0].in_office(day))
+                                     and not (e.kind == _ORG and e.value[1] != "both"
+                                              and not _lang_ok(e.value[1], text, lang, text_lang)))
+                        break
+                if kept is not entries:
                     if not kept:
                         continue
-                    hit = Hit(hit.start, hit.end, hit.key, kept, frozenset(e.kind for e in kept))
-                    kinds = hit.kinds
-            if not kinds.isdisjoint(gz.ENTITY_KINDS):
-                entity_hits.append(hit)
-            if gz.TOPIC in kinds:
-                topic_hits.append(hit)
-            if gz.CUE in kinds:
-                for e in hit.entries:
-                    if e.kind == gz.CUE:
-                        if e.value == "cue":
-                            cue_pos.append(hit.start)
-                        elif e.value == "side":
-                            side_pos.append(hit.start)
-                        else:
-                            stance.append(hit.start)
-            if gz.CONTEXT in kinds:
-                ctx_hits.append(hit)
-        ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
-        flags = {rule.action for rule in self._text_rules
-                 if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
-        topics = score_topics(topic_hits, title_end) if topic_hits and "no_topics" not in flags else ()
+                    entries = kept
+                    kinds = frozenset(e.kind for e in kept)
+                    route, roles, terms = _note(kept)
+                if _PERSON in kinds:
+                    has_person = True
+            if route & _R_HIT:
+                hit = new(Hit, (start, start + length, key, entries, kinds))
+                if route & _R_ENTITY:
+                    entity_hits.append(hit)
+                if route & _R_CTX:
+                    ctx_hits.append(hit)
+            if terms:
+                topic_items.append((start, start + length, terms))
+            for role in roles:
+                if role == "cue":
+                    cue_pos.append(start)
+                elif role == "side":
+                    side_pos.append(start)
+                else:
+                    stance.append(start)
+        if not entity_hits and not topic_items:
+            return _EMPTY  # no country, organization, leader or topic term: nothing else to work out
+        if ctx_hits:
+            ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
+            flags = {rule.action for rule in self._text_rules
+                     if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
+        else:
+            ctx_all = flags = _NONE
+        topics = score_terms(topic_items, title_end) if topic_items and "no_topics" not in flags else ()
         if not entity_hits:
             return Tags((), (), topics, ())
 
@@ -171,11 +202,13 @@ class Tagger:
                     ctx_units.setdefault(unit, set()).add(e.value)
 
         full_names: set[gz.Person] = set()
-        if any(gz.PERSON in h.kinds for h in entity_hits):
+        if has_person:
             full_names = {e.value[0] for h in entity_hits for e in h.entries if e.kind == gz.PERSON and e.value[1]}
         selected = longest_non_overlapping(entity_hits) if len(entity_hits) > 1 else entity_hits
 
         countries_at: list[tuple[Hit, str, int]] = []  # (hit, code, unit)
+        # Without any context cue in the text no "drop" rule can fire: only the others are run then.
+        rule_cache = self._rule_cache if ctx_hits else self._undroppable_cache
         orgs: set[str] = set()
         title_case = None
         for hit in selected:
@@ -186,13 +219,22 @@ class Tagger:
                         orgs.add(e.value[0])
             if gz.BLOCK in kinds:
                 continue  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
-            codes = self._codes(hit, day, full_names)
-            if not codes:
-                continue
-            unit = bisect_right(starts, hit.start) - 1
+            entries = hit[3]
+            if len(entries) == 1 and entries[0].kind == _COUNTRY:
+                codes = (entries[0].value,)  # the common case: one country, no leader to date
+            else:
+                codes = self._codes(hit, day, full_names)
+                if not codes:
+                    continue
+            unit = bisect_right(starts, hit[0]) - 1 if len(starts) > 1 else 0
             for code in codes:
                 dropped = False
-                for rule in self._rules(code, hit.key):
+                rules = rule_cache.get((code, hit[2]))
+                if rules is None:
+                    rules = self._rules(code, hit[2])
+                    if not ctx_hits:
+                        rules = rule_cache[(code, hit[2])] = [r for r in rules if r.action != "drop"]
+                for rule in rules:
                     action = rule.action
                     if action == "currency":
                         if _AMOUNT_BEFORE.search(text, max(0, hit.start - 24), hit.start):
@@ -220,14 +262,15 @@ class Tagger:
         countries = tuple(sorted({code for _h, code, _u in countries_at}))
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
-            mentions = [Mention(code, unit, h.start, h.end,
-                                _is_venue(folded, text, h.start, h.key in self._capitals, h.key in self._demonyms),
-                                h.key in self._demonyms,
-                                h.key not in self._demonyms and is_place(folded, h.start, text))
-                        for h, code, unit in countries_at]
+            capitals, demonyms = self._capitals, self._demonyms
+            mentions = []
+            for h, code, unit in countries_at:
+                demonym = h[2] in demonyms
+                venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+                mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance)
-        return Tags(countries, pairs, topics, tuple(sorted(orgs)))
+        return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
 
     def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:
         """True when a context rule of the organization (contexts.csv, code = slug) drops this alias."""
@@ -282,6 +325,21 @@ def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
 
 
 _EMPTY = Tags((), (), (), ())
+_PERSON, _ORG, _COUNTRY = gz.PERSON, gz.ORG, gz.COUNTRY
+# Where a hit goes in `Tagger.tag`, as bits computed once per key of the automaton (_note).
+_R_PERSON_ORG, _R_ENTITY, _R_CTX = 1, 2, 4
+_R_HIT = _R_ENTITY | _R_CTX
+
+
+def _note(entries: tuple) -> tuple[int, tuple[str, ...], tuple]:
+    """(route bits, roles of the cue entries in order, topic_terms) of a key's entries."""
+    kinds = {e.kind for e in entries}
+    route = ((_R_PERSON_ORG if gz.PERSON in kinds or gz.ORG in kinds else 0)
+             | (0 if kinds.isdisjoint(gz.ENTITY_KINDS) else _R_ENTITY)
+             | (_R_CTX if gz.CONTEXT in kinds else 0))
+    return route, tuple(e.value for e in entries if e.kind == gz.CUE), topic_terms(entries)
+
+
 # Capitalized words that may stand before a country without making it a surname.
 _SENTENCE_OPENERS = frozenset({"In", "From", "To", "And", "But", "As", "For", "With", "By", "Neighbouring",
                                "Neighboring", "Visits", "Says", "Said", "The", "Le", "La", "En", "Au", "Et"})

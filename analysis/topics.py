@@ -32,21 +32,40 @@ def score_topics(hits: list[Hit], title_end: int) -> tuple[str, ...]:
     """Topics whose score reaches THRESHOLD. A term inside a longer term counts only as the longer one
     ("droits de douane" is trade, not the "droits" of human rights; "defence minister" is one term),
     each distinct term counts once, and a term in the title counts TITLE_BOOST times."""
+    return score_terms([(h[0], h[1], topic_terms(h[3])) for h in hits], title_end)
+
+
+def topic_terms(entries: tuple[Entry, ...]) -> tuple[tuple[str, str, float], ...]:
+    """(topic, term, weight) of a hit's topic entries: what scoring needs, computed once per key."""
+    return tuple((e.value[0], e.term.lower(), e.value[1]) for e in entries if e.kind == TOPIC)
+
+
+def score_terms(items: list[tuple[int, int, tuple]], title_end: int) -> tuple[str, ...]:
+    """score_topics over (start, end, topic_terms(entries)) of each hit."""
     found: dict[tuple[str, str], tuple[float, bool]] = {}
     reach = -1
-    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if hit.end <= reach:
+    for start, end, _terms in items:  # already in order when no two overlap (the usual case)
+        if start < reach:
+            items = sorted(items, key=_span)
+            break
+        reach = end
+    reach = -1
+    for start, end, terms in items:
+        if end <= reach:
             continue  # contained in an earlier, longer term
-        reach = hit.end
-        in_title = hit.start < title_end
-        for e in hit.entries:
-            if e.kind != TOPIC:
-                continue
-            key = (e.value[0], e.term.lower())
+        reach = end
+        in_title = start < title_end
+        for topic, term, weight in terms:
+            key = (topic, term)
             prev = found.get(key)
             if prev is None or (in_title and not prev[1]):
-                found[key] = (e.value[1], in_title)
+                found[key] = (weight, in_title)
     scores: dict[str, float] = {}
     for (topic, _term), (weight, in_title) in found.items():
         scores[topic] = scores.get(topic, 0.0) + weight * (TITLE_BOOST if in_title else 1.0)
-    return tuple(sorted(t for t, s in scores.items() if s >= THRESHOLD))
+    return tuple(sorted([t for t, s in scores.items() if s >= THRESHOLD]))
+
+
+def _span(hit: tuple) -> tuple[int, int]:
+    """Sort key: by start, the longer of two hits at one start first."""
+    return hit[0], -hit[1]

@@ -10,6 +10,15 @@ def test_fold_keeps_the_length(text):
     assert len(fold(text)) == len(text)
 
 
+@pytest.mark.parametrize("text", ["Türkiye’s İstanbul", "« Le Canada » — l’Inde", "日本 Канада, Ελλάδα",
+                                  "\ud800x\U0001F600 é", "".join(chr(i) for i in range(0x3100))])
+def test_fold_of_mixed_text_is_the_character_map(text):
+    # The fast path folds ASCII with a byte table and only the non-ASCII runs with the character map;
+    # the result must be the character map's over the whole text.
+    from analysis.matcher import _FOLD_TABLE
+    assert fold(text) == text.translate(_FOLD_TABLE)
+
+
 def test_fold_lowercases_strips_accents_and_blanks_punctuation():
     assert fold("Les États-Unis, l’Inde") == "les etats unis  l inde"
     assert fold("US$ 5") == "us$ 5"

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.export import to_safe_csv
+from dashboard.data import context
 
 PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#264653", "#8ab17d",
            "#b56576", "#457b9d", "#9c6644", "#43aa8b", "#577590"]
@@ -89,6 +90,17 @@ def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "
 
 def nothing(message: str) -> None:
     st.info(message, icon=":material/filter_alt_off:")
+
+
+def page_start(title: str, caption: str, guard_empty: bool = True):
+    """Every page opens the same way: its title, one line saying what it answers, and (for pages
+    that chart articles) a stop with a clear message when nothing matches. Returns the context."""
+    ctx = context()
+    st.title(title)
+    st.caption(caption)
+    if guard_empty:
+        guard(ctx)
+    return ctx
 
 
 def guard(ctx) -> None:

@@ -6,16 +6,14 @@ import math
 import streamlit as st
 
 from dashboard import widgets
-from dashboard.data import context, q
+from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
 PAGE_SIZE = 50
 
-ctx = context()
+ctx = widgets.page_start("Articles",
+                         "Full-text search over titles and summaries (every word must appear; accents are ignored).")
 f = ctx.filters
-st.title("Articles")
-st.caption("Full-text search over titles and summaries (every word must appear; accents are ignored).")
-widgets.guard(ctx)
 
 page_param("q", "")
 page_param("page", 1, lambda v: v >= 1, int)

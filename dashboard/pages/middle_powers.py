@@ -10,14 +10,12 @@ import streamlit as st
 from analysis.countries import all_country_codes
 from analysis.groups import DEFAULT_GROUP, load_groups
 from dashboard import labels, widgets
-from dashboard.data import context, q
+from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
-ctx = context()
+ctx = widgets.page_start("Middle powers",
+                         "Ties within a group of countries, a country's partners around the world, and the groups compared.")
 f = ctx.filters
-st.title("Middle powers")
-st.caption("Ties within a group of countries, a country's partners around the world, and the groups compared.")
-widgets.guard(ctx)
 unit = f.unit
 groups = load_groups()
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.groups import load_groups
 from dashboard import frames, labels, widgets
-from dashboard.data import context, q
+from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
 
@@ -28,12 +28,9 @@ def ago(stamp: str | None) -> str:
     return f"{minutes // 1440} days ago"
 
 
-ctx = context()
+ctx = widgets.page_start("Overview",
+                         "What the store holds for the current filters, Canada's main partners, and where attention is moving.")
 f = ctx.filters
-st.title("Overview")
-st.caption("What the store holds for the current filters, Canada's main partners, and where attention is moving.")
-
-widgets.guard(ctx)
 
 head = q("headline", f)
 cols = st.columns(5)

@@ -9,17 +9,15 @@ import streamlit as st
 from analysis.countries import all_country_codes
 from analysis.timeseries import rolling_mean
 from dashboard import frames, labels, widgets
-from dashboard.data import context, q
+from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
 ALL = "*"  # the partner choice that means "every partner of the country"
 
-ctx = context()
+ctx = widgets.page_start("Country pairs",
+                         "Articles that report two countries dealing with each other, over time and by topic. "
+                         "The pair chosen here replaces the sidebar's Country and Partner; the other filters apply.")
 f = ctx.filters
-st.title("Country pairs")
-st.caption("Articles that report two countries dealing with each other, over time and by topic. "
-           "The pair chosen here replaces the sidebar's Country and Partner; the other filters apply.")
-widgets.guard(ctx)
 
 codes = all_country_codes()
 page_param("pair_a", f.country or "CAN", codes, str.upper)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import widgets
-from dashboard.data import context, q, refresh
+from dashboard.data import q, refresh
 from ingest import config
 
-ctx = context()
+ctx = widgets.page_start("Sources",
+                         "Every feed the store knows, how its last fetch went, and how many of the filtered articles it gave.",
+                         guard_empty=False)
 f = ctx.filters
-st.title("Sources")
-st.caption("Every feed the store knows, how its last fetch went, and how many of the filtered articles it gave.")
 
 c1, c2 = st.columns([1, 1])
 with c1:

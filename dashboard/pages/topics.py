@@ -6,14 +6,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import frames, labels, widgets
-from dashboard.data import context, q
+from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
-ctx = context()
+ctx = widgets.page_start("Topics",
+                         "The subjects of the filtered articles: by country, and over time.")
 f = ctx.filters
-st.title("Topics")
-st.caption("The subjects of the filtered articles: by country, and over time.")
-widgets.guard(ctx)
 unit = f.unit
 
 st.subheader("Topic × country")

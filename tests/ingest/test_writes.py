@@ -66,19 +66,13 @@ def test_retag_all_rewrites_every_tag_row(fresh_db, tmp_path):
     progress = []
     assert store.retag_all(conn, batch=2, on_progress=lambda done, total: progress.append((done, total))) == 4
     assert progress[-1] == (4, 4) and len(progress) == 2
+    tag_tables = {"countries": ("article_countries", "country"), "topics": ("article_topics", "topic"),
+                  "organizations": ("article_organizations", "organization"), "pairs": ("article_pairs", "pair")}
     for article_id, tags in expected.items():
-        got = tuple(r[0] for r in conn.execute("SELECT country FROM article_countries WHERE article_id = ? "
-                                                "ORDER BY country", (article_id,)))
-        assert got == tags.countries
-        got = tuple(r[0] for r in conn.execute("SELECT topic FROM article_topics WHERE article_id = ? ORDER BY topic",
-                                                (article_id,)))
-        assert got == tags.topics
-        got = tuple(r[0] for r in conn.execute("SELECT organization FROM article_organizations WHERE article_id = ? "
-                                                "ORDER BY organization", (article_id,)))
-        assert got == tags.organizations
-        got = tuple(r[0] for r in conn.execute("SELECT pair FROM article_pairs WHERE article_id = ? ORDER BY pair",
-                                                (article_id,)))
-        assert got == tags.pairs
+        for field, (table, column) in tag_tables.items():
+            got = tuple(r[0] for r in conn.execute(
+                f"SELECT {column} FROM {table} WHERE article_id = ? ORDER BY {column}", (article_id,)))
+            assert got == getattr(tags, field), (article_id, field)
     assert conn.execute("SELECT COUNT(*) FROM articles WHERE tagger_version = ? AND story_id IS NOT NULL",
                         (tagger.TAGGER_VERSION,)).fetchone()[0] == 4
     assert store.get_meta(conn, "tagger_version") == tagger.TAGGER_VERSION

@@ -97,6 +97,8 @@ COUNTRY_CASES = [
     ("empty title", "", "", None, set()),
     ("Xi'an is a city, not Xi", "Tourists flock to Xi'an to see the terracotta warriors", "", "2024-05-01", set()),
     ("Xian spelling is a city", "Flights to Xian resume", "", "2024-05-01", set()),
+    ("Wellington Street is in Ottawa", "Crowds fill Wellington St. for the July 1 parade", "", "2025-07-01", set()),
+    ("Wellington alone is New Zealand's capital", "Wellington announces new climate targets", "", "2025-07-01", {"NZL"}),
     ("Xi is China's president", "Xi hosts Carney in Beijing", "", "2026-01-15", {"CHN", "CAN"}),
     ("out-of-term Israel Katz keeps the Israel inside", "Israel Katz criticizes UN report", "", "2023-06-01", {"ISR"}),
     ("in-term Israel Katz is Israel", "Israel Katz orders troops to stay in Gaza", "", "2025-03-01", {"ISR"}),
@@ -156,6 +158,8 @@ TOPIC_CASES = [
     ("french defence", "L'OTAN tient des exercices militaires dans l'Arctique", "", {"defence", "arctic"}),
     ("migration", "Ottawa caps international student permits", "", {"migration"}),
     ("no topic in sports", "Oilers win in overtime", "", set()),
+    ("a polar vortex is weather, not the Arctic", "Polar vortex brings -40 to the Prairies", "", set()),
+    ("polar icebreakers are the Arctic", "Canada orders polar icebreakers for the Northwest Passage", "", {"arctic"}),
 ]
 
 

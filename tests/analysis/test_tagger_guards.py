@@ -116,6 +116,10 @@ def test_country_guard(trap, title, summary, published, expected):
 PAIR_CASES = [
     ("dash names a pair", "Canada-Japan strategic partnership signed", "", "2026-03-06", {"CAN-JPN"}),
     ("leaders by date make a pair", "Carney meets Takaichi in Tokyo", "", "2026-03-06", {"CAN-JPN"}),
+    ("teaming up is dealing", "Canada and Australia team up on polar research", "", "2025-09-01", {"AUS-CAN"}),
+    ("a common approach is dealing", "Canada and France push for a common approach to AI governance", "",
+     "2025-09-01", {"CAN-FRA"}),
+    ("s'allier is dealing", "Le Canada et le Mexique s'allient contre les tarifs", "", "2025-04-01", {"CAN-MEX"}),
     ("codes in alphabetical order", "Japan and Canada sign agreement", "", "2026-03-06", {"CAN-JPN"}),
     ("a venue is not a party", "Canada and the EU sign defence pact at a summit in Brussels", "", "2025-06-23", set()),
     ("a deterrence posture is not a pair", "Carney visits Latvia",

@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import html
 import json
 import platform
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,14 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.evaluate import Score  # noqa: E402
 from analysis.tagger import TAGGER_VERSION, default_tagger  # noqa: E402
+from ingest.normalize import plain_text  # noqa: E402
 
 REALDATA = ROOT / ".." / "shared" / "realdata"
-_TAGS = re.compile(r"<[^>]+>")
 
-
-def clean(text: str) -> str:
-    """Feed descriptions hold (sometimes escaped) HTML; the ingest layer strips it the same way."""
-    return " ".join(_TAGS.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).split())
 
 
 def real_items() -> list[tuple[str, str, str | None]]:
@@ -44,7 +38,7 @@ def real_items() -> list[tuple[str, str, str | None]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = data.get("entries", []) if isinstance(data, dict) else data
         for e in entries:
-            items.append((e.get("title") or "", clean(e.get("description") or ""), e.get("date_published")))
+            items.append((e.get("title") or "", plain_text(e.get("description") or ""), e.get("date_published")))
     history = REALDATA / "canadian-news-feed-history" / "history_dedup_by_url.csv"
     if history.exists():
         with history.open(encoding="utf-8") as fh:

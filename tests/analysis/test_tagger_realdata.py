@@ -5,7 +5,6 @@ the tagger: no exception, valid output, and the shares one expects from those ou
 """
 import collections
 import csv
-import html
 import json
 import re
 from pathlib import Path
@@ -14,18 +13,15 @@ import pytest
 
 from analysis.tagger import tag
 from analysis.topics import TOPICS
+from ingest.normalize import plain_text
 
 REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
 RSS = REALDATA / "rumca-rss-2023"
 HISTORY = REALDATA / "canadian-news-feed-history" / "history_dedup_by_url.csv"
-TAGS = re.compile(r"<[^>]+>")
 
 pytestmark = [pytest.mark.realdata,
               pytest.mark.skipif(not RSS.exists() or not HISTORY.exists(), reason="../shared/realdata is absent")]
 
-
-def clean(text):
-    return " ".join(TAGS.sub(" ", html.unescape(TAGS.sub(" ", text or ""))).split())
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +31,7 @@ def rss_items():
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = data.get("entries", []) if isinstance(data, dict) else data  # both shapes occur
         for e in entries:
-            items.append((path.name, e.get("title") or "", clean(e.get("description")), e.get("date_published")))
+            items.append((path.name, e.get("title") or "", plain_text(e.get("description")), e.get("date_published")))
     return items
 
 

@@ -191,7 +191,8 @@ WEIGHTS = {
     "place_only": -0.9,          # one of the two is only named as a place ("in Sweden", "in the U.S. and
                                  # Canada"; not "a trade mission in India", not a demonym)
     "with_hub": 0.8,             # without Canada: one of the two is the first country of the title
-    "identity": -3.0,            # "Canadian-American", "Chinese-Canadian": one person's origins, not a pair
+    "identity": -3.0,            # "Canadian-American", "Chinese-Canadian", "Canadian Israeli": one person's
+                                 # origins, not a pair
     "third_party": -0.2,         # no direct link between the two (dash, "between", a cue between adjacent
                                  # names), but one of them is directly linked to a third country
     "both_places": -1.0,         # both only named as places ("outbreak grows in Canada, U.S.")
@@ -349,7 +350,9 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                     if hi.start - lo.end > 20:
                         continue  # too far apart to be joined by a dash or an "and"
                     gap = text[lo.end:hi.start]
-                    if gap in _DASHES:
+                    if gap == " " and lo.adjective and hi.adjective:
+                        identity = True  # "a Canadian Israeli woman", "Japanese Canadian families"
+                    elif gap in _DASHES:
                         if lo.adjective and hi.adjective:
                             identity = True
                         else:

@@ -27,10 +27,15 @@ MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?\$?)\s?$")
+# "$5,000 US", "10 $ US", "72 cents U.S.": an amount with its currency sign or unit, so "33 U.S. states" stays a mention.
+_AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?(?:\$|cents?))\s?$")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 _PREV_WORD = re.compile(r"(\S*)[ \t]+([A-Z][a-z]+)[ \t]+$")
-_TITLES = frozenset({"Rep.", "Sen.", "Mr.", "Mrs.", "Ms.", "Dr.", "Gov.", "Gen.", "Rev.", "Coach", "Sgt."})
+# Titles and ranks that stand before a person's name, so a name after them is a person even though the
+# title ends with a full stop ("Const. Travis Jordan", "Rep. Jim Jordan").
+_TITLES = frozenset({"Rep.", "Sen.", "Mr.", "Mrs.", "Ms.", "Dr.", "Gov.", "Gen.", "Rev.", "Coach", "Sgt.", "Const.",
+                     "Cst.", "Cpl.", "Pte.", "Pvt.", "Lt.", "Capt.", "Maj.", "Col.", "Insp.", "Supt.", "Det.", "Prof.",
+                     "Hon.", "Fr.", "Mme", "Mgr"})
 
 
 @dataclass(frozen=True, slots=True)

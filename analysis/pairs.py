@@ -29,7 +29,7 @@ sept sep oct nov dec ont que alta sask man b.c n.s n.b p.e.i n.l inc ltd co corp
 capt adm cmdr mt ft dept approx est fig p.m a.m d.c e.-u m mme mm""".split())
 
 
-CUE_ROLES = ("cue", "side", "stance")
+CUE_ROLES = ("cue", "side", "stance", "compare", "rank")
 
 
 def cue_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
@@ -197,12 +197,24 @@ WEIGHTS = {
                                  # names), but one of them is directly linked to a third country
     "both_places": -1.0,         # both only named as places ("outbreak grows in Canada, U.S.")
     "stance_between": -1.5,      # a stance word and no cue between the two names, in one clause
+    "compared": -1.5,            # compared or ranked, not dealing: a comparison word between the two names in
+                                 # one clause ("Canada trails China", "derrière les États-Unis") or a ranking
+                                 # word in their sentence ("index", "classement"), and no cue between them
 }
 
 # Two names joined by "and" / a comma after a verb or preposition are co-objects ("aid for Turkey and
 # Syria", "trip to Paris and London"): they share what happens to them, they do not deal together.
-_COORD = frozenset({",", "and", "et", "or", "ou", "puis", "and neighbouring", "et le", "et la", "et l'", "and the",
-                    ", and", "et en", "and in"})
+def _coordinations() -> frozenset[str]:
+    """What may stand between two names of one chain: a comma or a conjunction, then the article or
+    preposition that French repeats before each name ("de l'Iran, de la Corée du Sud et du Mexique", "Le
+    Canada, les États-Unis et le Mexique") and English sometimes does ("from Chile and from Peru")."""
+    joins = (",", "and", "et", "or", "ou", "puis", ", and", ", et", ", or", ", ou", "and neighbouring")
+    repeats = ("", "the", "le", "la", "les", "l'", "de", "du", "des", "d'", "de la", "de l'", "en", "au", "aux", "in",
+               "from", "à")
+    return frozenset(f"{join} {rep}".strip() for join in joins for rep in repeats)
+
+
+_COORD = _coordinations()
 # What may stand before the first of a chain of joint subjects: nothing, an article, or the people acting
 # for the countries ("Ministers from Mexico, Indonesia and Australia said", "Les dirigeants du Canada et...").
 _LEAD = re.compile(r"\W*(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
@@ -226,10 +238,12 @@ def _unit_start(text: str, pos: int) -> int:
 
 
 def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-                  side_at: list[int] = (), stance: list[int] = ()) -> dict[str, dict[str, bool]]:
+                  side_at: list[int] = (), stance: list[int] = (),
+                  compare: list[tuple[int, int, bool]] = ()) -> dict[str, dict[str, bool]]:
     """Candidate pairs of actor countries and their features (names of WEIGHTS). `cue_at` holds the
     (unit, offset) of interaction cues, `side_at` the offsets of side-clause words, `stance` those of
-    stance words (cues.csv roles)."""
+    stance words, `compare` the (unit, offset, is a ranking word) of comparison and ranking words (cues.csv
+    roles compare and rank)."""
     actors = [m for m in mentions[:MAX_MENTIONS] if not m.venue]
     codes = sorted({m.code for m in actors})
     n = len(codes)
@@ -312,7 +326,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
-        close_cue = stance_between = False
+        close_cue = stance_between = compared = False
         for unit, present in unit_codes.items():
             if a not in present or b not in present:
                 continue
@@ -327,6 +341,17 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         if lo_end <= c < hi_start:
                             cue_in = True
                             break
+                    if compare and not cue_in and not compared:
+                        # "Canada trails China and the U.S.", "derrière la Chine", "ranks eighth, behind
+                        # Japan": a comparison word in the sentence and no interaction cue between the two
+                        for c_unit, p, rank in compare:
+                            if rank:
+                                if c_unit == unit:
+                                    compared = True
+                                    break
+                            elif lo_end <= p < hi_start and not _CLAUSE_BREAK.search(text, lo_end, hi_start):
+                                compared = True
+                                break
                     if stance and not cue_in:
                         for p in stance:
                             if lo_end <= p < hi_start:
@@ -374,6 +399,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             "co_objects": co_objects, "co_subjects": co_subjects,
             "stance": bool(stance) and not (between or dash or between_and),
             "stance_between": stance_between and not (dash or between_and),
+            "compared": compared and not (dash or between_and),
             "place_only": a in place_only or b in place_only,
             "both_places": a in place_only and b in place_only,
             "with_hub": hub in (a, b),
@@ -413,12 +439,12 @@ def _after_side_word(start: int, side_at: list[int], text: str) -> bool:
 
 
 def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-               side_at: list[int] = (), stance: list[int] = (),
+               side_at: list[int] = (), stance: list[int] = (), compare: list[tuple[int, int, bool]] = (),
                weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
     # The weights of the features that are on, summed in the features' order (map and compress keep the
     # loop in C; the sum is the same float as a Python loop's).
     weight = weights.__getitem__
-    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance).items()
+    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance, compare).items()
             if round(sum(map(weight, compress(feats, feats.values()))), 6) >= 0]  # 0.1 + 0.2 - 0.3 is not 0
     return tuple(sorted(kept))

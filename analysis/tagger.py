@@ -127,6 +127,7 @@ class Tagger:
         cue_pos: list[int] = []
         side_pos: list[int] = []
         stance: list[int] = []
+        compare: list[tuple[int, bool]] = []
         ctx_hits: list[Hit] = []
         day = None
         has_person = False
@@ -183,8 +184,10 @@ class Tagger:
                     cue_pos.append(start)
                 elif role == "side":
                     side_pos.append(start)
-                else:
+                elif role == "stance":
                     stance.append(start)
+                else:  # "compare" (between two names) or "rank" (anywhere in their sentence)
+                    compare.append((start, role == "rank"))
         if not entity_hits and not topic_items:
             return _EMPTY  # no country, organization, leader or topic term: nothing else to work out
         if ctx_hits:
@@ -274,7 +277,8 @@ class Tagger:
                 venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
                 mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
-            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance)
+            compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
+            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
 
     def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:

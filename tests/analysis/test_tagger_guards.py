@@ -148,6 +148,20 @@ PAIR_CASES = [
      "", "2024-05-01", {"CAN-RUS"}),
     ("one country named twice by equal keys is one name", "Türkiye, Indonesia and Mexico hold joint talks", "",
      "2025-09-25", {"IDN-MEX", "IDN-TUR", "MEX-TUR"}),
+    ("a comparison is not dealing", "Canada trails Germany and Japan in research spending, report says", "",
+     "2025-05-01", set()),
+    ("a French comparison is not dealing", "Productivité : le Canada derrière l'Allemagne et la France, selon une "
+     "étude", "", "2025-05-01", set()),
+    ("a ranking is not dealing", "Canada ranks 14th on global innovation index, behind Sweden and Switzerland", "",
+     "2025-06-01", set()),
+    ("a comparison word outside the two names changes nothing", "Canada and Japan sign defence pact, more than a "
+     "year after talks began", "", "2025-06-01", {"CAN-JPN"}),
+    ("French chains repeat the preposition", "Des chefs de l'Italie, de la Grèce et du Portugal primés au festival",
+     "", "2025-06-01", set()),
+    ("French joint subjects with articles", "Le Canada, les États-Unis et le Mexique reprennent les négociations",
+     "", "2025-06-01", {"CAN-MEX", "CAN-USA", "MEX-USA"}),
+    ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
+     "2025-06-01", set()),
 ]
 
 

@@ -197,7 +197,7 @@ WEIGHTS = {
                                  # names), but one of them is directly linked to a third country
     "both_places": -1.0,         # both only named as places ("outbreak grows in Canada, U.S.")
     "stance_between": -1.5,      # a stance word and no cue between the two names, in one clause
-    "compared": -1.5,            # compared or ranked, not dealing: a comparison word between the two names in
+    "compared": -2.5,            # compared or ranked, not dealing: a comparison word between the two names in
                                  # one clause ("Canada trails China", "derrière les États-Unis") or a ranking
                                  # word in their sentence ("index", "classement"), and no cue between them
 }
@@ -291,7 +291,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     for m in ordered:
         head[m.start] = m.start
         if previous is not None and previous.unit == m.unit and m.start - previous.end <= 20:
-            if " ".join(text[previous.end:m.start].split()).lower() in _COORD:
+            if _joiner(text, previous.end, m.start) in _COORD:
                 head[m.start] = head[previous.start]
         previous = m
     # Listed: only named in sentences listing four or more countries. Place only: every mention is a place,
@@ -363,8 +363,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         if not _CLAUSE_BREAK.search(text, lo.end, hi.start):
                             clause = True
                             close_cue = close_cue or ((lo.start, hi.start) in adjacent and hi.start - lo.end <= CLOSE)
-                    if head[lo.start] == head[hi.start] and " ".join(
-                            text[lo.end:hi.start].split()).lower().replace("\u2019", "'") not in _COORD:
+                    if head[lo.start] == head[hi.start] and _joiner(text, lo.end, hi.start) not in _COORD:
                         # members of one coordination chain, not side by side ("the United States, India,
                         # Japan and Australia announced..."): they share the chain's position
                         if _leads(text, head[lo.start], leads):
@@ -382,7 +381,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                             identity = True
                         else:
                             dash = True
-                    elif " ".join(gap.split()).lower().replace("\u2019", "'") in _COORD:
+                    elif _joiner(text, lo.end, hi.start) in _COORD:
                         if _BETWEEN.search(text, max(0, lo.start - 20), lo.start):
                             between_and = True
                         elif not _leads(text, head[lo.start], leads):
@@ -421,6 +420,17 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
         a, b = pair.split("-")
         feats["third_party"] = bool(engaged.get(a, set()) - {b} or engaged.get(b, set()) - {a})
     return out
+
+
+def _joiner(text: str, end: int, start: int) -> str:
+    """The words between two names, lower case, one space apart, without the possessive of the first name
+    ("Australia's or New Zealand's" -> "or"), ready to look up in _COORD."""
+    gap = " ".join(text[end:start].split()).lower().replace("\u2019", "'")
+    if gap.startswith("'s"):
+        gap = gap[2:].lstrip()
+    elif gap.startswith("'") and text[end - 1:end] in "sS":
+        gap = gap[1:].lstrip()
+    return gap
 
 
 def _START(m: Mention) -> int:

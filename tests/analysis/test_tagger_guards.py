@@ -160,6 +160,10 @@ PAIR_CASES = [
      "", "2025-06-01", set()),
     ("French joint subjects with articles", "Le Canada, les États-Unis et le Mexique reprennent les négociations",
      "", "2025-06-01", {"CAN-MEX", "CAN-USA", "MEX-USA"}),
+    ("a quantity is no comparison", "Canada sends more than 200 soldiers to Latvia", "", "2025-06-01", {"CAN-LVA"}),
+    ("a possessive does not break a chain of compared names", "Canada's productivity is worse than Britain's or "
+     "France's, economists say", "", "2025-06-01", set()),
+    ("a two-country comparison in a title", "Trudeau lags Albanese in approval ratings", "", "2023-06-01", set()),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

@@ -241,7 +241,7 @@ class Tagger:
                 if rules is None:
                     rules = self._rules(code, hit[2])
                     if not ctx_hits:
-                        rules = rule_cache[(code, hit[2])] = [r for r in rules if r.action != "drop"]
+                        rules = rule_cache[(code, hit[2])] = [r for r in rules if r.action not in _DROPS]
                 for rule in rules:
                     action = rule.action
                     if action == "currency":
@@ -260,8 +260,10 @@ class Tagger:
                     else:
                         seen = ctx_units.get(unit, _NONE) if rule.scope == "sentence" else ctx_all
                         has_cue = (rule.index, True) in seen
-                        if action == "drop" and has_cue and (rule.index, False) not in seen:
-                            dropped = True
+                        if action in _DROPS and has_cue and (rule.index, False) not in seen:
+                            # drop_team spares a country written as a place: "in Gothenburg, Sweden", "in Cairo"
+                            if action == "drop" or not _written_as_place(text, hit.start):
+                                dropped = True
                         elif action == "keep_if" and not has_cue:
                             dropped = True
                 if not dropped:
@@ -334,6 +336,16 @@ def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
 
 
 _EMPTY = Tags((), (), (), ())
+_DROPS = frozenset({"drop", "drop_team"})
+# Before a country written as a place: a preposition of place, or a city and a comma ("Santiago, Chile").
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|from|à|en|au|aux|dans)\s+(?:the\s+|la\s+|le\s+|les\s+|l['’])?"
+                           r"|[A-Z][\w'’.-]+,\s)$")
+
+
+def _written_as_place(text: str, start: int) -> bool:
+    """True when the words before a country make it a place rather than a team ("games in Italy", "in
+    Gothenburg, Sweden", "moved to Canada from the Philippines"); "lost to Sweden" and "beat Germany" stay teams."""
+    return bool(_PLACE_BEFORE.search(text, max(0, start - 30), start))
 _PERSON, _ORG, _COUNTRY = gz.PERSON, gz.ORG, gz.COUNTRY
 # Where a hit goes in `Tagger.tag`, as bits computed once per key of the automaton (_note).
 _R_PERSON_ORG, _R_ENTITY, _R_CTX = 1, 2, 4

@@ -62,8 +62,8 @@ def test_context_rules_are_well_formed():
         if rule.code in ORG_SLUGS:
             assert rule.action == "drop" and rule.scope in {"sentence", "text"}  # all the tagger applies to aliases
         assert rule.scope in {"sentence", "text", "next", "prev"}
-        assert rule.action in {"drop", "keep_if", "name", "currency", "no_pairs", "no_topics"}
-        if rule.action in {"drop", "keep_if", "no_pairs", "no_topics"}:
+        assert rule.action in {"drop", "drop_team", "keep_if", "name", "currency", "no_pairs", "no_topics"}
+        if rule.action in {"drop", "drop_team", "keep_if", "no_pairs", "no_topics"}:
             assert rule.cues
 
 

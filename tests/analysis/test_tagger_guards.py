@@ -104,6 +104,20 @@ COUNTRY_CASES = [
     ("in-term Israel Katz is Israel", "Israel Katz orders troops to stay in Gaza", "", "2025-03-01", {"ISR"}),
     ("a Governor General is not Canada (g083)", "Mary Simon presents bravery decorations", "", "2024-06-01", set()),
     ("nor is a former one", "Julie Payette speaks at Montreal event", "", "2019-06-01", set()),
+    ("a seat of government is not a listed form", "White House weighs new chip export rules", "", "2024-06-01",
+     set()),
+    ("French the language is not France", "Ontario adds French immersion spaces as Quebec tightens rules", "",
+     "2024-06-01", set()),
+    ("French officials are France", "Quebec and French officials sign youth mobility deal", "", "2024-06-01",
+     {"FRA"}),
+    ("the Pan American Games are not the U.S.", "Canadian swimmer wins gold at the Pan American Games", "",
+     "2023-10-25", {"CAN"}),
+    ("a sports story keeps a country written as a place", "Canada beats Finland at world juniors",
+     "The game was played in Gothenburg, Sweden.", "2024-01-01", {"SWE"}),
+    ("a number before U.S. is no amount", "33 U.S. states sue social media giant", "", "2023-10-25", {"USA"}),
+    ("a police rank before a name", "Const. Travis Jordan remembered at Edmonton service", "", "2023-05-01", set()),
+    ("San Marcos is a place, not Marcos", "Students occupy the University of San Marcos in Lima", "", "2023-05-01",
+     {"PER"}),
 ]
 
 

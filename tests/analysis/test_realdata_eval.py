@@ -1,5 +1,6 @@
 """The tagger measured on real, hand-labelled feed items (see tests/data/REALDATA_LABELS.md): 200 in
-realdata_labels.jsonl and 160 more, labelled later by another hand, in realdata_labels_b.jsonl.
+realdata_labels.jsonl and 160 more in each of realdata_labels_b.jsonl and realdata_labels_e.jsonl, labelled
+later by other hands.
 
 The labels file holds only references (path + link) into ../shared/realdata, never the outlets' text,
 so the evaluation needs that folder and skips cleanly without it. Run with `-s` to see the table
@@ -22,10 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 REALDATA = REPO / ".." / "shared" / "realdata"
 LABELS = REPO / "tests" / "data" / "realdata_labels.jsonl"
 # file -> number of labelled items
-LABEL_FILES = {LABELS: 200, REPO / "tests" / "data" / "realdata_labels_b.jsonl": 160}
+LABEL_FILES = {LABELS: 200, REPO / "tests" / "data" / "realdata_labels_b.jsonl": 160,
+               REPO / "tests" / "data" / "realdata_labels_e.jsonl": 160}
 
-# Real text is harder than the written gold set; the measured figures are in REALDATA_LABELS.md.
+# Real text is harder than the written gold set; the measured figures are in REALDATA_LABELS.md. The third
+# file, mostly world news from outlets outside Canada (BBC, Sky, Washington Post, Moscow Times, Arab News...),
+# scores lowest on pairs and topics: its floors sit just below what it measured blind, as a regression guard.
 FLOORS = {"countries": 0.90, "pairs": 0.70, "topics": 0.65, "organizations": 0.85}
+FILE_FLOORS = {"realdata_labels_e.jsonl": {"countries": 0.90, "pairs": 0.60, "topics": 0.58, "organizations": 0.85}}
 
 TOPICS = {"defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate", "oceans_fisheries",
           "migration", "human_rights", "humanitarian_aid", "health", "conflict"}
@@ -129,17 +134,18 @@ def test_tagger_on_real_headlines(path, count):
         return cache[link]
 
     scores = evaluate(items, predict)
+    floors = FILE_FLOORS.get(path.name, FLOORS)
     print(f"\nreal headlines, {path.name}: {len(items)} items")
     print(f"{'field':<14} {'precision':>9} {'recall':>7} {'f1':>6} {'tp':>5} {'fp':>5} {'fn':>5} {'floor':>6}")
     for field in FIELDS:
         s = scores[field]
         print(f"{field:<14} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.tp:5d} {s.fp:5d} {s.fn:5d} "
-              f"{FLOORS[field]:6.2f}")
+              f"{floors[field]:6.2f}")
     for field in FIELDS:
         wrong = errors(items, predict, field)
         print(f"\n{field}: {len(wrong)} items wrong")
         for item, missed, spurious in wrong:
             print(f"  {item['ref']['link']}  missed={sorted(missed)} spurious={sorted(spurious)}")
 
-    below = {f: round(scores[f].f1, 3) for f in FIELDS if scores[f].f1 < FLOORS[f]}
-    assert not below, f"F1 below the floor on {path.name}: {below} (floors {FLOORS})"
+    below = {f: round(scores[f].f1, 3) for f in FIELDS if scores[f].f1 < floors[f]}
+    assert not below, f"F1 below the floor on {path.name}: {below} (floors {floors})"

@@ -16,7 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Files whose content defines the tagger's behaviour; their hash is part of TAGGER_VERSION.
 DATA_FILES = ("countries.csv", "blockers.csv", "contexts.csv", "people.csv", "organizations.csv",
-              "topics.csv", "cues.csv")
+              "topics.csv", "cues.csv", "wars.csv")
 
 COUNTRY, BLOCK, ORG, PERSON, TOPIC, CUE, CONTEXT = "country", "block", "org", "person", "topic", "cue", "ctx"
 ENTITY_KINDS = frozenset({COUNTRY, BLOCK, ORG, PERSON})
@@ -65,6 +65,11 @@ def kind_terms(kind: str, data_dir: Path = DATA_DIR) -> frozenset[str]:
     """Folded terms of one kind of countries.csv: capitals ("in Tokyo" is a venue, "in Latvia" may be
     the country acted upon) and demonyms ("Canadian-American" is an identity, "Canada-U.S." a pair)."""
     return frozenset(normalize(r["term"]) for r in read_rows("countries.csv", data_dir) if r.get("kind") == kind)
+
+
+def wars(data_dir: Path = DATA_DIR) -> list[tuple[str, str, str]]:
+    """(pair, first day, last day or "") of the country pairs at war with each other (wars.csv)."""
+    return [(r["pair"], r.get("start", ""), r.get("end", "")) for r in read_rows("wars.csv", data_dir) if r.get("pair")]
 
 
 def organization_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:

@@ -197,6 +197,11 @@ WEIGHTS = {
                                  # names), but one of them is directly linked to a third country
     "both_places": -1.0,         # both only named as places ("outbreak grows in Canada, U.S.")
     "stance_between": -1.5,      # a stance word and no cue between the two names, in one clause
+    "at_war": 1.0,               # the two are at war with each other on the article's date (wars.csv): an
+                                 # article naming both reports them fighting ("the Russian invasion" + Ukraine)
+    "co_listed": -1.0,           # a chain of names opening a clause with no interaction cue after it: listed
+                                 # together, not dealing ("India, Indonesia, Mexico and South Africa head to the
+                                 # polls", "la Turquie et la Syrie dénombrent 50 000 morts")
     "compared": -2.5,            # compared or ranked, not dealing: a comparison word between the two names in
                                  # one clause ("Canada trails China", "derrière les États-Unis") or a ranking
                                  # word in their sentence ("index", "classement"), and no cue between them
@@ -239,11 +244,12 @@ def _unit_start(text: str, pos: int) -> int:
 
 def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
                   side_at: list[int] = (), stance: list[int] = (),
-                  compare: list[tuple[int, int, bool]] = ()) -> dict[str, dict[str, bool]]:
+                  compare: list[tuple[int, int, bool]] = (),
+                  at_war: frozenset[str] = frozenset()) -> dict[str, dict[str, bool]]:
     """Candidate pairs of actor countries and their features (names of WEIGHTS). `cue_at` holds the
     (unit, offset) of interaction cues, `side_at` the offsets of side-clause words, `stance` those of
     stance words, `compare` the (unit, offset, is a ranking word) of comparison and ranking words (cues.csv
-    roles compare and rank)."""
+    roles compare and rank), `at_war` the pairs at war with each other on the article's date (wars.csv)."""
     actors = [m for m in mentions[:MAX_MENTIONS] if not m.venue]
     codes = sorted({m.code for m in actors})
     n = len(codes)
@@ -326,7 +332,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
-        close_cue = stance_between = compared = False
+        close_cue = stance_between = compared = co_listed = False
         for unit, present in unit_codes.items():
             if a not in present or b not in present:
                 continue
@@ -367,7 +373,10 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         # members of one coordination chain, not side by side ("the United States, India,
                         # Japan and Australia announced..."): they share the chain's position
                         if _leads(text, head[lo.start], leads):
-                            co_subjects = co_subjects or any(c >= hi.end for c in cues)
+                            if any(c >= hi.end for c in cues):
+                                co_subjects = True
+                            else:
+                                co_listed = True
                         else:
                             co_objects = True
                         continue
@@ -388,6 +397,8 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                             co_objects = True
                         elif cues:
                             co_subjects = True
+                        else:
+                            co_listed = True
         out[f"{a}-{b}"] = {
             "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,
             "one_in_title": ta or tb, "none_in_title": not (ta or tb), "same_unit_cue": same_cue,
@@ -399,9 +410,11 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             "stance": bool(stance) and not (between or dash or between_and),
             "stance_between": stance_between and not (dash or between_and),
             "compared": compared and not (dash or between_and),
+            "at_war": f"{a}-{b}" in at_war,
+            "co_listed": co_listed and not (co_subjects or co_objects or between_and),
             "place_only": a in place_only or b in place_only,
             "both_places": a in place_only and b in place_only,
-            "with_hub": hub in (a, b),
+            "with_hub": hub in (a, b) and not co_listed,  # the first of a mere list is no main actor
             "third_party": False,
         }
         strong[f"{a}-{b}"] = dash or between_and or close_cue
@@ -450,11 +463,12 @@ def _after_side_word(start: int, side_at: list[int], text: str) -> bool:
 
 def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
                side_at: list[int] = (), stance: list[int] = (), compare: list[tuple[int, int, bool]] = (),
-               weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
+               at_war: frozenset[str] = frozenset(), weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
     # The weights of the features that are on, summed in the features' order (map and compress keep the
     # loop in C; the sum is the same float as a Python loop's).
     weight = weights.__getitem__
-    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance, compare).items()
+    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance, compare,
+                                                     at_war).items()
             if round(sum(map(weight, compress(feats, feats.values()))), 6) >= 0]  # 0.1 + 0.2 - 0.3 is not 0
     return tuple(sorted(kept))

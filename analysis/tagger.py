@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import combinations
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -92,6 +93,10 @@ class Tagger:
         self.matcher = Matcher(patterns, annotate=_note)
         self._capitals = gz.kind_terms("capital", data_dir)
         self._demonyms = gz.kind_terms("demonym", data_dir)
+        # pair -> ((first day, last day), ...) of the wars between two countries (wars.csv)
+        self._wars: dict[str, list[tuple[str, str]]] = {}
+        for pair, start, end in gz.wars(data_dir):
+            self._wars.setdefault(pair, []).append((start, end or "9999-12-31"))
         self._rule_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}
         self._undroppable_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}  # the same without "drop"
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
@@ -280,7 +285,15 @@ class Tagger:
                 mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
-            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at)
+            at_war = _NONE
+            if self._wars:
+                fighting = [p for p in combinations(countries, 2) if f"{p[0]}-{p[1]}" in self._wars]
+                if fighting:
+                    if day is None:
+                        day = _day(published)
+                    at_war = frozenset(f"{a}-{b}" for a, b in fighting
+                                       if any(start <= day <= end for start, end in self._wars[f"{a}-{b}"]))
+            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
 
     def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:

@@ -116,6 +116,8 @@ COUNTRY_CASES = [
      "The game was played in Gothenburg, Sweden.", "2024-01-01", {"SWE"}),
     ("a number before U.S. is no amount", "33 U.S. states sue social media giant", "", "2023-10-25", {"USA"}),
     ("a police rank before a name", "Const. Travis Jordan remembered at Edmonton service", "", "2023-05-01", set()),
+    ("Holland as a surname is not the Netherlands", "Health Minister Mark Holland tables pharmacare bill", "",
+     "2024-02-29", set()),
     ("San Marcos is a place, not Marcos", "Students occupy the University of San Marcos in Lima", "", "2023-05-01",
      {"PER"}),
 ]
@@ -178,6 +180,14 @@ PAIR_CASES = [
     ("a possessive does not break a chain of compared names", "Canada's productivity is worse than Britain's or "
      "France's, economists say", "", "2025-06-01", set()),
     ("a two-country comparison in a title", "Trudeau lags Albanese in approval ratings", "", "2023-06-01", set()),
+    ("countries at war, named in one article, are fighting", "Canada pledges more aid to Ukraine on the "
+     "anniversary of the Russian invasion", "", "2025-02-24", {"CAN-RUS", "CAN-UKR", "RUS-UKR"}),
+    ("a chain with no interaction cue is a list", "Brazil, India and Mexico swelter in record heat", "",
+     "2024-06-01", set()),
+    ("flights and routes are travel, not dealing", "WestJet launches new routes to Lisbon and Manila", "",
+     "2024-06-01", set()),
+    ("an air agreement adding flights is dealing", "Canada and Japan agree to add direct flights under new air "
+     "transport agreement", "", "2024-06-01", {"CAN-JPN"}),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

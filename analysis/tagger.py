@@ -281,7 +281,10 @@ class Tagger:
             mentions = []
             for h, code, unit in countries_at:
                 demonym = h[2] in demonyms
-                venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+                if _COUNTRY in h[4]:
+                    venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+                else:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
+                    venue = place = False
                 mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]

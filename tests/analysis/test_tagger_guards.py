@@ -188,6 +188,10 @@ PAIR_CASES = [
      "2024-06-01", set()),
     ("an air agreement adding flights is dealing", "Canada and Japan agree to add direct flights under new air "
      "transport agreement", "", "2024-06-01", {"CAN-JPN"}),
+    ("a source is not a party", "Chinese hackers targeted Canadian MPs",
+     "The campaign ran for two years, according to U.S. officials.", "2024-06-01", {"CAN-CHN"}),
+    ("a leader after a city and a comma acts", "In Canberra, Carney pitches a middle-power bloc to Australian MPs", "",
+     "2026-03-04", {"AUS-CAN"}),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

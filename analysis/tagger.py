@@ -286,6 +286,8 @@ class Tagger:
                 else:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
                     venue = place = False
                 mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
+            if summary and has_person:
+                mentions.extend(_title_leader_echoes(countries_at, text, title_end, starts))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
             at_war = _NONE
@@ -342,6 +344,27 @@ class Tagger:
                     countries = set()
             codes.extend(c for c in countries if c not in codes)
         return codes
+
+
+# "the prime minister", "la ministre", "le président": in a summary, the leader its title named. Not
+# "the prime minister of Japan" / "le président de la Corée" (another leader, named by country).
+_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?(?:prime minister|premier ministre|"
+                   r"première ministre|president|président|présidente|foreign minister|minister|ministre)\b"
+                   r"(?!\s+(?:of|de|du|des|d['’]))")
+
+
+def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: list[int]) -> list[Mention]:
+    """Mentions for the summary's "the prime minister" / "le premier ministre" when the title names exactly
+    one leader (Carney in "Carney à Kuala Lumpur", then "le premier ministre a rencontré son homologue
+    malaisien"): the summary speaks of that leader, so the pair rule sees whom the leader deals with there.
+    "The Japanese prime minister" or "Australia's prime minister" do not match: they name another leader."""
+    leaders = {code for hit, code, unit in countries_at
+               if unit == 0 and _PERSON in hit[4] and _COUNTRY not in hit[4]}
+    if len(leaders) != 1:
+        return []
+    code = next(iter(leaders))
+    return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
+            for m in _ECHO.finditer(text, title_end)]
 
 
 def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:

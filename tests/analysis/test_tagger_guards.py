@@ -192,6 +192,11 @@ PAIR_CASES = [
      "The campaign ran for two years, according to U.S. officials.", "2024-06-01", {"CAN-CHN"}),
     ("a leader after a city and a comma acts", "In Canberra, Carney pitches a middle-power bloc to Australian MPs", "",
      "2026-03-04", {"AUS-CAN"}),
+    ("the summary's 'le premier ministre' is the title's leader", "Carney à Kuala Lumpur pour le sommet de l'ANASE",
+     "Le premier ministre a rencontré le président philippin pour accélérer les négociations.", "2025-10-26",
+     {"CAN-PHL"}),
+    ("'the prime minister of Japan' is another leader", "Carney arrives in Tokyo",
+     "The prime minister of Japan met Indian business leaders on Monday.", "2026-03-05", set()),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

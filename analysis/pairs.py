@@ -329,6 +329,9 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     leads: dict[int, bool] = {}
     # Names side by side in a unit, no other country between them: a cue between two such names links them.
     adjacent = {(p.start, q.start) for p, q in zip(ordered, ordered[1:]) if p.unit == q.unit and p.code != q.code}
+    # A title that announces a ranking ("Classement des passeports : ...", "Press freedom index: ...") makes
+    # the whole item a ranking: every pair not linked by a cue between its names counts as compared.
+    ranked_title = any(rank and c_unit == 0 for c_unit, _p, rank in compare)
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
@@ -399,6 +402,8 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                             co_subjects = True
                         else:
                             co_listed = True
+        if ranked_title and not between:
+            compared = True
         out[f"{a}-{b}"] = {
             "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,
             "one_in_title": ta or tb, "none_in_title": not (ta or tb), "same_unit_cue": same_cue,

@@ -197,6 +197,11 @@ PAIR_CASES = [
      {"CAN-PHL"}),
     ("'the prime minister of Japan' is another leader", "Carney arrives in Tokyo",
      "The prime minister of Japan met Indian business leaders on Monday.", "2026-03-05", set()),
+    ("a ranking title makes the whole item a ranking", "Global passport ranking: Canada slips to ninth",
+     "Singapore keeps first place in the index, ahead of Japan and South Korea.", "2025-07-22", set()),
+    ("origins are background", "Finland closes its border crossings",
+     "Helsinki accuses Moscow of sending it asylum seekers originally from Somalia and Syria.", "2023-11-28",
+     {"FIN-RUS"}),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

@@ -93,3 +93,22 @@ def test_no_duplicate_rows_in_lexicons():
         keys = [tuple(r[k].lower() for k in key) for r in rows(name)]
         dups = [k for k, n in collections.Counter(keys).items() if n > 1]
         assert not dups, (name, dups)
+
+
+def test_wars_are_alphabetical_pairs_with_iso_dates():
+    from datetime import date
+    for row in rows("wars.csv"):
+        a, b = row["pair"].split("-")
+        assert a < b and a in CODES and b in CODES, row["pair"]
+        start = date.fromisoformat(row["start"])
+        if row["end"]:
+            assert date.fromisoformat(row["end"]) >= start, row["pair"]
+        assert row["source"], row["pair"]
+
+
+def test_a_war_counts_only_on_its_dates():
+    from analysis.tagger import tag
+    text = ("Canada pledges more aid to Ukraine on the anniversary of the Russian invasion", "")
+    assert "RUS-UKR" in tag(*text, "2025-02-24").pairs
+    # before the war, the same words are no fighting (and no other feature links the two)
+    assert "RUS-UKR" not in tag(*text, "2010-02-24").pairs

@@ -108,7 +108,7 @@ def test_wars_are_alphabetical_pairs_with_iso_dates():
 
 def test_a_war_counts_only_on_its_dates():
     from analysis.tagger import tag
-    text = ("Canada pledges more aid to Ukraine on the anniversary of the Russian invasion", "")
-    assert "RUS-UKR" in tag(*text, "2025-02-24").pairs
-    # before the war, the same words are no fighting (and no other feature links the two)
-    assert "RUS-UKR" not in tag(*text, "2010-02-24").pairs
+    text = ("Canada and Ukraine sign reconstruction deal", "The agreement comes on the anniversary of the Russian invasion.")
+    assert tag(*text, "2024-02-24").pairs == ("CAN-UKR", "RUS-UKR")
+    # before the war the same words name no fighting, and nothing else links the two
+    assert tag(*text, "2012-02-24").pairs == ("CAN-UKR",)

@@ -419,7 +419,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             "co_listed": co_listed and not (co_subjects or co_objects or between_and),
             "place_only": a in place_only or b in place_only,
             "both_places": a in place_only and b in place_only,
-            "with_hub": hub in (a, b) and not co_listed,  # the first of a mere list is no main actor
+            "with_hub": hub in (a, b) and not (co_listed or co_objects),  # the first of a list is no main actor
             "third_party": False,
         }
         strong[f"{a}-{b}"] = dash or between_and or close_cue
@@ -444,6 +444,8 @@ def _joiner(text: str, end: int, start: int) -> str:
     """The words between two names, lower case, one space apart, without the possessive of the first name
     ("Australia's or New Zealand's" -> "or"), ready to look up in _COORD."""
     gap = " ".join(text[end:start].split()).lower().replace("\u2019", "'")
+    if gap.startswith(".") and text[end - 1:end].isalpha():
+        gap = gap[1:].lstrip()  # the last period of an abbreviation: "the U.S., Japan and Britain"
     if gap.startswith("'s"):
         gap = gap[2:].lstrip()
     elif gap.startswith("'") and text[end - 1:end] in "sS":

@@ -200,6 +200,8 @@ PAIR_CASES = [
     ("origins are background", "Finland closes its border crossings",
      "Helsinki accuses Moscow of sending it asylum seekers originally from Somalia and Syria.", "2023-11-28",
      {"FIN-RUS"}),
+    ("an abbreviation's period does not break a chain", "Nobel prize shared by researchers from the U.S., Japan "
+     "and Britain", "", "2024-10-09", set()),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

@@ -112,6 +112,8 @@ def is_place(folded: str, start: int, text: str | None = None) -> bool:
     return venue_and_place(folded, text, start, False, False)[1]
 
 
+_ARRIVALS = frozenset({"arrives", "arrived", "arrive", "arriving", "lands", "landed", "land", "touches", "arrivee",
+                       "atterrit", "debarque", "visit", "visits", "visited", "visite", "visites", "trip", "voyage"})
 _VISIT_WORDS = frozenset({"mission", "missions", "commerciale", "commerciales", "visit", "visits", "visite",
                           "visites", "officielle", "trip", "voyage", "tour", "delegation", "delegations"})
 
@@ -158,7 +160,9 @@ def venue_and_place(folded: str, text: str, start: int, capital: bool, demonym: 
     if word not in _VENUE_WORDS:
         return False, place
     if capital:
-        return True, place
+        # "Joly lands in Seoul", "Carney arrive à Canberra": arriving in a capital is a visit, not a venue
+        before = before if before is not None else _word_before(folded, at)[0]
+        return before not in _ARRIVALS, place
     return (before if before is not None else _word_before(folded, at)[0]) in _EVENT_WORDS, place
 
 
@@ -222,11 +226,12 @@ def _coordinations() -> frozenset[str]:
 _COORD = _coordinations()
 # What may stand before the first of a chain of joint subjects: nothing, an article, or the people acting
 # for the countries ("Ministers from Mexico, Indonesia and Australia said", "Les dirigeants du Canada et...").
-_LEAD = re.compile(r"\W*(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
+_LEAD = re.compile(r"\W*(?:[^,;:]{1,40},\s+)?(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
                    r"(?:(?:(?:foreign|defence|defense|trade|finance)\s+)?(?:ministers|leaders|officials|delegations|"
                    r"delegates|representatives|envoys|diplomats|ministres|dirigeants|représentants|délégations)"
                    r"(?:\s+(?:de\s+la\s+défense|des\s+affaires\s+étrangères|du\s+commerce(?:\s+international)?))?"
                    r"\s+(?:(?:from|of|de|du|des|d)\W+(?:(?:the|le|la|les|l)\W+)?)?)?$", re.IGNORECASE)
+_EACH = re.compile(r"(?:['’]s)?\W*(?:each|chacun|chacune|respectivement)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
 _SENTENCE_BREAK = re.compile(r"[.;:\n]")
 SIDE_REACH = 50  # characters after a side-clause word within which a country is background
@@ -300,6 +305,11 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
             if _joiner(text, previous.end, m.start) in _COORD:
                 head[m.start] = head[previous.start]
         previous = m
+    # A chain followed by "each" acts in parallel, not together ("Canada and Australia each tighten caps").
+    chain_end: dict[int, int] = {}
+    for m in ordered:
+        chain_end[head[m.start]] = m.end
+    parallel = {h for h, end in chain_end.items() if _EACH.match(text, end, end + 24)}
     # Listed: only named in sentences listing four or more countries. Place only: every mention is a place,
     # or coordinated with one ("grow in Canada, U.S.", "in the U.S. and Canada"). Background: every mention
     # follows a side-clause word.
@@ -335,7 +345,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
-        close_cue = stance_between = compared = co_listed = False
+        close_cue = stance_between = compared = co_listed = in_parallel = False
         for unit, present in unit_codes.items():
             if a not in present or b not in present:
                 continue
@@ -376,10 +386,11 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         # members of one coordination chain, not side by side ("the United States, India,
                         # Japan and Australia announced..."): they share the chain's position
                         if _leads(text, head[lo.start], leads):
-                            if any(c >= hi.end for c in cues):
+                            if cues and head[lo.start] not in parallel:
                                 co_subjects = True
                             else:
                                 co_listed = True
+                                in_parallel = in_parallel or head[lo.start] in parallel
                         else:
                             co_objects = True
                         continue
@@ -398,12 +409,13 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                             between_and = True
                         elif not _leads(text, head[lo.start], leads):
                             co_objects = True
-                        elif cues:
+                        elif cues and head[lo.start] not in parallel:
                             co_subjects = True
                         else:
                             co_listed = True
-        if ranked_title and not between:
-            compared = True
+                            in_parallel = in_parallel or head[lo.start] in parallel
+        if (ranked_title and not between) or in_parallel:
+            compared = True  # a ranking, or a chain acting in parallel ("each"): side by side, not dealing
         out[f"{a}-{b}"] = {
             "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,
             "one_in_title": ta or tb, "none_in_title": not (ta or tb), "same_unit_cue": same_cue,

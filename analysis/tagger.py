@@ -279,10 +279,14 @@ class Tagger:
         if len(countries) > 1 and "no_pairs" not in flags:
             capitals, demonyms = self._capitals, self._demonyms
             mentions = []
+            # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
+            leader_ends = {h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
             for h, code, unit in countries_at:
                 demonym = h[2] in demonyms
                 if _COUNTRY in h[4]:
                     venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+                    if venue and leader_ends and _visited(text, h[0], leader_ends):
+                        venue = place = False
                 else:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
                     venue = place = False
                 mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
@@ -365,6 +369,15 @@ def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: 
     code = next(iter(leaders))
     return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
             for m in _ECHO.finditer(text, title_end)]
+
+
+_TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")
+
+
+def _visited(text: str, start: int, leader_ends: set[int]) -> bool:
+    """True when a leader's name stands right before the preposition of a place ("Anand à Amman")."""
+    m = _TO_PLACE.search(text, max(0, start - 8), start)
+    return bool(m) and m.start() in leader_ends
 
 
 def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:

@@ -284,6 +284,11 @@ class Tagger:
             for h, code, unit in countries_at:
                 demonym = h[2] in demonyms
                 if _COUNTRY in h[4]:
+                    if h[2] in _EU_SEAT and "eu" in orgs:
+                        # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's
+                        # seat speaking, so Belgium is named (the contract counts a capital) but deals with no one
+                        mentions.append(Mention(code, unit, h[0], h[1], True, False, True))
+                        continue
                     venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
                     if venue and leader_ends and _visited(text, h[0], leader_ends):
                         venue = place = False
@@ -371,6 +376,7 @@ def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: 
             for m in _ECHO.finditer(text, title_end)]
 
 
+_EU_SEAT = frozenset({"brussels", "bruxelles"})
 _TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")
 
 

@@ -211,6 +211,9 @@ PAIR_CASES = [
      {"ESP-IRL", "ESP-NOR", "ESP-PSE", "IRL-NOR", "IRL-PSE", "NOR-PSE"}),
     ("a minister arriving in a capital visits it", "Anand à Amman pour parler de Gaza", "", "2025-08-01",
      {"CAN-JOR"}),
+    ("Brussels speaking for the EU is no party", "L'Union européenne et l'Inde concluent un accord de libre-échange",
+     "Bruxelles et New Delhi s'entendent sur les droits de douane.", "2026-01-27", set()),
+    ("Belgium itself still deals", "Belgium and Canada sign tax treaty in Brussels", "", "2026-01-27", {"BEL-CAN"}),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

@@ -280,7 +280,8 @@ class Tagger:
             capitals, demonyms = self._capitals, self._demonyms
             mentions = []
             # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
-            leader_ends = {h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
+            leader_ends = ({h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
+                           if has_person else _NONE)
             for h, code, unit in countries_at:
                 demonym = h[2] in demonyms
                 if _COUNTRY in h[4]:

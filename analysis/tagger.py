@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import combinations
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from itertools import combinations
 from pathlib import Path
 
 from analysis import gazetteer as gz
@@ -277,39 +277,45 @@ class Tagger:
         countries = tuple(sorted({code for _h, code, _u in countries_at}))
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
-            capitals, demonyms = self._capitals, self._demonyms
-            mentions = []
-            # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
-            leader_ends = ({h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
-                           if has_person else _NONE)
-            for h, code, unit in countries_at:
-                demonym = h[2] in demonyms
-                if _COUNTRY in h[4]:
-                    if h[2] in _EU_SEAT and "eu" in orgs:
-                        # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's
-                        # seat speaking, so Belgium is named (the contract counts a capital) but deals with no one
-                        mentions.append(Mention(code, unit, h[0], h[1], True, False, True))
-                        continue
-                    venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
-                    if venue and leader_ends and _visited(text, h[0], leader_ends):
-                        venue = place = False
-                else:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
-                    venue = place = False
-                mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
+            mentions = self._mentions(countries_at, folded, text, orgs, has_person)
             if summary and has_person:
                 mentions.extend(_title_leader_echoes(countries_at, text, title_end, starts))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
-            at_war = _NONE
-            if self._wars:
-                fighting = [p for p in combinations(countries, 2) if f"{p[0]}-{p[1]}" in self._wars]
-                if fighting:
-                    if day is None:
-                        day = _day(published)
-                    at_war = frozenset(f"{a}-{b}" for a, b in fighting
-                                       if any(start <= day <= end for start, end in self._wars[f"{a}-{b}"]))
+            at_war = self._at_war(countries, day if day is not None else published)
             pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
+
+    def _mentions(self, countries_at: list, folded: str, text: str, orgs: set[str], has_person: bool) -> list[Mention]:
+        """The pair rule's view of each country match: where it stands and whether it is a venue or a place."""
+        capitals, demonyms = self._capitals, self._demonyms
+        # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
+        leader_ends = ({h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
+                       if has_person else _NONE)
+        mentions = []
+        for h, code, unit in countries_at:
+            demonym = h[2] in demonyms
+            if _COUNTRY not in h[4]:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
+                venue = place = False
+            elif h[2] in _EU_SEAT and "eu" in orgs:
+                # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's seat
+                # speaking, so Belgium is named (the contract counts a capital) but deals with no one
+                venue = place = True
+                demonym = False
+            else:
+                venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+                if venue and leader_ends and _visited(text, h[0], leader_ends):
+                    venue = place = False
+            mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
+        return mentions
+
+    def _at_war(self, countries: tuple[str, ...], published) -> frozenset[str]:
+        """The pairs of these countries at war with each other on the article's date (wars.csv)."""
+        fighting = [f"{a}-{b}" for a, b in combinations(countries, 2) if f"{a}-{b}" in self._wars]
+        if not fighting:
+            return _NONE
+        day = published if isinstance(published, str) and _ISO_DATE.fullmatch(published) else _day(published)
+        return frozenset(pair for pair in fighting if any(start <= day <= end for start, end in self._wars[pair]))
 
     def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:
         """True when a context rule of the organization (contexts.csv, code = slug) drops this alias."""
@@ -405,6 +411,8 @@ def _written_as_place(text: str, start: int) -> bool:
     """True when the words before a country make it a place rather than a team ("games in Italy", "in
     Gothenburg, Sweden", "moved to Canada from the Philippines"); "lost to Sweden" and "beat Germany" stay teams."""
     return bool(_PLACE_BEFORE.search(text, max(0, start - 30), start))
+
+
 _PERSON, _ORG, _COUNTRY = gz.PERSON, gz.ORG, gz.COUNTRY
 # Where a hit goes in `Tagger.tag`, as bits computed once per key of the automaton (_note).
 _R_PERSON_ORG, _R_ENTITY, _R_CTX = 1, 2, 4

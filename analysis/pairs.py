@@ -9,7 +9,9 @@ country), a name used only as a place or in a side clause, and how many countrie
 list of five members of a pact does not say who deals with whom, while five ministers who meet, or a chain
 of joint subjects "The United States, India, Japan and Australia announced...", all deal together), a
 stance word between the two ("Canada regrets U.S. withdrawal"), and whether one of the two is directly
-linked to a third country instead ("urges diplomacy after U.S. strikes on Iran").
+linked to a third country instead ("urges diplomacy after U.S. strikes on Iran"). A comparison, ranking or
+list ("Canada trails Japan", "press freedom index", "India, Indonesia and Mexico head to the polls") weighs
+against a pair; two countries at war on the article's date (analysis/data/wars.csv) weigh for one.
 """
 from __future__ import annotations
 
@@ -206,9 +208,11 @@ WEIGHTS = {
     "co_listed": -1.0,           # a chain of names opening a clause with no interaction cue after it: listed
                                  # together, not dealing ("India, Indonesia, Mexico and South Africa head to the
                                  # polls", "la Turquie et la Syrie dénombrent 50 000 morts")
-    "compared": -2.5,            # compared or ranked, not dealing: a comparison word between the two names in
-                                 # one clause ("Canada trails China", "derrière les États-Unis") or a ranking
-                                 # word in their sentence ("index", "classement"), and no cue between them
+    "compared": -2.5,            # compared, ranked or side by side, not dealing: a comparison word between the
+                                 # two names in one clause ("Canada trails China", "derrière les États-Unis"), a
+                                 # ranking, listing or travel word in their sentence or in the title ("index",
+                                 # "classement", "flights"), or a chain acting in parallel ("each"); and no cue
+                                 # between them
 }
 
 # Two names joined by "and" / a comma after a verb or preposition are co-objects ("aid for Turkey and

@@ -266,8 +266,10 @@ class Tagger:
                         seen = ctx_units.get(unit, _NONE) if rule.scope == "sentence" else ctx_all
                         has_cue = (rule.index, True) in seen
                         if action in _DROPS and has_cue and (rule.index, False) not in seen:
-                            # drop_team spares a country written as a place: "in Gothenburg, Sweden", "in Cairo"
-                            if action == "drop" or not _written_as_place(text, hit.start):
+                            # drop_team spares a country written as a place ("in Gothenburg, Sweden", "in Cairo");
+                            # a demonym is never a place ("in Spanish" is the language)
+                            if (action == "drop" or hit[2] in self._demonyms
+                                    or not _written_as_place(text, hit.start)):
                                 dropped = True
                         elif action == "keep_if" and not has_cue:
                             dropped = True
@@ -402,9 +404,9 @@ def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
 
 _EMPTY = Tags((), (), (), ())
 _DROPS = frozenset({"drop", "drop_team"})
-# Before a country written as a place: a preposition of place, or a city and a comma ("Santiago, Chile").
-_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|from|à|en|au|aux|dans)\s+(?:the\s+|la\s+|le\s+|les\s+|l['’])?"
-                           r"|[A-Z][\w'’.-]+,\s)$")
+# Before a country written as a place: a preposition of place, perhaps with a city and a comma ("in Santiago, Chile").
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|à|en|au|aux|dans)\s+(?:(?:the|la|le|les)\s+|l['’]|"
+                           r"[A-Z][\w'’.-]+(?:\s[A-Z][\w'’.-]+)?,\s)?$")
 
 
 def _written_as_place(text: str, start: int) -> bool:

@@ -91,6 +91,7 @@ def _word_before(folded: str, pos: int) -> tuple[str, int]:
 
 
 _PLACE_WORDS = frozenset({"in", "inside", "throughout", "a", "en", "au", "aux", "dans"})
+_COAST_WORDS = frozenset({"large", "coast", "shores", "waters", "eaux"})  # not "côtes": "côtés" folds the same
 
 
 def _preposition_before(folded: str, text: str, start: int, articles: bool = True) -> tuple[str, int]:
@@ -139,8 +140,12 @@ def venue_and_place(folded: str, text: str, start: int, capital: bool, demonym: 
         return False, False
     word, at = _preposition_before(folded, text, start)
     before = None  # _word_before(folded, at)[0], read at most once
+    if word == "off":
+        return True, True  # "quotas off Saint-Pierre-et-Miquelon", "drills off Japan": waters, not a party
     if word in _OF_WORDS:  # "Nigeria's capital of Abuja", "la capitale de la Lituanie"
         before = _word_before(folded, at)[0]
+        if before in _COAST_WORDS:  # "au large de Terre-Neuve", "off the coast of Somalia"
+            return True, True
         place = before in ("capital", "capitale")
     elif word in _PLACE_WORDS:
         # "a trade mission in India", "visite officielle en Corée": the country visited is the counterpart
@@ -343,9 +348,10 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
     leads: dict[int, bool] = {}
     # Names side by side in a unit, no other country between them: a cue between two such names links them.
     adjacent = {(p.start, q.start) for p, q in zip(ordered, ordered[1:]) if p.unit == q.unit and p.code != q.code}
-    # A title that announces a ranking ("Classement des passeports : ...", "Press freedom index: ...") makes
-    # the whole item a ranking: every pair not linked by a cue between its names counts as compared.
-    ranked_title = any(rank and c_unit == 0 for c_unit, _p, rank in compare)
+    # A ranking, listing or travel word anywhere ("Classement des passeports : ...", "Press freedom index",
+    # "bookings to sun destinations") makes the whole item one: every pair not linked by a cue between its
+    # names counts as compared.
+    ranked_item = any(rank for _unit, _p, rank in compare)
     for a, b in combinations(codes, 2):
         ta, tb = a in title_codes, b in title_codes
         same_cue = between = clause = dash = between_and = identity = co_objects = co_subjects = False
@@ -418,7 +424,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         else:
                             co_listed = True
                             in_parallel = in_parallel or head[lo.start] in parallel
-        if (ranked_title and not between) or in_parallel:
+        if (ranked_item and not between) or in_parallel:
             compared = True  # a ranking, or a chain acting in parallel ("each"): side by side, not dealing
         out[f"{a}-{b}"] = {
             "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,

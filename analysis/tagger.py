@@ -304,6 +304,8 @@ class Tagger:
                 # speaking, so Belgium is named (the contract counts a capital) but deals with no one
                 venue = place = True
                 demonym = False
+            elif text[h[1]:h[1] + 6].lower() in _BASED:
+                venue = place = True  # "Stockholm-based SIPRI", "a U.S.-based firm": where someone sits, no party
             else:
                 venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
                 if venue and leader_ends and _visited(text, h[0], leader_ends):
@@ -386,6 +388,7 @@ def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: 
 
 
 _EU_SEAT = frozenset({"brussels", "bruxelles"})
+_BASED = frozenset({"-based", "\u2011based", " based"})
 _TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")
 
 

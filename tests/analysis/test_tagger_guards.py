@@ -218,6 +218,12 @@ PAIR_CASES = [
     ("Brussels speaking for the EU is no party", "L'Union européenne et l'Inde concluent un accord de libre-échange",
      "Bruxelles et New Delhi s'entendent sur les droits de douane.", "2026-01-27", set()),
     ("Belgium itself still deals", "Belgium and Canada sign tax treaty in Brussels", "", "2026-01-27", {"BEL-CAN"}),
+    ("a ranking word anywhere makes the item a ranking", "Finland, Denmark and Canada in this year's results",
+     "The annual happiness report puts the Nordic countries ahead again.", "2025-03-20", set()),
+    ("X-based is where someone sits", "Stockholm-based institute says U.S. leads arms spending", "", "2025-04-28",
+     set()),
+    ("waters off a territory are a place", "Canada and France agree on redfish quotas off Saint-Pierre-et-Miquelon",
+     "", "2025-04-28", {"CAN-FRA"}),
     ("two demonyms side by side are one person's origins", "Canadian Israeli author wins literary prize", "",
      "2025-06-01", set()),
 ]

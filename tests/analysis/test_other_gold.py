@@ -1,5 +1,5 @@
 """The tagger on labelled sets written by other hands (tests/data/gold_a.jsonl, gold_c.jsonl, gold_d.jsonl,
-gold_f.jsonl; see GOLD.md).
+gold_f.jsonl, gold_k.jsonl; see GOLD.md).
 
 Each was written and labelled from TAXONOMY.md alone by a writer who never saw the tagger, its data or
 tests/data/gold.jsonl, in styles of their own (wire copy, Government of Canada releases, Radio-Canada). They
@@ -14,7 +14,7 @@ from analysis.evaluate import FIELDS, evaluate, read_gold
 from analysis.tagger import tag
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SETS = {"gold_a.jsonl": 150, "gold_c.jsonl": 150, "gold_d.jsonl": 160, "gold_f.jsonl": 150}
+SETS = {"gold_a.jsonl": 150, "gold_c.jsonl": 150, "gold_d.jsonl": 160, "gold_f.jsonl": 150, "gold_k.jsonl": 200}
 FLOORS = {"countries": 0.95, "pairs": 0.70, "topics": 0.80, "organizations": 0.90}
 TOPICS = {"defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate", "oceans_fisheries",
           "migration", "human_rights", "humanitarian_aid", "health", "conflict"}

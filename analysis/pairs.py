@@ -163,14 +163,14 @@ def venue_and_place(folded: str, text: str, start: int, capital: bool, demonym: 
     if word in _OF_WORDS:
         if not capital:
             return False, place
-        return (before if before is not None else _word_before(folded, at)[0]) in _EVENT_WORDS, place
-    if word not in _VENUE_WORDS:
+    elif word not in _VENUE_WORDS:
         return False, place
-    if capital:
+    if before is None:
+        before = _word_before(folded, at)[0]
+    if capital and word not in _OF_WORDS:
         # "Joly lands in Seoul", "Carney arrive à Canberra": arriving in a capital is a visit, not a venue
-        before = before if before is not None else _word_before(folded, at)[0]
         return before not in _ARRIVALS, place
-    return (before if before is not None else _word_before(folded, at)[0]) in _EVENT_WORDS, place
+    return before in _EVENT_WORDS, place
 
 
 # Weights of the pair score. They started as a logistic regression fitted on one half of the gold set

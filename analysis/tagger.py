@@ -284,7 +284,7 @@ class Tagger:
                 mentions.extend(_title_leader_echoes(countries_at, text, title_end, starts))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
-            at_war = self._at_war(countries, day if day is not None else published)
+            at_war = self._at_war(countries, day, published)
             pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
 
@@ -292,12 +292,11 @@ class Tagger:
         """The pair rule's view of each country match: where it stands and whether it is a venue or a place."""
         capitals, demonyms = self._capitals, self._demonyms
         # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
-        leader_ends = ({h[1] for h, _c, _u in countries_at if _PERSON in h[4] and _COUNTRY not in h[4]}
-                       if has_person else _NONE)
+        leader_ends = {h[1] for h, _c, _u in countries_at if _is_leader(h)} if has_person else _NONE
         mentions = []
         for h, code, unit in countries_at:
             demonym = h[2] in demonyms
-            if _COUNTRY not in h[4]:  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
+            if _is_leader(h):  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
                 venue = place = False
             elif h[2] in _EU_SEAT and "eu" in orgs:
                 # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's seat
@@ -313,12 +312,13 @@ class Tagger:
             mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
         return mentions
 
-    def _at_war(self, countries: tuple[str, ...], published) -> frozenset[str]:
-        """The pairs of these countries at war with each other on the article's date (wars.csv)."""
+    def _at_war(self, countries: tuple[str, ...], day: str | None, published) -> frozenset[str]:
+        """The pairs of these countries at war with each other on the article's date (wars.csv); `day` is that
+        date when the leader check already worked it out."""
         fighting = [f"{a}-{b}" for a, b in combinations(countries, 2) if f"{a}-{b}" in self._wars]
         if not fighting:
             return _NONE
-        day = published if isinstance(published, str) and _ISO_DATE.fullmatch(published) else _day(published)
+        day = day or _day(published)
         return frozenset(pair for pair in fighting if any(start <= day <= end for start, end in self._wars[pair]))
 
     def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:
@@ -378,13 +378,17 @@ def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: 
     one leader (Carney in "Carney à Kuala Lumpur", then "le premier ministre a rencontré son homologue
     malaisien"): the summary speaks of that leader, so the pair rule sees whom the leader deals with there.
     "The Japanese prime minister" or "Australia's prime minister" do not match: they name another leader."""
-    leaders = {code for hit, code, unit in countries_at
-               if unit == 0 and _PERSON in hit[4] and _COUNTRY not in hit[4]}
+    leaders = {code for hit, code, unit in countries_at if unit == 0 and _is_leader(hit)}
     if len(leaders) != 1:
         return []
     code = next(iter(leaders))
     return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
             for m in _ECHO.finditer(text, title_end)]
+
+
+def _is_leader(hit: Hit) -> bool:
+    """A match that names a country only through an office holder ("Carney"), not by a country word."""
+    return _PERSON in hit[4] and _COUNTRY not in hit[4]
 
 
 _EU_SEAT = frozenset({"brussels", "bruxelles"})

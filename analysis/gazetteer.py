@@ -16,7 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Files whose content defines the tagger's behaviour; their hash is part of TAGGER_VERSION.
 DATA_FILES = ("countries.csv", "blockers.csv", "contexts.csv", "people.csv", "organizations.csv",
-              "topics.csv", "cues.csv", "wars.csv")
+              "topics.csv", "cues.csv", "wars.csv", "model.json")
 
 COUNTRY, BLOCK, ORG, PERSON, TOPIC, CUE, CONTEXT = "country", "block", "org", "person", "topic", "cue", "ctx"
 ENTITY_KINDS = frozenset({COUNTRY, BLOCK, ORG, PERSON})

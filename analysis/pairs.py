@@ -31,7 +31,8 @@ sept sep oct nov dec ont que alta sask man b.c n.s n.b p.e.i n.l inc ltd co corp
 capt adm cmdr mt ft dept approx est fig p.m a.m d.c e.-u m mme mm""".split())
 
 
-CUE_ROLES = ("cue", "side", "stance", "compare", "rank")
+# The roles the hand-weighted rule reads, then those only the learned model reads (analysis/features.py).
+CUE_ROLES = ("cue", "side", "stance", "compare", "rank", "mediator", "joint", "armed_group", "citizens", "origin")
 
 
 def cue_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:

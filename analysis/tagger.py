@@ -17,10 +17,12 @@ from pathlib import Path
 from analysis import gazetteer as gz
 from analysis.language import detect as detect_language
 from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
-from analysis.pairs import Mention, cue_patterns, find_pairs, unit_starts, venue_and_place
-from analysis.topics import score_terms, topic_patterns, topic_terms
+from analysis import model as learned
+from analysis.features import pair_vector, topic_vector
+from analysis.pairs import WEIGHTS, Mention, cue_patterns, find_pairs, pair_features, unit_starts, venue_and_place
+from analysis.topics import lexicon_scores, score_terms, topic_patterns, topic_terms
 
-RULES_VERSION = "2"  # bumped with the pair-rule revision and the language-aware aliases (2026-11-25)
+RULES_VERSION = "3"  # 3: learned weights over the rules' features (analysis/model.py, 2026-12-05)
 TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
 
 # Longer inputs are cut: a feed summary is a few hundred characters; a megabyte is junk or an attack.
@@ -85,7 +87,12 @@ def _is_title_case(title: str) -> bool:
 class Tagger:
     """The loaded data files and their automaton; `tag` is pure and thread-safe after construction."""
 
-    def __init__(self, data_dir: Path = gz.DATA_DIR):
+    def __init__(self, data_dir: Path = gz.DATA_DIR, model: learned.Model | None | bool = True):
+        """`model`: True loads `data_dir/model.json` when it exists; None or False keeps the hand-weighted
+        rules alone (the baseline the learned model is measured against); a Model is used as given."""
+        if model is True:
+            model = learned.load(data_dir / "model.json")
+        self.model: learned.Model | None = model or None
         self.rules = gz.context_rules(data_dir)
         patterns = (gz.country_patterns(data_dir) + gz.organization_patterns(data_dir)
                     + gz.person_patterns(data_dir) + topic_patterns(data_dir) + cue_patterns(data_dir)
@@ -113,11 +120,15 @@ class Tagger:
                 continue
             self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(rule)
 
-    def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None) -> Tags:
+    def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None,
+            trace: dict | None = None) -> Tags:
         """Tag one article. `lang` is not trusted: country, topic and cue patterns of every language
         always apply, so a wrong or missing tag cannot hide a mention. Only organization aliases written
         for one language ("CPI", "BCE", "UA") look at the language, guessed from the text's function
-        words, with `lang` as the fallback for texts too short to tell (analysis/language.py)."""
+        words, with `lang` as the fallback for texts too short to tell (analysis/language.py).
+
+        `trace`, when given a dict, receives what the decisions were made from: `pairs` (pair -> features)
+        and `topics` (topic -> features) of every candidate, for `explain` and for training."""
         title = (title if isinstance(title, str) else "")[:MAX_TITLE]
         summary = (summary if isinstance(summary, str) else "")[:MAX_SUMMARY]
         text = f"{title}\n{summary}" if summary else title
@@ -133,6 +144,7 @@ class Tagger:
         side_pos: list[int] = []
         stance: list[int] = []
         compare: list[tuple[int, bool]] = []
+        hard: dict[str, list[int]] = {}  # hard-case word role -> offsets (features of the learned model)
         ctx_hits: list[Hit] = []
         day = None
         has_person = False
@@ -191,8 +203,10 @@ class Tagger:
                     side_pos.append(start)
                 elif role == "stance":
                     stance.append(start)
-                else:  # "compare" (between two names) or "rank" (anywhere in their sentence)
+                elif role == "compare" or role == "rank":  # between two names / anywhere in their sentence
                     compare.append((start, role == "rank"))
+                else:  # a hard case of the contract (mediator, joint, armed_group, citizens, origin)
+                    hard.setdefault(role, []).append(start)
         if not entity_hits and not topic_items:
             return _EMPTY  # no country, organization, leader or topic term: nothing else to work out
         if ctx_hits:
@@ -201,7 +215,12 @@ class Tagger:
                      if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
         else:
             ctx_all = flags = _NONE
-        topics = score_terms(topic_items, title_end) if topic_items and "no_topics" not in flags else ()
+        if not topic_items or "no_topics" in flags:
+            topics: tuple[str, ...] = ()
+        elif self.model is None:
+            topics = score_terms(topic_items, title_end)
+        else:
+            topics = self._learned_topics(topic_items, folded, title_end, trace)
         if not entity_hits:
             return Tags((), (), topics, ())
 
@@ -285,8 +304,39 @@ class Tagger:
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
             at_war = self._at_war(countries, day, published)
-            pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
+            if self.model is None:
+                pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
+            else:
+                pairs = self._learned_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war,
+                                            hard, len(countries), trace)
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
+
+    def _learned_topics(self, topic_items: list, folded: str, title_end: int, trace: dict | None) -> tuple[str, ...]:
+        """Topics the learned models keep, for an article in which the lexicon found any term at all."""
+        assert self.model is not None and self.model.scorer is not None
+        scores, terms = lexicon_scores(topic_items, title_end)
+        if trace is not None:
+            vec = topic_vector(folded, title_end, scores, terms)
+            trace["topics"] = dict.fromkeys(self.model.topics, vec)
+        return self.model.scorer.decide(folded, title_end, scores, terms)
+
+    def _learned_pairs(self, mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war, hard,
+                       n_countries: int, trace: dict | None) -> tuple[str, ...]:
+        """Candidate pairs (the rule's) that the learned pair model keeps."""
+        assert self.model is not None
+        linear = self.model.pairs
+        cut = linear.cut
+        kept = []
+        for pair, feats in pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at,
+                                         at_war).items():
+            hand = round(sum(WEIGHTS[name] for name, on in feats.items() if on), 6)
+            a, b = pair.split("-")
+            vec = pair_vector(a, b, feats, hand, mentions, folded, hard, n_countries)
+            if trace is not None:
+                trace.setdefault("pairs", {})[pair] = vec
+            if linear.logit(vec) >= cut:
+                kept.append(pair)
+        return tuple(sorted(kept))
 
     def _mentions(self, countries_at: list, folded: str, text: str, orgs: set[str], has_person: bool) -> list[Mention]:
         """The pair rule's view of each country match: where it stands and whether it is a venue or a place."""

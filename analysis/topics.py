@@ -42,6 +42,13 @@ def topic_terms(entries: tuple[Entry, ...]) -> tuple[tuple[str, str, float], ...
 
 def score_terms(items: list[tuple[int, int, tuple]], title_end: int) -> tuple[str, ...]:
     """score_topics over (start, end, topic_terms(entries)) of each hit."""
+    scores, _terms = lexicon_scores(items, title_end)
+    return tuple(sorted([t for t, s in scores.items() if s >= THRESHOLD]))
+
+
+def lexicon_scores(items: list[tuple[int, int, tuple]], title_end: int) -> tuple[dict[str, float], list[str]]:
+    """The summed lexicon weight of each topic found, and the distinct lexicon terms that made it (the
+    learned topic model reads both; the hand rule keeps the topics whose score reaches THRESHOLD)."""
     found: dict[tuple[str, str], tuple[float, bool]] = {}
     reach = -1
     for start, end, _terms in items:  # already in order when no two overlap (the usual case)
@@ -63,7 +70,7 @@ def score_terms(items: list[tuple[int, int, tuple]], title_end: int) -> tuple[st
     scores: dict[str, float] = {}
     for (topic, _term), (weight, in_title) in found.items():
         scores[topic] = scores.get(topic, 0.0) + weight * (TITLE_BOOST if in_title else 1.0)
-    return tuple(sorted([t for t, s in scores.items() if s >= THRESHOLD]))
+    return scores, [term for _topic, term in found]
 
 
 def _span(hit: tuple) -> tuple[int, int]:

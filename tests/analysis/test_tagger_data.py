@@ -88,7 +88,7 @@ def test_organization_slugs_are_the_taxonomy_ones():
 
 
 def test_no_duplicate_rows_in_lexicons():
-    for name, key in (("topics.csv", ("topic", "term", "lang")), ("cues.csv", ("term", "lang")),
+    for name, key in (("topics.csv", ("topic", "term", "lang")), ("cues.csv", ("term", "lang", "role")),
                       ("blockers.csv", ("term", "case")), ("countries.csv", ("code", "term"))):
         keys = [tuple(r[k].lower() for k in key) for r in rows(name)]
         dups = [k for k, n in collections.Counter(keys).items() if n > 1]

@@ -1,0 +1,232 @@
+"""Learn the weights of the pair and topic models from labelled items (`python -m analysis train`).
+
+A model is a pipeline of named steps, each testable alone:
+
+1. *candidates*: the tagger, run with a model that keeps everything, traces the features of every
+   candidate pair (two countries named as actors) and every candidate topic (one the lexicon proposes);
+2. *fit*: one logistic regression for pairs and one per topic (one versus rest), scikit-learn's
+   liblinear solver with a fixed seed, over features seen at least MIN_COUNT times in training;
+   the regularization C is chosen by grouped 5-fold cross-validation on the training part;
+3. *thresholds*: the decision threshold of each model is the one that maximizes F1 on the validation part.
+
+The test part of the corpus and the two held-out sets are read only after all of that, to report.
+scikit-learn is a development dependency: the model is written as plain JSON (`analysis/model.py`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from analysis.evaluate import FIELDS, Score
+from analysis.model import FORMAT, Linear, Model
+from analysis.tagger import Tagger
+from analysis.topics import TOPICS
+
+SEED = 20261205
+MIN_COUNT = 2
+C_GRID = (0.1, 0.3, 1.0, 3.0)
+FOLDS = 5
+THRESHOLDS = tuple(round(0.1 + 0.02 * i, 2) for i in range(41))  # 0.10 .. 0.90
+CURVE_SIZES = (500, 1000, 2000)
+
+
+@dataclass
+class Traced:
+    """One labelled item, what the rules alone say of it, and its candidates' features."""
+
+    item: dict
+    rules: dict[str, tuple[str, ...]]
+    pairs: dict[str, dict[str, float]] = field(default_factory=dict)
+    topics: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def trace_items(items: Sequence[dict], data_dir=None) -> list[Traced]:
+    """Run the rules and the candidate tracer over every item (step 1)."""
+    kwargs = {} if data_dir is None else {"data_dir": data_dir}
+    rules = Tagger(model=None, **kwargs)
+    tracer = Tagger(model=Model.accept_all(TOPICS), **kwargs)
+    out = []
+    for item in items:
+        args = (item.get("title") or "", item.get("summary") or "", item.get("published"), item.get("lang"))
+        base = rules.tag(*args)
+        trace: dict = {}
+        tracer.tag(*args, trace=trace)
+        out.append(Traced(item, {f: getattr(base, f) for f in FIELDS}, trace.get("pairs", {}), trace.get("topics", {})))
+    return out
+
+
+def _rows(traced: Iterable[Traced], kind: str, topic: str | None = None) -> tuple[list[dict], list[int]]:
+    vecs, ys = [], []
+    for t in traced:
+        if kind == "pairs":
+            gold = set(t.item.get("pairs") or ())
+            for pair, vec in t.pairs.items():
+                vecs.append(vec)
+                ys.append(int(pair in gold))
+        else:
+            vec = t.topics.get(topic)
+            if vec is not None:
+                vecs.append(vec)
+                ys.append(int(topic in (t.item.get("topics") or ())))
+    return vecs, ys
+
+
+def fit_linear(vecs: list[dict], ys: list[int], c: float, seed: int = SEED) -> Linear:
+    """Step 2 for one model: logistic regression over the features seen at least MIN_COUNT times."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(ys)) < 2:  # a topic never (or always) right in training: keep the candidates' base rate
+        return Linear(0.0 if ys and ys[0] else -5.0, {}, 0.5)
+    counts: dict[str, int] = {}
+    for vec in vecs:
+        for name in vec:
+            counts[name] = counts.get(name, 0) + 1
+    keep = {name for name, n in counts.items() if n >= MIN_COUNT}
+    vectorizer = DictVectorizer()
+    x = vectorizer.fit_transform([{k: v for k, v in vec.items() if k in keep} for vec in vecs]).tocsr()
+    x.indices, x.indptr = x.indices.astype("int32"), x.indptr.astype("int32")  # liblinear wants 32-bit
+    clf = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=2000)
+    clf.fit(x, ys)
+    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.get_feature_names_out(), clf.coef_[0])
+               if abs(w) >= 1e-3}
+    return Linear(round(float(clf.intercept_[0]), 4), dict(sorted(weights.items())), 0.5)
+
+
+def _with_threshold(linear: Linear, threshold: float) -> Linear:
+    return Linear(linear.bias, linear.weights, threshold)
+
+
+def predict_pairs(t: Traced, linear: Linear) -> set[str]:
+    cut = linear.cut
+    return {pair for pair, vec in t.pairs.items() if linear.logit(vec) >= cut}
+
+
+def predict_topics(t: Traced, models: dict[str, Linear]) -> set[str]:
+    out = set()
+    for topic, vec in t.topics.items():
+        linear = models.get(topic)
+        if linear is not None and linear.logit(vec) >= linear.cut:
+            out.add(topic)
+    return out
+
+
+def score_field(traced: Iterable[Traced], field_name: str, predict: Callable[[Traced], Iterable[str]]) -> Score:
+    s = Score()
+    for t in traced:
+        want, have = set(t.item.get(field_name) or ()), set(predict(t))
+        s.tp += len(want & have)
+        s.fp += len(have - want)
+        s.fn += len(want - have)
+    return s
+
+
+def best_threshold(traced: Sequence[Traced], linear: Linear, kind: str, topic: str | None = None) -> float:
+    """Step 3: the threshold with the best F1 on `traced` (ties go to the one nearest 0.5)."""
+    best = (-1.0, 0.0, 0.5)
+    for threshold in THRESHOLDS:
+        model = _with_threshold(linear, threshold)
+        if kind == "pairs":
+            s = score_field(traced, "pairs", lambda t: predict_pairs(t, model))
+        else:
+            s = Score()
+            for t in traced:
+                want = topic in (t.item.get("topics") or ())
+                vec = t.topics.get(topic)
+                have = vec is not None and model.logit(vec) >= model.cut
+                s.tp += want and have
+                s.fp += have and not want
+                s.fn += want and not have
+        key = (round(s.f1, 6), -abs(threshold - 0.5), threshold)
+        if key > best:
+            best = key
+    return best[2]
+
+
+def _folds(n: int, k: int, seed: int) -> list[list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]
+
+
+def cross_validate(traced: Sequence[Traced], c: float, seed: int = SEED, k: int = FOLDS) -> dict[str, list[float]]:
+    """Per-fold F1 of the learned pairs and topics (threshold 0.5) and of the rules, folds by item."""
+    out: dict[str, list[float]] = {"pairs": [], "topics": [], "rules_pairs": [], "rules_topics": []}
+    for fold in _folds(len(traced), k, seed):
+        held = set(fold)
+        train = [t for i, t in enumerate(traced) if i not in held]
+        test = [traced[i] for i in fold]
+        pairs = fit_linear(*_rows(train, "pairs"), c, seed)
+        topics = {topic: fit_linear(*_rows(train, "topics", topic), c, seed) for topic in TOPICS}
+        out["pairs"].append(score_field(test, "pairs", lambda t: predict_pairs(t, pairs)).f1)
+        out["topics"].append(score_field(test, "topics", lambda t: predict_topics(t, topics)).f1)
+        out["rules_pairs"].append(score_field(test, "pairs", lambda t: t.rules["pairs"]).f1)
+        out["rules_topics"].append(score_field(test, "topics", lambda t: t.rules["topics"]).f1)
+    return out
+
+
+def fit(train: Sequence[Traced], validation: Sequence[Traced], c_pairs: float, c_topics: float,
+        seed: int = SEED) -> tuple[Linear, dict[str, Linear]]:
+    """Steps 2 and 3: weights from `train`, thresholds from `validation`."""
+    pairs = fit_linear(*_rows(train, "pairs"), c_pairs, seed)
+    pairs = _with_threshold(pairs, best_threshold(validation, pairs, "pairs"))
+    topics = {}
+    for topic in TOPICS:
+        linear = fit_linear(*_rows(train, "topics", topic), c_topics, seed)
+        positives = sum(topic in (t.item.get("topics") or ()) for t in validation)
+        threshold = best_threshold(validation, linear, "topics", topic) if positives >= 5 else 0.5
+        topics[topic] = _with_threshold(linear, threshold)
+    return pairs, topics
+
+
+def choose_c(traced: Sequence[Traced], seed: int = SEED) -> tuple[float, float, dict]:
+    """The C of the pair model and of the topic models with the best mean cross-validated F1."""
+    results = {c: cross_validate(traced, c, seed) for c in C_GRID}
+    c_pairs = max(C_GRID, key=lambda c: (sum(results[c]["pairs"]), -c))
+    c_topics = max(C_GRID, key=lambda c: (sum(results[c]["topics"]), -c))
+    return c_pairs, c_topics, results
+
+
+def evaluate_traced(traced: Sequence[Traced], pairs: Linear | None, topics: dict[str, Linear] | None) -> dict:
+    """F1, precision and recall per field: the rules alone, and the learned tagger when models are given."""
+    out = {}
+    for name in FIELDS:
+        rules = score_field(traced, name, lambda t, n=name: t.rules[n])
+        if name == "pairs" and pairs is not None:
+            learned = score_field(traced, name, lambda t: predict_pairs(t, pairs))
+        elif name == "topics" and topics is not None:
+            learned = score_field(traced, name, lambda t: predict_topics(t, topics))
+        else:
+            learned = rules
+        out[name] = {"rules": _figures(rules), "learned": _figures(learned)}
+    return out
+
+
+def per_topic(traced: Sequence[Traced], topics: dict[str, Linear]) -> dict[str, dict]:
+    out = {}
+    for topic in TOPICS:
+        def only(pred: Iterable[str]) -> set[str]:
+            return {x for x in pred if x == topic}
+
+        sub = [Traced({**t.item, "topics": [x for x in t.item.get("topics") or () if x == topic]}, t.rules,
+                      t.pairs, t.topics) for t in traced]
+        rules = score_field(sub, "topics", lambda t: only(t.rules["topics"]))
+        learned = score_field(sub, "topics", lambda t: only(predict_topics(t, topics)))
+        out[topic] = {"support": rules.tp + rules.fn, "rules": _figures(rules), "learned": _figures(learned)}
+    return out
+
+
+def _figures(s: Score) -> dict:
+    return {"f1": round(s.f1, 3), "precision": round(s.precision, 3), "recall": round(s.recall, 3),
+            "tp": s.tp, "fp": s.fp, "fn": s.fn}
+
+
+def model_document(pairs: Linear, topics: dict[str, Linear], meta: dict) -> dict:
+    """The JSON written to analysis/data/model.json."""
+
+    def linear(m: Linear) -> dict:
+        return {"bias": m.bias, "threshold": m.threshold, "weights": m.weights}
+
+    return {"format": FORMAT, **meta, "pairs": linear(pairs), "topics": {t: linear(m) for t, m in topics.items()}}

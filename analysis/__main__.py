@@ -1,4 +1,5 @@
-"""Command line of the analysis layer: `python -m analysis tag | evaluate FILE.jsonl | retag [--db PATH]`."""
+"""Command line of the analysis layer:
+`python -m analysis tag | explain | evaluate FILE.jsonl | train | retag [--db PATH]`."""
 from __future__ import annotations
 
 import argparse
@@ -51,6 +52,74 @@ def cmd_tag(args) -> int:
     return 1 if failed else 0
 
 
+def read_items(stdin, out_error):
+    """(line number, item) of each valid input line; error lines are reported through `out_error`."""
+    for number, line in enumerate(stdin, 1):
+        try:
+            item = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            out_error({"line": number, "error": f"invalid JSON: {exc}"})
+            continue
+        if not isinstance(item, dict) or item.get("id") is None or not isinstance(item.get("title"), str):
+            out_error({"line": number, "error": "not an object with an id and a title"})
+            continue
+        yield number, item
+
+
+def cmd_explain(args) -> int:
+    """Each candidate pair and topic of each input item, with score, threshold and top features."""
+    from analysis.explain import compact, explain
+    from analysis.tagger import default_tagger
+    tagger = default_tagger()
+    failed = False
+    stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
+
+    def error(obj):
+        nonlocal failed
+        failed = True
+        sys.stdout.write(json.dumps(obj) + "\n")
+
+    for _number, item in read_items(stdin, error):
+        summary, published, lang = (item.get(k) if isinstance(item.get(k), str) else None
+                                    for k in ("summary", "published", "lang"))
+        result = explain(tagger, item["title"], summary or "", published, lang, top=args.top)
+        if args.text:
+            print(f"{item['id']}: {item['title'][:100]}")
+            for kind in ("pairs", "topics"):
+                for entry in result[kind]:
+                    mark = "+" if entry["kept"] else "-"
+                    threshold = f" (threshold {entry['threshold']:.2f})" if "threshold" in entry else ""
+                    print(f"  {mark} {compact(entry, args.top)}{threshold}")
+        else:
+            sys.stdout.write(json.dumps({"id": item["id"], **result}, ensure_ascii=False) + "\n")
+    return 1 if failed else 0
+
+
+def cmd_train(args) -> int:
+    """Learn the pair and topic weights from the labelled corpus and write analysis/data/model.json."""
+    from analysis import corpus, train
+    from analysis.model import MODEL_FILE
+    try:
+        items = corpus.corpus_items()
+        extra = [item for name in corpus.TRAINING_SETS for item in corpus.labelled_set(name)]
+        held = {name.removesuffix(".jsonl"): corpus.labelled_set(name) for name in corpus.HELD_OUT_SETS}
+    except corpus.MissingRealData as exc:
+        print(f"train: {exc}; the labels reference it, so training needs it", file=sys.stderr)
+        return 2
+    parts = {split: [i for i in items if i["split"] == split] for split in ("train", "validation", "test")}
+    report_sets = {"test": parts["test"], **held}
+    started = time.perf_counter()
+    document = train.run(parts["train"] + extra, parts["validation"], report_sets, corpus.corpus_hash(),
+                         seed=args.seed, progress=lambda m: print(f"train: {m}", file=sys.stderr))
+    out = args.out or MODEL_FILE
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, ensure_ascii=False, indent=1, sort_keys=False)
+        fh.write("\n")
+    print(train.report(document))
+    print(f"\nwrote {out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from analysis.tagger import default_tagger
     tagger = default_tagger()
@@ -90,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="precision, recall and F1 per field against a labelled JSONL file")
     p.add_argument("file", help="JSON Lines with id, title, summary, published, lang and the expected fields")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("explain", help="like tag, but each candidate pair and topic with score, threshold and reasons")
+    p.add_argument("--top", type=int, default=4, help="features shown per candidate (default 4)")
+    p.add_argument("--text", action="store_true", help="readable lines instead of JSON Lines")
+    p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("train", help="learn pair and topic weights from tests/data (needs scikit-learn, ../shared)")
+    p.add_argument("--seed", type=int, default=20261205, help="seed of the folds and the solver")
+    p.add_argument("--out", help="where to write the model (default analysis/data/model.json)")
+    p.set_defaults(func=cmd_train)
     p = sub.add_parser("retag", help="re-tag every stored article after a data or rule change")
     p.add_argument("--db", help="SQLite store (default: MPM_DB, else data/news.db)")
     p.set_defaults(func=cmd_retag)

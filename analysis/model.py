@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "model.json"
@@ -33,13 +35,8 @@ class Linear:
         return math.log(t / (1 - t))
 
     def logit(self, vec: dict[str, float]) -> float:
-        get = self.weights.get
-        total = self.bias
-        for name, value in vec.items():
-            w = get(name)
-            if w is not None:
-                total += w * value
-        return total
+        # map/sum keep the loop in C: this runs for every candidate pair of every article
+        return self.bias + sum(map(mul, map(self.weights.get, vec, repeat(0.0)), vec.values()))
 
     def probability(self, vec: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(vec)))))
@@ -58,38 +55,44 @@ class TopicScorer:
     the runtime tagger must stay above 20,000 articles a second."""
 
     def __init__(self, topics: dict[str, Linear]):
-        self.names = tuple(topics)
-        self.biases = [m.bias for m in topics.values()]
-        self.cuts = [m.cut for m in topics.values()]
-        index: dict[str, dict[str, list[tuple[int, float]]]] = {"w": {}, "t": {}, "lex": {}, "score": {}}
-        for i, linear in enumerate(topics.values()):
+        ordered = sorted(topics.items())  # alphabetical, so the kept topics come out sorted
+        self.names = tuple(name for name, _m in ordered)
+        self.biases = [m.bias for _n, m in ordered]
+        self.cuts = [m.cut for _n, m in ordered]
+        index: dict[str, dict[str, list[tuple[int, float]]]] = {"w": {}, "lex": {}, "score": {}}
+        for i, (_name, linear) in enumerate(ordered):
             for name, weight in linear.weights.items():
                 kind, _, key = name.partition(":")
                 if kind in index:
                     index[kind].setdefault(key, []).append((i, weight))
         self.words = {k: tuple(v) for k, v in index["w"].items()}
-        self.title_words = {k: tuple(v) for k, v in index["t"].items()}
         self.terms = {k: tuple(v) for k, v in index["lex"].items()}
         self.scores = {k: tuple(v) for k, v in index["score"].items()}
+        # Set intersections run in C over the smaller set: only words that weigh are looked at in Python.
+        self._vocab = (frozenset(self.words), frozenset(self.terms))
+        # Topics whose bias alone passes their threshold (none, in practice): kept unless something weighs.
+        self._always = [i for i in range(len(self.names)) if self.biases[i] >= self.cuts[i]]
 
-    def decide(self, folded: str, title_end: int, lexicon: dict[str, float], terms: list[str]) -> tuple[str, ...]:
-        z = list(self.biases)
-        for table, keys in ((self.words, set(folded.split())), (self.title_words, set(folded[:title_end].split())),
-                            (self.terms, set(terms))):
-            get = table.get
-            for key in keys:
-                hits = get(key)
-                if hits is not None:
-                    for i, weight in hits:
-                        z[i] += weight
+    def decide(self, folded: str, lexicon: dict[str, float], terms: list[str]) -> tuple[str, ...]:
+        words, term_set = self._vocab
+        z: dict[int, float] = {}  # only the topics something weighs on: the others keep their bias
+        get = z.get
+        for table, found in ((self.words, words.intersection(folded.split())),
+                             (self.terms, term_set.intersection(terms))):
+            for key in found:
+                for i, weight in table[key]:
+                    z[i] = get(i, 0.0) + weight
+        scores = self.scores
         for topic, score in lexicon.items():
-            hits = self.scores.get(topic)
+            hits = scores.get(topic)
             if hits is not None:
                 value = min(score, 6.0) / 2.0
                 for i, weight in hits:
-                    z[i] += weight * value
-        cuts = self.cuts
-        return tuple(sorted(name for i, name in enumerate(self.names) if z[i] >= cuts[i]))
+                    z[i] = get(i, 0.0) + weight * value
+        biases, cuts, names = self.biases, self.cuts, self.names
+        kept = [i for i in self._always if i not in z]
+        kept += [i for i, total in z.items() if biases[i] + total >= cuts[i]]
+        return tuple([names[i] for i in sorted(kept)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +105,17 @@ class Model:
     meta: dict
     scorer: TopicScorer | None = None
 
+    pair_words: dict[str, frozenset[str]] | None = None
+
     @classmethod
     def build(cls, pairs: Linear, topics: dict[str, Linear], version: str = "", meta: dict | None = None) -> Model:
-        return cls(pairs, topics, version, meta or {}, TopicScorer(topics))
+        words: dict[str, set[str]] = {"btw": set(), "pre": set(), "post": set()}
+        for name in pairs.weights:
+            kind, _, word = name.partition(":")
+            if kind in words:
+                words[kind].add(word)
+        return cls(pairs, topics, version, meta or {}, TopicScorer(topics),
+                   {kind: frozenset(found) for kind, found in words.items()})
 
     @classmethod
     def accept_all(cls, topics: tuple[str, ...]) -> Model:

@@ -11,14 +11,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from itertools import combinations
+from itertools import combinations, compress
 from pathlib import Path
 
 from analysis import gazetteer as gz
 from analysis.language import detect as detect_language
 from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
 from analysis import model as learned
-from analysis.features import pair_vector, topic_vector
+from analysis.features import ArticleContext, pair_vector, topic_vector
 from analysis.pairs import WEIGHTS, Mention, cue_patterns, find_pairs, pair_features, unit_starts, venue_and_place
 from analysis.topics import lexicon_scores, score_terms, topic_patterns, topic_terms
 
@@ -316,9 +316,9 @@ class Tagger:
         assert self.model is not None and self.model.scorer is not None
         scores, terms = lexicon_scores(topic_items, title_end)
         if trace is not None:
-            vec = topic_vector(folded, title_end, scores, terms)
+            vec = topic_vector(folded, scores, terms)
             trace["topics"] = dict.fromkeys(self.model.topics, vec)
-        return self.model.scorer.decide(folded, title_end, scores, terms)
+        return self.model.scorer.decide(folded, scores, terms)
 
     def _learned_pairs(self, mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war, hard,
                        n_countries: int, trace: dict | None) -> tuple[str, ...]:
@@ -327,11 +327,13 @@ class Tagger:
         linear = self.model.pairs
         cut = linear.cut
         kept = []
+        known = None if trace is not None else self.model.pair_words
+        context = ArticleContext(mentions, folded, hard, known)
         for pair, feats in pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at,
                                          at_war).items():
-            hand = round(sum(WEIGHTS[name] for name, on in feats.items() if on), 6)
+            hand = round(sum(map(_HAND_WEIGHT, compress(feats, feats.values()))), 6)
             a, b = pair.split("-")
-            vec = pair_vector(a, b, feats, hand, mentions, folded, hard, n_countries)
+            vec = pair_vector(a, b, feats, hand, mentions, folded, hard, n_countries, known, context)
             if trace is not None:
                 trace.setdefault("pairs", {})[pair] = vec
             if linear.logit(vec) >= cut:
@@ -441,6 +443,7 @@ def _is_leader(hit: Hit) -> bool:
     return _PERSON in hit[4] and _COUNTRY not in hit[4]
 
 
+_HAND_WEIGHT = WEIGHTS.__getitem__
 _EU_SEAT = frozenset({"brussels", "bruxelles"})
 _BASED = frozenset({"-based", "\u2011based", " based"})
 _TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")

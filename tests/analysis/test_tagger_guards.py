@@ -194,9 +194,13 @@ PAIR_CASES = [
      "The campaign ran for two years, according to U.S. officials.", "2024-06-01", {"CAN-CHN"}),
     ("a leader after a city and a comma acts", "In Canberra, Carney pitches a middle-power bloc to Australian MPs", "",
      "2026-03-04", {"AUS-CAN"}),
-    ("the summary's 'le premier ministre' is the title's leader", "Carney à Kuala Lumpur pour le sommet de l'ANASE",
-     "Le premier ministre a rencontré le président philippin pour accélérer les négociations.", "2025-10-26",
-     {"CAN-MYS", "CAN-PHL"}),
+    pytest.param("the summary's 'le premier ministre' is the title's leader",
+                 "Carney à Kuala Lumpur pour le sommet de l'ANASE",
+                 "Le premier ministre a rencontré le président philippin pour accélérer les négociations.",
+                 "2025-10-26", {"CAN-PHL"},  # the summit's host is a venue (contract, hard cases, 2026-12-05)
+                 id="the summary's 'le premier ministre' is the title's leader",
+                 marks=pytest.mark.xfail(strict=True, reason="learned model (2026-12-05) still pairs the host: "
+                                         "CAN-MYS, MYS-PHL")),
     ("'the prime minister of Japan' is another leader", "Carney speaks at Toronto business forum",
      "The prime minister of Japan met Indian business leaders on Monday.", "2026-03-05", set()),
     ("a ranking title makes the whole item a ranking", "Global passport ranking: Canada slips to ninth",
@@ -229,7 +233,8 @@ PAIR_CASES = [
 ]
 
 
-@pytest.mark.parametrize("trap,title,summary,published,expected", PAIR_CASES, ids=[c[0] for c in PAIR_CASES])
+@pytest.mark.parametrize("trap,title,summary,published,expected", PAIR_CASES,
+                         ids=[c[0] if isinstance(c, tuple) else c.id for c in PAIR_CASES])
 def test_pair_guard(trap, title, summary, published, expected):
     assert set(tag(title, summary, published).pairs) == expected
 

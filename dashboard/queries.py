@@ -515,6 +515,26 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0)
     return df, total
 
 
+def article_explanation(db, article_id: int) -> dict | None:
+    """Why the current tagger gives one stored article its pairs and topics (analysis/explain.py), with the
+    tags stored for it and the tagger version that stored them: the two differ until `retag` runs."""
+    from analysis.explain import explain
+    from analysis.tagger import TAGGER_VERSION, default_tagger
+
+    with reader(db) as conn:
+        if conn is None:
+            return None
+        row = conn.execute("SELECT title, summary, published_at, lang, tagger_version FROM articles WHERE id = ?",
+                           (int(article_id),)).fetchone()
+    if row is None:
+        return None
+    title, summary, published, lang, version = row
+    out = explain(default_tagger(), title or "", summary or "", published, lang)
+    out["stored_version"] = version
+    out["current_version"] = TAGGER_VERSION
+    return out
+
+
 FEED_COLUMNS = ["name", "outlet", "lang", "kind", "enabled", "last_fetch_at", "last_ok_at", "last_status",
                 "last_error", "consecutive_failures", "articles", "url"]
 

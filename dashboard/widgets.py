@@ -88,6 +88,28 @@ def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "
     table(shown, name, key, column_config=config, height=height)
 
 
+def explanation(why: dict | None) -> None:
+    """The tagger's reasons for one article, as plain text (the reasons quote words of the feed text)."""
+    from analysis.explain import compact
+    if not why:
+        nothing("This article is no longer in the store.")
+        return
+    if why.get("model") is None:
+        st.caption("The hand-weighted rules tag this store (no learned model): no scores to show.")
+    lines = []
+    for kind, label in (("pairs", "Pairs"), ("topics", "Topics")):
+        entries = why.get(kind) or []
+        lines.append(f"{label}:" if entries else f"{label}: none proposed")
+        for entry in entries:
+            mark = "kept    " if entry["kept"] else "rejected"
+            threshold = f"  (threshold {entry['threshold']:.2f})" if "threshold" in entry else ""
+            lines.append(f"  {mark} {compact(entry)}{threshold}")
+    st.text("\n".join(lines))
+    if why.get("stored_version") != why.get("current_version"):
+        st.caption(f"Stored tags come from tagger {why.get('stored_version')}; these reasons from "
+                   f"{why.get('current_version')}. Run `python -m analysis retag` to bring the store up to date.")
+
+
 def nothing(message: str) -> None:
     st.info(message, icon=":material/filter_alt_off:")
 

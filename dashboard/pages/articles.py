@@ -39,3 +39,9 @@ if not total:
 first = (int(page) - 1) * PAGE_SIZE + 1
 st.caption(f"{first:,}–{first + len(rows) - 1:,} of {total:,} articles")
 widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=min(38 + 35 * len(rows), 1200))
+
+with st.expander("Why these tags? Pick an article to see the reasons for its pairs and topics"):
+    choice = st.selectbox("Article", range(len(rows)), format_func=lambda i: str(rows["title"].iloc[i])[:120],
+                          key="why_article")
+    if choice is not None:
+        widgets.explanation(q("article_explanation", int(rows["id"].iloc[int(choice)])))

@@ -268,3 +268,21 @@ def test_a_sample_that_adds_nothing_does_not_loop(monkeypatch, tmp_path):
     at = open_page(make_app(monkeypatch, str(tmp_path / "news.db")), "overview")
     assert at.status[0].state == "error"
     assert any("no articles" in i.value for i in at.info)
+
+
+def test_articles_page_explains_the_tags(monkeypatch, tiny_db):
+    """The article view says why: each candidate pair and topic with score, threshold and reasons."""
+    at = open_page(make_app(monkeypatch, tiny_db), "articles")
+    titles = at.dataframe[0].value["title"].tolist()
+    box = at.selectbox(key="why_article")
+    assert box.options and len(box.options) == len(titles)
+    kept = 0
+    for index in range(len(titles)):
+        box.set_value(index).run()
+        assert not at.exception, [e.value for e in at.exception]
+        text = "\n".join(t.value for t in at.text)
+        assert text.startswith("Pairs"), text
+        if "kept " in text:
+            kept += 1
+            assert "threshold" in text and ":" in text.split("kept ", 1)[1]
+    assert kept, "no article of the tiny store shows a kept pair or topic with its reasons"

@@ -97,6 +97,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX article_organizations_value ON article_organizations(organization, article_id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
     """,
+    # 2 (2026-12-05, issue 11): stored dates that are not well-formed ISO 8601 UTC ("1-01-01T00:00:00Z" from
+    # a year-1 pubDate, which sorted after every real date and broke every page), or before 1990, become
+    # the fetch time with date_flag 'implausible', as new items are stored since.
+    """
+    UPDATE articles SET published_at = fetched_at, date_flag = 'implausible'
+     WHERE published_at NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'
+        OR published_at < '1990-01-01';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

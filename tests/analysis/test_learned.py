@@ -209,3 +209,19 @@ def test_explain_command(tmp_path):
     text = subprocess.run([sys.executable, "-m", "analysis", "explain", "--text"], input=lines[0] + "\n",
                           capture_output=True, text=True, timeout=60, cwd=corpus.REPO)
     assert "+ CAN-JPN" in text.stdout and "threshold" in text.stdout
+
+
+def test_tagger_version_names_the_model(tmp_path):
+    """retag stamps TAGGER_VERSION on every article; a new model must change it."""
+    import shutil
+
+    from analysis import gazetteer
+
+    data = tmp_path / "data"
+    shutil.copytree(gazetteer.DATA_DIR, data)
+    before = gazetteer.data_fingerprint(data)
+    document = json.loads((data / "model.json").read_text(encoding="utf-8"))
+    document["pairs"]["threshold"] = 0.9
+    (data / "model.json").write_text(json.dumps(document), encoding="utf-8")
+    assert gazetteer.data_fingerprint(data) != before
+    assert Tagger(data_dir=data).model.pairs.threshold == 0.9

@@ -53,10 +53,10 @@ def country_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
     """Names, demonyms and capitals (countries.csv) and non-mention spans (blockers.csv)."""
     out = []
     for row in read_rows("countries.csv", data_dir):
-        case = _case(row.get("case"))
+        case = _case(row.get("case") or "")
         out.append((row["term"], Entry(COUNTRY, row["code"], case, row["term"])))
     for row in read_rows("blockers.csv", data_dir):
-        case = _case(row.get("case"))
+        case = _case(row.get("case") or "")
         out.append((row["term"], Entry(BLOCK, None, case, row["term"])))
     return out
 
@@ -80,7 +80,7 @@ def organization_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
     for row in read_rows("organizations.csv", data_dir):
         alias, slug = row.get("alias", ""), row.get("slug", "")
         if alias and slug:
-            case = _case(row.get("case"))
+            case = _case(row.get("case") or "")
             lang = (row.get("lang") or "both").lower()
             out.append((alias, Entry(ORG, (slug, lang if lang in ("en", "fr") else "both"), case, alias)))
     return out

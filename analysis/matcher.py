@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import ahocorasick
 
@@ -89,7 +89,7 @@ class Entry:
     """One meaning of a pattern: what it is (kind), what it points to (value) and how it must be cased."""
 
     kind: str
-    value: object
+    value: Any  # a country code, a (Person, full name) pair, an (org slug, lang) pair, a topic weight...
     case: str = FOLD
     term: str = ""
 
@@ -132,10 +132,10 @@ class Matcher:
                 cased = 1
             else:
                 cased = 2
-            entries = tuple(entries)
-            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, entries,
-                                              frozenset(e.kind for e in entries), cased,
-                                              annotate(entries) if annotate else None))
+            frozen = tuple(entries)
+            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, frozen,
+                                              frozenset(e.kind for e in frozen), cased,
+                                              annotate(frozen) if annotate else None))
         self._automaton.make_automaton()
         self.size = len(grouped)
 

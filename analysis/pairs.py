@@ -16,6 +16,7 @@ against a pair; two countries at war on the article's date (analysis/data/wars.c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, compress
 from pathlib import Path
@@ -258,8 +259,8 @@ def _unit_start(text: str, pos: int) -> int:
 
 
 def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-                  side_at: list[int] = (), stance: list[int] = (),
-                  compare: list[tuple[int, int, bool]] = (),
+                  side_at: Sequence[int] = (), stance: Sequence[int] = (),
+                  compare: Sequence[tuple[int, int, bool]] = (),
                   at_war: frozenset[str] = frozenset()) -> dict[str, dict[str, bool]]:
     """Candidate pairs of actor countries and their features (names of WEIGHTS). `cue_at` holds the
     (unit, offset) of interaction cues, `side_at` the offsets of side-clause words, `stance` those of
@@ -487,12 +488,13 @@ def _leads(text: str, pos: int, memo: dict[int, bool]) -> bool:
     return memo[pos]
 
 
-def _after_side_word(start: int, side_at: list[int], text: str) -> bool:
+def _after_side_word(start: int, side_at: Sequence[int], text: str) -> bool:
     return any(start - SIDE_REACH <= p < start and not _SENTENCE_BREAK.search(text, p, start) for p in side_at)
 
 
 def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-               side_at: list[int] = (), stance: list[int] = (), compare: list[tuple[int, int, bool]] = (),
+               side_at: Sequence[int] = (), stance: Sequence[int] = (),
+               compare: Sequence[tuple[int, int, bool]] = (),
                at_war: frozenset[str] = frozenset(), weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
     # The weights of the features that are on, summed in the features' order (map and compress keep the

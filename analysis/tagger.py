@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from collections.abc import Sequence
 from itertools import combinations, compress
 from pathlib import Path
 
@@ -210,8 +211,9 @@ class Tagger:
         if not entity_hits and not topic_items:
             return _EMPTY  # no country, organization, leader or topic term: nothing else to work out
         if ctx_hits:
-            ctx_all: set[tuple[int, bool]] = {e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
-            flags = {rule.action for rule in self._text_rules
+            ctx_all: set[tuple[int, bool]] | frozenset = {
+                e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
+            flags: set[str] | frozenset = {rule.action for rule in self._text_rules
                      if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
         else:
             ctx_all = flags = _NONE
@@ -252,6 +254,7 @@ class Tagger:
             if gz.BLOCK in kinds:
                 continue  # a blocker of the same span wins ("Canadiens" the team vs "canadiens")
             entries = hit[3]
+            codes: Sequence[str]
             if len(entries) == 1 and entries[0].kind == _COUNTRY:
                 codes = (entries[0].value,)  # the common case: one country, no leader to date
             else:
@@ -373,7 +376,7 @@ class Tagger:
         day = day or _day(published)
         return frozenset(pair for pair in fighting if any(start <= day <= end for start, end in self._wars[pair]))
 
-    def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set) -> bool:
+    def _org_dropped(self, slug: str, hit: Hit, starts: list[int], ctx_units: dict, ctx_all: set | frozenset) -> bool:
         """True when a context rule of the organization (contexts.csv, code = slug) drops this alias."""
         for rule in self._org_rules.get(slug, ()):
             if rule.trigger != "*" and normalize(rule.trigger) != hit.key:
@@ -449,10 +452,10 @@ _BASED = frozenset({"-based", "\u2011based", " based"})
 _TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")
 
 
-def _visited(text: str, start: int, leader_ends: set[int]) -> bool:
+def _visited(text: str, start: int, leader_ends: set[int] | frozenset[int]) -> bool:
     """True when a leader's name stands right before the preposition of a place ("Anand à Amman")."""
     m = _TO_PLACE.search(text, max(0, start - 8), start)
-    return bool(m) and m.start() in leader_ends
+    return m is not None and m.start() in leader_ends
 
 
 def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:

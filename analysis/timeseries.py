@@ -271,7 +271,7 @@ def top_partners(pairs: pd.DataFrame, country: str, n: int = 10, articles: pd.Da
 
 def _members(groups) -> dict[str, tuple[str, ...]]:
     if isinstance(groups, Mapping):
-        return {slug: tuple(getattr(g, "members", g)) for slug, g in groups.items()}
+        return {slug: tuple(getattr(g, "members", g) or ()) for slug, g in groups.items()}
     return {g.slug: tuple(g.members) for g in groups}
 
 

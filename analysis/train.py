@@ -18,7 +18,7 @@ scikit-learn is a development dependency: the model is written as plain JSON (`a
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analysis.evaluate import FIELDS, Score
@@ -67,10 +67,10 @@ def _rows(traced: Iterable[Traced], kind: str, topic: str | None = None) -> tupl
             for pair, vec in t.pairs.items():
                 vecs.append(vec)
                 ys.append(int(pair in gold))
-        else:
-            vec = t.topics.get(topic)
-            if vec is not None:
-                vecs.append(vec)
+        elif topic is not None:
+            found = t.topics.get(topic)
+            if found is not None:
+                vecs.append(found)
                 ys.append(int(topic in (t.item.get("topics") or ())))
     return vecs, ys
 
@@ -136,8 +136,8 @@ def best_threshold(traced: Sequence[Traced], linear: Linear, kind: str, topic: s
             s = Score()
             for t in traced:
                 want = topic in (t.item.get("topics") or ())
-                vec = t.topics.get(topic)
-                have = vec is not None and model.logit(vec) >= model.cut
+                found = t.topics.get(topic) if topic is not None else None
+                have = found is not None and model.logit(found) >= model.cut
                 s.tp += want and have
                 s.fp += have and not want
                 s.fn += want and not have
@@ -195,7 +195,8 @@ def evaluate_traced(traced: Sequence[Traced], pairs: Linear | None, topics: dict
     """F1, precision and recall per field: the rules alone, and the learned tagger when models are given."""
     out = {}
     for name in FIELDS:
-        rules = score_field(traced, name, lambda t, n=name: t.rules[n])
+        rules = score_field(traced, name, lambda t, n=name: t.rules[n])  # type: ignore[misc]
+        learned: Score
         if name == "pairs" and pairs is not None:
             learned = score_field(traced, name, lambda t: predict_pairs(t, pairs))
         elif name == "topics" and topics is not None:
@@ -255,7 +256,7 @@ def sample(traced: Sequence[Traced], size: int, seed: int = SEED) -> list[Traced
     return [traced[i] for i in sorted(order[:size])]
 
 
-def run(train_items: Sequence[dict], validation_items: Sequence[dict], report_sets: dict[str, Sequence[dict]],
+def run(train_items: Sequence[dict], validation_items: Sequence[dict], report_sets: Mapping[str, Sequence[dict]],
         corpus_hash: str, seed: int = SEED, data_dir=None, progress: Callable[[str], None] = lambda _m: None) -> dict:
     """The whole training: choose C, fit, pick thresholds, then measure. Returns the model document."""
     progress(f"tracing {len(train_items)} training and {len(validation_items)} validation items")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Files whose content defines the tagger's behaviour; their hash is part of TAGGER_VERSION.
 DATA_FILES = ("countries.csv", "blockers.csv", "contexts.csv", "people.csv", "organizations.csv",
-              "topics.csv", "cues.csv", "wars.csv", "model.json")
+              "topics.csv", "cues.csv", "wars.csv", "word_lists.csv", "model.json")
 
 COUNTRY, BLOCK, ORG, PERSON, TOPIC, CUE, CONTEXT = "country", "block", "org", "person", "topic", "cue", "ctx"
 ENTITY_KINDS = frozenset({COUNTRY, BLOCK, ORG, PERSON})
@@ -127,10 +129,34 @@ class ContextRule:
     unless: tuple[str, ...]
 
 
+def word_lists(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, ...]]:
+    """The named word lists of word_lists.csv, each in file order."""
+    out: dict[str, list[str]] = {}
+    for row in read_rows("word_lists.csv", data_dir):
+        out.setdefault(row["list"], []).append(row["term"])
+    return {name: tuple(terms) for name, terms in out.items()}
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regular-expression alternation of literal words, in the given order."""
+    return "|".join(re.escape(w) for w in words)
+
+
 def context_rules(data_dir: Path = DATA_DIR) -> list[ContextRule]:
     rules = []
+    lists = word_lists(data_dir)
+
+    def split(value: str | None) -> tuple[str, ...]:
+        """Cues separated by '|'; '@name' stands for the words of word_lists.csv's list `name`."""
+        out: list[str] = []
+        for term in (t.strip() for t in (value or "").split("|")):
+            if term.startswith("@"):
+                out.extend(lists[term[1:]])
+            elif term:
+                out.append(term)
+        return tuple(out)
+
     for i, row in enumerate(read_rows("contexts.csv", data_dir)):
-        split = lambda s: tuple(t.strip() for t in (s or "").split("|") if t.strip())  # noqa: E731
         rules.append(ContextRule(i, row.get("code") or "*", row.get("trigger") or "*",
                                  row.get("scope") or "sentence", row.get("action") or "drop",
                                  split(row.get("cues")), split(row.get("unless"))))

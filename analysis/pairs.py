@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from itertools import combinations, compress
 from pathlib import Path
 
-from analysis.gazetteer import CUE, DATA_DIR, read_rows
+from analysis.gazetteer import CUE, DATA_DIR, alternation, read_rows, word_lists
 from analysis.matcher import FOLD, Entry
 
 # A sentence ends at . ! ? (and closing quotes) followed by space, unless the dot closes an
 # abbreviation or an initial ("U.S. President", "Mr. Carney", "Gen. Smith").
 _END = re.compile(r"[.!?]+[\"'”’»)\]]*\s+")
-_ABBREV = frozenset("""u.s u.k u.n e.u mr mrs ms dr st gen lt col sen rep gov govt no vs jan feb mar apr aug
-sept sep oct nov dec ont que alta sask man b.c n.s n.b p.e.i n.l inc ltd co corp jr sr prof rev sgt cpl maj
-capt adm cmdr mt ft dept approx est fig p.m a.m d.c e.-u m mme mm""".split())
+# The words of this grammar live in analysis/data/word_lists.csv, by name (read once, at import).
+_WORDS = word_lists()
+_ABBREV = frozenset(_WORDS["abbreviations"])
 
 
 # The roles the hand-weighted rule reads, then those only the learned model reads (analysis/features.py).
@@ -74,12 +74,9 @@ class Mention:
 # pathological text must not cost quadratic time.
 MAX_MENTIONS = 200
 
-_VENUE_WORDS = frozenset({"in", "at", "a", "en", "au", "aux", "dans"})
-_EVENT_WORDS = frozenset({"summit", "conference", "meeting", "meetings", "talks", "forum", "games", "sommet",
-                          "conference", "rencontre", "rencontrent", "rencontres", "reunion", "reunissent", "reunis",
-                          "held", "hosted", "tenue", "tenu", "meet", "meets", "met", "gather", "convene", "cop28",
-                          "cop29", "cop30", "g7", "g20"})
-_OF_WORDS = frozenset({"de", "d", "of"})  # "Conférence de Rome", "G20 de Johannesburg", "summit of ..."
+_VENUE_WORDS = frozenset(_WORDS["venue_prepositions"])
+_EVENT_WORDS = frozenset(_WORDS["event_words"])
+_OF_WORDS = frozenset(_WORDS["of_words"])  # "Conférence de Rome", "G20 de Johannesburg", "summit of ..."
 
 
 def _word_before(folded: str, pos: int) -> tuple[str, int]:
@@ -92,8 +89,8 @@ def _word_before(folded: str, pos: int) -> tuple[str, int]:
     return folded[k + 1:j + 1], k + 1
 
 
-_PLACE_WORDS = frozenset({"in", "inside", "throughout", "a", "en", "au", "aux", "dans"})
-_COAST_WORDS = frozenset({"large", "coast", "shores", "waters", "eaux"})  # not "côtes": "côtés" folds the same
+_PLACE_WORDS = frozenset(_WORDS["place_prepositions"])
+_COAST_WORDS = frozenset(_WORDS["coast_words"])  # not "côtes": "côtés" folds the same
 
 
 def _preposition_before(folded: str, text: str, start: int, articles: bool = True) -> tuple[str, int]:
@@ -107,7 +104,7 @@ def _preposition_before(folded: str, text: str, start: int, articles: bool = Tru
     return word, at
 
 
-_ARTICLES = frozenset({"the", "le", "la", "les", "l"})
+_ARTICLES = frozenset(_WORDS["articles"])
 
 
 def is_place(folded: str, start: int, text: str | None = None) -> bool:
@@ -117,10 +114,8 @@ def is_place(folded: str, start: int, text: str | None = None) -> bool:
     return venue_and_place(folded, text, start, False, False)[1]
 
 
-_ARRIVALS = frozenset({"arrives", "arrived", "arrive", "arriving", "lands", "landed", "land", "touches", "arrivee",
-                       "atterrit", "debarque", "visit", "visits", "visited", "visite", "visites", "trip", "voyage"})
-_VISIT_WORDS = frozenset({"mission", "missions", "commerciale", "commerciales", "visit", "visits", "visite",
-                          "visites", "officielle", "trip", "voyage", "tour", "delegation", "delegations"})
+_ARRIVALS = frozenset(_WORDS["arrival_words"])
+_VISIT_WORDS = frozenset(_WORDS["visit_words"])
 
 
 def is_venue(folded: str, text: str, start: int, capital: bool, demonym: bool = False) -> bool:
@@ -228,9 +223,8 @@ def _coordinations() -> frozenset[str]:
     """What may stand between two names of one chain: a comma or a conjunction, then the article or
     preposition that French repeats before each name ("de l'Iran, de la Corée du Sud et du Mexique", "Le
     Canada, les États-Unis et le Mexique") and English sometimes does ("from Chile and from Peru")."""
-    joins = (",", "and", "et", "or", "ou", "puis", ", and", ", et", ", or", ", ou", "and neighbouring")
-    repeats = ("", "the", "le", "la", "les", "l'", "de", "du", "des", "d'", "de la", "de l'", "en", "au", "aux", "in",
-               "from", "à")
+    joins = _WORDS["chain_joins"]
+    repeats = ("", *_WORDS["chain_repeats"])
     return frozenset(f"{join} {rep}".strip() for join in joins for rep in repeats)
 
 
@@ -238,17 +232,17 @@ _COORD = _coordinations()
 # What may stand before the first of a chain of joint subjects: nothing, an article, or the people acting
 # for the countries ("Ministers from Mexico, Indonesia and Australia said", "Les dirigeants du Canada et...").
 _LEAD = re.compile(r"\W*(?:[^,;:]{1,40},\s+)?(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
-                   r"(?:(?:(?:foreign|defence|defense|trade|finance)\s+)?(?:ministers|leaders|officials|delegations|"
-                   r"delegates|representatives|envoys|diplomats|ministres|dirigeants|représentants|délégations)"
+                   rf"(?:(?:(?:{alternation(_WORDS['lead_portfolios'])})\s+)?(?:{alternation(_WORDS['lead_roles'])})"
                    r"(?:\s+(?:de\s+la\s+défense|des\s+affaires\s+étrangères|du\s+commerce(?:\s+international)?))?"
                    r"\s+(?:(?:from|of|de|du|des|d)\W+(?:(?:the|le|la|les|l)\W+)?)?)?$", re.IGNORECASE)
-_EACH = re.compile(r"(?:['’]s)?\W*(?:each|chacun|chacune|respectivement)\b", re.IGNORECASE)
+_EACH = re.compile(rf"(?:['’]s)?\W*(?:{alternation(_WORDS['parallel_words'])})\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
 _SENTENCE_BREAK = re.compile(r"[.;:\n]")
 SIDE_REACH = 50  # characters after a side-clause word within which a country is background
 CLOSE = 60       # a cue between two names this close, in one clause, links them directly
 _DASHES = frozenset({"-", "/", "\u2013", "\u2014", "\u2010", "\u2011"})
-_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les?\s+|la\s+|l['’])?$", re.IGNORECASE)
+_BETWEEN = re.compile(rf"\b(?:{alternation(_WORDS['between_words'])})\s+(?:the\s+|les?\s+|la\s+|l['’])?$",
+                      re.IGNORECASE)
 
 
 def _unit_start(text: str, pos: int) -> int:

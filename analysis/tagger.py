@@ -26,6 +26,9 @@ from analysis.topics import lexicon_scores, score_terms, topic_patterns, topic_t
 RULES_VERSION = "3"  # 3: learned weights over the rules' features (analysis/model.py, 2026-12-05)
 TAGGER_VERSION = f"{RULES_VERSION}.{gz.data_fingerprint()}"
 
+# Word lists of the rules below: analysis/data/word_lists.csv, by name.
+_WORDS = gz.word_lists()
+
 # Longer inputs are cut: a feed summary is a few hundred characters; a megabyte is junk or an attack.
 MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
@@ -37,9 +40,7 @@ _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 _PREV_WORD = re.compile(r"(\S*)[ \t]+([A-Z][a-z]+)[ \t]+$")
 # Titles and ranks that stand before a person's name, so a name after them is a person even though the
 # title ends with a full stop ("Const. Travis Jordan", "Rep. Jim Jordan").
-_TITLES = frozenset({"Rep.", "Sen.", "Mr.", "Mrs.", "Ms.", "Dr.", "Gov.", "Gen.", "Rev.", "Coach", "Sgt.", "Const.",
-                     "Cst.", "Cpl.", "Pte.", "Pvt.", "Lt.", "Capt.", "Maj.", "Col.", "Insp.", "Supt.", "Det.", "Prof.",
-                     "Hon.", "Fr.", "Mme", "Mgr"})
+_TITLES = frozenset(_WORDS["person_titles"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,8 +424,8 @@ class Tagger:
 
 # "the prime minister", "la ministre", "le président": in a summary, the leader its title named. Not
 # "the prime minister of Japan" / "le président de la Corée" (another leader, named by country).
-_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?(?:prime minister|premier ministre|"
-                   r"première ministre|president|président|présidente|foreign minister|minister|ministre)\b"
+_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?"
+                   rf"(?:{gz.alternation(_WORDS['echo_roles'])})\b"
                    r"(?!\s+(?:of|de|du|des|d['’]))")
 
 
@@ -447,9 +448,9 @@ def _is_leader(hit: Hit) -> bool:
 
 
 _HAND_WEIGHT = WEIGHTS.__getitem__
-_EU_SEAT = frozenset({"brussels", "bruxelles"})
+_EU_SEAT = frozenset(_WORDS["eu_seat"])
 _BASED = frozenset({"-based", "\u2011based", " based"})
-_TO_PLACE = re.compile(r"\s+(?:in|at|to|à|en|au)\s+$")
+_TO_PLACE = re.compile(rf"\s+(?:{gz.alternation(_WORDS['to_place_prepositions'])})\s+$")
 
 
 def _visited(text: str, start: int, leader_ends: set[int] | frozenset[int]) -> bool:
@@ -468,7 +469,7 @@ def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
 _EMPTY = Tags((), (), (), ())
 _DROPS = frozenset({"drop", "drop_team"})
 # Before a country written as a place: a preposition of place, perhaps with a city and a comma ("in Santiago, Chile").
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|à|en|au|aux|dans)\s+(?:(?:the|la|le|les)\s+|l['’]|"
+_PLACE_BEFORE = re.compile(rf"\b(?:{gz.alternation(_WORDS['place_before_prepositions'])})\s+(?:(?:the|la|le|les)\s+|l['’]|"
                            r"[A-Z][\w'’.-]+(?:\s[A-Z][\w'’.-]+)?,\s)?$")
 
 
@@ -494,8 +495,7 @@ def _note(entries: tuple) -> tuple[int, tuple[str, ...], tuple]:
 
 
 # Capitalized words that may stand before a country without making it a surname.
-_SENTENCE_OPENERS = frozenset({"In", "From", "To", "And", "But", "As", "For", "With", "By", "Neighbouring",
-                               "Neighboring", "Visits", "Says", "Said", "The", "Le", "La", "En", "Au", "Et"})
+_SENTENCE_OPENERS = frozenset(_WORDS["sentence_openers"])
 _NONE: frozenset = frozenset()
 _DEFAULT: Tagger | None = None
 

@@ -112,3 +112,27 @@ def test_a_war_counts_only_on_its_dates():
     assert tag(*text, "2024-02-24").pairs == ("CAN-UKR", "RUS-UKR")
     # before the war the same words name no fighting, and nothing else links the two
     assert tag(*text, "2012-02-24").pairs == ("CAN-UKR",)
+
+
+def test_word_lists_are_named_noted_unique_and_used():
+    """word_lists.csv: every list has a note on its first row, no term twice in a list, and every list is
+    read by the code or referenced from contexts.csv (no dead list, no dangling @reference)."""
+    from pathlib import Path
+
+    from analysis.gazetteer import DATA_DIR, word_lists
+
+    table = rows("word_lists.csv")
+    lists = word_lists()
+    first = {}
+    for row in table:
+        first.setdefault(row["list"], row)
+    assert all(first[name]["note"] for name in lists), [n for n in lists if not first[n]["note"]]
+    for name, terms in lists.items():
+        assert len(terms) == len(set(terms)), (name, [t for t in terms if terms.count(t) > 1])
+    code = "".join((Path(DATA_DIR).parent / f).read_text(encoding="utf-8") for f in ("pairs.py", "tagger.py"))
+    contexts = (Path(DATA_DIR) / "contexts.csv").read_text(encoding="utf-8")
+    refs = {token[1:] for line in contexts.splitlines() if not line.startswith("#")
+            for field in line.split(",") for token in field.split("|") if token.startswith("@")}
+    assert refs <= set(lists), refs - set(lists)
+    unused = [n for n in lists if f'"{n}"' not in code and f"'{n}'" not in code and n not in refs]
+    assert not unused, unused

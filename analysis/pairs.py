@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import combinations, compress
 from pathlib import Path
 
-from analysis.gazetteer import CUE, DATA_DIR, alternation, read_rows, word_lists
+from analysis.gazetteer import COUNTRY, CUE, DATA_DIR, PERSON, alternation, read_rows, word_lists
 from analysis.matcher import FOLD, Entry
 
 # A sentence ends at . ! ? (and closing quotes) followed by space, unless the dot closes an
@@ -498,3 +499,68 @@ def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded:
                                                      at_war).items()
             if round(sum(map(weight, compress(feats, feats.values()))), 6) >= 0]  # 0.1 + 0.2 - 0.3 is not 0
     return tuple(sorted(kept))
+
+
+# How the tagger's country matches become the rule's mentions (venues, places, leaders' visits).
+
+def actor_mentions(countries_at: list, folded: str, text: str, orgs: set[str], has_person: bool,
+                   capitals: frozenset[str] | set[str], demonyms: frozenset[str] | set[str]) -> list[Mention]:
+    """The pair rule's view of each country match of the tagger, `countries_at` = (hit, code, unit): where it
+    stands and whether it is a venue or a place."""
+    # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
+    leader_ends = {h[1] for h, _c, _u in countries_at if is_leader(h)} if has_person else _NO_ENDS
+    mentions = []
+    for h, code, unit in countries_at:
+        demonym = h[2] in demonyms
+        if is_leader(h):  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
+            venue = place = False
+        elif h[2] in _EU_SEAT and "eu" in orgs:
+            # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's seat
+            # speaking, so Belgium is named (the contract counts a capital) but deals with no one
+            venue = place = True
+            demonym = False
+        elif text[h[1]:h[1] + 6].lower() in _BASED:
+            venue = place = True  # "Stockholm-based SIPRI", "a U.S.-based firm": where someone sits, no party
+        else:
+            venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
+            if venue and leader_ends and _visited(text, h[0], leader_ends):
+                venue = place = False
+        mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
+    return mentions
+
+
+_EU_SEAT = frozenset(_WORDS["eu_seat"])
+_NO_ENDS: frozenset[int] = frozenset()
+_BASED = frozenset({"-based", "\u2011based", " based"})
+_TO_PLACE = re.compile(rf"\s+(?:{alternation(_WORDS['to_place_prepositions'])})\s+$")
+
+
+def _visited(text: str, start: int, leader_ends: set[int] | frozenset[int]) -> bool:
+    """True when a leader's name stands right before the preposition of a place ("Anand à Amman")."""
+    m = _TO_PLACE.search(text, max(0, start - 8), start)
+    return m is not None and m.start() in leader_ends
+
+
+def is_leader(hit: tuple) -> bool:
+    """A match that names a country only through an office holder ("Carney"), not by a country word."""
+    return PERSON in hit[4] and COUNTRY not in hit[4]
+
+
+# "the prime minister", "la ministre", "le président": in a summary, the leader its title named. Not
+# "the prime minister of Japan" / "le président de la Corée" (another leader, named by country).
+_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?"
+                   rf"(?:{alternation(_WORDS['echo_roles'])})\b"
+                   r"(?!\s+(?:of|de|du|des|d['’]))")
+
+
+def title_leader_echoes(countries_at: list, text: str, title_end: int, starts: list[int]) -> list[Mention]:
+    """Mentions for the summary's "the prime minister" / "le premier ministre" when the title names exactly
+    one leader (Carney in "Carney à Kuala Lumpur", then "le premier ministre a rencontré son homologue
+    malaisien"): the summary speaks of that leader, so the pair rule sees whom the leader deals with there.
+    "The Japanese prime minister" or "Australia's prime minister" do not match: they name another leader."""
+    leaders = {code for hit, code, unit in countries_at if unit == 0 and is_leader(hit)}
+    if len(leaders) != 1:
+        return []
+    code = next(iter(leaders))
+    return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
+            for m in _ECHO.finditer(text, title_end)]

@@ -20,7 +20,8 @@ from analysis.language import detect as detect_language
 from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
 from analysis import model as learned
 from analysis.features import ArticleContext, pair_vector, topic_vector
-from analysis.pairs import WEIGHTS, Mention, cue_patterns, find_pairs, pair_features, unit_starts, venue_and_place
+from analysis.pairs import (WEIGHTS, actor_mentions, cue_patterns, find_pairs, pair_features, title_leader_echoes,
+                            unit_starts)
 from analysis.topics import lexicon_scores, score_terms, topic_patterns, topic_terms
 
 RULES_VERSION = "3"  # 3: learned weights over the rules' features (analysis/model.py, 2026-12-05)
@@ -302,9 +303,9 @@ class Tagger:
         countries = tuple(sorted({code for _h, code, _u in countries_at}))
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
-            mentions = self._mentions(countries_at, folded, text, orgs, has_person)
+            mentions = actor_mentions(countries_at, folded, text, orgs, has_person, self._capitals, self._demonyms)
             if summary and has_person:
-                mentions.extend(_title_leader_echoes(countries_at, text, title_end, starts))
+                mentions.extend(title_leader_echoes(countries_at, text, title_end, starts))
             cue_at = [(bisect_right(starts, pos) - 1, pos) for pos in cue_pos]
             compare_at = [(bisect_right(starts, pos) - 1, pos, rank) for pos, rank in compare]
             at_war = self._at_war(countries, day, published)
@@ -343,30 +344,6 @@ class Tagger:
             if linear.logit(vec) >= cut:
                 kept.append(pair)
         return tuple(sorted(kept))
-
-    def _mentions(self, countries_at: list, folded: str, text: str, orgs: set[str], has_person: bool) -> list[Mention]:
-        """The pair rule's view of each country match: where it stands and whether it is a venue or a place."""
-        capitals, demonyms = self._capitals, self._demonyms
-        # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
-        leader_ends = {h[1] for h, _c, _u in countries_at if _is_leader(h)} if has_person else _NONE
-        mentions = []
-        for h, code, unit in countries_at:
-            demonym = h[2] in demonyms
-            if _is_leader(h):  # a leader named as a person acts; "In Canberra, Carney pitches..." is no venue
-                venue = place = False
-            elif h[2] in _EU_SEAT and "eu" in orgs:
-                # "Bruxelles et New Delhi s'entendent" in an item about the EU: Brussels is the EU's seat
-                # speaking, so Belgium is named (the contract counts a capital) but deals with no one
-                venue = place = True
-                demonym = False
-            elif text[h[1]:h[1] + 6].lower() in _BASED:
-                venue = place = True  # "Stockholm-based SIPRI", "a U.S.-based firm": where someone sits, no party
-            else:
-                venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
-                if venue and leader_ends and _visited(text, h[0], leader_ends):
-                    venue = place = False
-            mentions.append(Mention(code, unit, h[0], h[1], venue, demonym, place))
-        return mentions
 
     def _at_war(self, countries: tuple[str, ...], day: str | None, published) -> frozenset[str]:
         """The pairs of these countries at war with each other on the article's date (wars.csv); `day` is that
@@ -422,43 +399,7 @@ class Tagger:
         return codes
 
 
-# "the prime minister", "la ministre", "le président": in a summary, the leader its title named. Not
-# "the prime minister of Japan" / "le président de la Corée" (another leader, named by country).
-_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?"
-                   rf"(?:{gz.alternation(_WORDS['echo_roles'])})\b"
-                   r"(?!\s+(?:of|de|du|des|d['’]))")
-
-
-def _title_leader_echoes(countries_at: list, text: str, title_end: int, starts: list[int]) -> list[Mention]:
-    """Mentions for the summary's "the prime minister" / "le premier ministre" when the title names exactly
-    one leader (Carney in "Carney à Kuala Lumpur", then "le premier ministre a rencontré son homologue
-    malaisien"): the summary speaks of that leader, so the pair rule sees whom the leader deals with there.
-    "The Japanese prime minister" or "Australia's prime minister" do not match: they name another leader."""
-    leaders = {code for hit, code, unit in countries_at if unit == 0 and _is_leader(hit)}
-    if len(leaders) != 1:
-        return []
-    code = next(iter(leaders))
-    return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
-            for m in _ECHO.finditer(text, title_end)]
-
-
-def _is_leader(hit: Hit) -> bool:
-    """A match that names a country only through an office holder ("Carney"), not by a country word."""
-    return _PERSON in hit[4] and _COUNTRY not in hit[4]
-
-
 _HAND_WEIGHT = WEIGHTS.__getitem__
-_EU_SEAT = frozenset(_WORDS["eu_seat"])
-_BASED = frozenset({"-based", "\u2011based", " based"})
-_TO_PLACE = re.compile(rf"\s+(?:{gz.alternation(_WORDS['to_place_prepositions'])})\s+$")
-
-
-def _visited(text: str, start: int, leader_ends: set[int] | frozenset[int]) -> bool:
-    """True when a leader's name stands right before the preposition of a place ("Anand à Amman")."""
-    m = _TO_PLACE.search(text, max(0, start - 8), start)
-    return m is not None and m.start() in leader_ends
-
-
 def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
     """Whether an alias written for one language counts in this text (its language guessed once)."""
     if not memo:

@@ -1,11 +1,11 @@
-"""Small reshaping of the aggregated frames the queries return, before they are charted.
+"""The counting layer's second half: reshaping the per-period counts that dashboard/queries.py aggregates
+in SQL, before they are charted.
 
 SQL GROUP BY returns only the periods that have articles; a line chart needs the empty ones as
-zeros, or a quiet week disappears and the line jumps across it. Shares and rolling means
-(analysis.timeseries.rolling_mean) are computed on those filled frames, so a 4-week mean is over
-4 weeks, not over 4 non-empty weeks. analysis.timeseries does the same on raw article frames;
-these take the per-period counts that SQL already aggregated, which is what keeps a million-article
-store fast.
+zeros, or a quiet week disappears and the line jumps across it. Shares and rolling means are computed
+on those filled frames, so a 4-week mean is over 4 weeks, not over 4 non-empty weeks. Counting in SQL and
+reshaping the small result here (never counting raw article frames in pandas) is what keeps a
+million-article store fast.
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def fill_periods(df: pd.DataFrame, freq: str, start=None, end=None, by: str | No
                  values: list | None = None) -> pd.DataFrame:
     """Add zero rows for every period (and every `by` value) between start and end."""
     cols = ["period"] + ([by] if by else []) + ["count"]
+    # A bound taken from an empty frame (every date of the selection unreadable) is NaT: no bound.
+    start, end = (None if v is None or pd.isna(v) else v for v in (start, end))
     if df.empty and (start is None or end is None):
         return df[cols] if set(cols) <= set(df.columns) else pd.DataFrame({c: [] for c in cols})
     first = period_start(start if start is not None else df["period"].min(), freq)
@@ -59,4 +61,24 @@ def labelled_topics(rows: pd.DataFrame, freq: str) -> pd.DataFrame:
     each topic's readable label: the shape every topic chart draws from."""
     out = fill_periods(rows.rename(columns={"value": "topic"}), freq, by="topic")
     out["label"] = out["topic"].map(labels.topic)
+    return out
+
+
+def rolling_mean(frame: pd.DataFrame, window: int, value: str = "count", by: str = "key",
+                 on: str = "period") -> pd.DataFrame:
+    """``frame`` plus a ``rolling`` column: the mean of ``value`` over the last ``window`` rows of
+    each ``by`` group in ``on`` order (min 1 row, so the series starts at once). The window counts rows,
+    i.e. periods once the frame is filled by ``fill_periods``."""
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    out = frame.copy()
+    if out.empty:
+        out["rolling"] = pd.Series(dtype="float64")
+        return out
+    ordered = out.sort_values(on, kind="stable")
+    if by in out.columns:
+        out["rolling"] = ordered.groupby(by, sort=False)[value].transform(
+            lambda s: s.rolling(window, min_periods=1).mean())
+    else:
+        out["rolling"] = ordered[value].rolling(window, min_periods=1).mean()
     return out

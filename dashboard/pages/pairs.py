@@ -7,7 +7,6 @@ import plotly.express as px
 import streamlit as st
 
 from analysis.countries import all_country_codes
-from analysis.timeseries import rolling_mean
 from dashboard import frames, labels, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
@@ -60,7 +59,7 @@ if single:
     series = q("timeseries", scope, freq)
     series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max())
     series = frames.with_share(series, totals)
-    series = rolling_mean(series, int(window), value=y)
+    series = frames.rolling_mean(series, int(window), value=y)
     line = "rolling" if int(window) > 1 else y
     table = series[["period", "count", "total", "share"] + ([line] if line != y else [])]
     if series["count"].sum() == 0:
@@ -77,7 +76,7 @@ else:
         series = q("partner_timeseries", f, a, freq, top["partner"].tolist())
         series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max(),
                                      by="partner", values=top["partner"].tolist())
-        series = rolling_mean(frames.with_share(series, totals), int(window), value=y, by="partner")
+        series = frames.rolling_mean(frames.with_share(series, totals), int(window), value=y, by="partner")
         line = "rolling" if int(window) > 1 else y
         series["name"] = series["partner"].map(labels.country)
         table = series[["period", "partner", "name", "count", "total", "share"] + ([line] if line != y else [])]

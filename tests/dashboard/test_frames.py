@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
-from analysis.timeseries import rolling_mean
 from dashboard import frames
 from dashboard.filters import to_params
 from dashboard.queries import Filters, pair_code, where
@@ -29,7 +29,7 @@ def test_fill_periods_by_group_then_a_rolling_mean_over_real_periods():
                        "count": [4, 2]})
     out = frames.fill_periods(df, "month", by="topic")
     assert len(out) == 6 and out["count"].sum() == 6
-    rolled = rolling_mean(out, 2, value="count", by="topic")
+    rolled = frames.rolling_mean(out, 2, value="count", by="topic")
     trade = rolled[rolled["topic"] == "trade"]["rolling"].tolist()
     assert trade == [4.0, 2.0, 0.0]
 
@@ -64,3 +64,15 @@ def test_labelled_topics_fills_quiet_periods_and_names_each_topic():
     feb_trade = out[(out["period"] == pd.Timestamp("2026-02-01")) & (out["topic"] == "trade")]
     assert feb_trade["count"].tolist() == [0]
     assert set(out["label"]) == {"Trade", "Arctic"}
+
+
+def test_rolling_mean_per_group_without_touching_its_input():
+    df = pd.DataFrame({"period": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-05"]),
+                       "key": ["CAN", "CAN", "CAN", "JPN"], "count": [4, 2, 0, 6]})
+    out = frames.rolling_mean(df, 2)
+    assert out.loc[out["key"] == "CAN", "rolling"].tolist() == [4.0, 3.0, 1.0]
+    assert out.loc[out["key"] == "JPN", "rolling"].tolist() == [6.0]
+    assert "rolling" not in df.columns
+    assert frames.rolling_mean(df.iloc[0:0], 3)["rolling"].empty
+    with pytest.raises(ValueError):
+        frames.rolling_mean(df, 0)

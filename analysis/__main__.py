@@ -107,7 +107,13 @@ def cmd_train(args) -> int:
         print(f"train: {exc}; the labels reference it, so training needs it", file=sys.stderr)
         return 2
     parts = {split: [i for i in items if i["split"] == split] for split in ("train", "validation", "test")}
-    report_sets = {"test": parts["test"], **held}
+    # Blind parts first (no choice read them), then the test part by language, then the sets trained on
+    # (their scores show fit, not quality: the report marks them).
+    report_sets = {"test": parts["test"], **held,
+                   "test (en)": [i for i in parts["test"] if i.get("lang") != "fr"],
+                   "test (fr)": [i for i in parts["test"] if i.get("lang") == "fr"],
+                   **{f"trained on: {name.removesuffix('.jsonl')}": corpus.labelled_set(name)
+                      for name in corpus.TRAINING_SETS}}
     started = time.perf_counter()
     document = train.run(parts["train"] + extra, parts["validation"], report_sets, corpus.corpus_hash(),
                          seed=args.seed, progress=lambda m: print(f"train: {m}", file=sys.stderr))

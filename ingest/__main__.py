@@ -2,7 +2,8 @@
 
 Exit status: 0 when the run completed (even if some feeds failed: the summary and the fetch log
 say which), 1 when a `sources` command found nothing to act on, 2 when the run could not work at
-all (bad arguments, unreadable source list, unwritable database), 130 on Ctrl-C.
+all (bad arguments, unreadable source list, unwritable database), 3 when `backfill` was stopped early
+by the archive (run it again to resume), 130 on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -235,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delete the sample articles and feeds, keeping live ones")
     parser.set_defaults(func=cmd_run)
 
-    sub = parser.add_subparsers(dest="command", title="commands", metavar="sources")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="{sources,backfill}")
     sources = sub.add_parser("sources", help="list, add, remove, import, export, enable or disable sources",
                              description="Manage the OPML source list (--sources) and the feeds' state.")
     actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -272,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = actions.add_parser("disable", help="stop fetching a feed without removing it")
     p.add_argument("name", metavar="NAME", help="the feed's name")
     p.set_defaults(func=lambda a: _set_enabled(a, False))
+
+    from ingest import backfill_cli  # `python -m ingest backfill` (issue 12)
+    backfill_cli.add_parser(sub)
     return parser
 
 

@@ -34,3 +34,19 @@ def sources_path(cli_value: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env)
     return DEFAULT_SOURCES
+
+
+# The Internet Archive's Wayback Machine, where `python -m ingest backfill` finds the feeds' past.
+DEFAULT_ARCHIVE_URL = "https://web.archive.org"
+# The backfill names itself apart from the live reader, so the archive's operators can tell the two.
+BACKFILL_USER_AGENT = ("MiddlePowersMonitor/0.1 (open-source foreign-policy news dashboard; "
+                       "backfill of RSS feeds from archived captures, one request at a time)")
+
+
+def archive_url(cli_value: str | None = None) -> str:
+    """The archive's base URL: the command-line value, else `MPM_ARCHIVE_URL`, else the Wayback Machine.
+
+    A setting so that tests, mirrors and other Wayback-compatible archives (pywb) can stand in.
+    """
+    value = cli_value or os.environ.get("MPM_ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
+    return value.strip().rstrip("/")

@@ -1,9 +1,10 @@
 """The source list as OPML 2.0 (http://opml.org/spec2.opml), the format feed readers exchange.
 
 Standard outline attributes: text, title, type="rss", xmlUrl, htmlUrl, language. Ours, which other
-readers ignore: outlet (the name the dashboard groups by), kind ('outlet' | 'official') and note
-(where the URL was confirmed). Nested outlines (reader folders) are read; a folder's text is the
-outlet of the feeds inside it when they carry no outlet of their own.
+readers ignore: outlet (the name the dashboard groups by), kind ('outlet' | 'official'), note
+(where the URL was confirmed) and formerXmlUrls (earlier URLs of the same feed, separated by spaces,
+which `python -m ingest backfill` also asks the archive for). Nested outlines (reader folders) are
+read; a folder's text is the outlet of the feeds inside it when they carry no outlet of their own.
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from email.utils import format_datetime
 from pathlib import Path
 
 KINDS = ("outlet", "official")
+# Earlier URLs of a feed, space-separated (a URL holds no raw space): a feed that moved keeps its
+# history in the archive under its old address.
+FORMER_URLS = "formerXmlUrls"
 
 
 class OPMLError(ValueError):
@@ -31,6 +35,7 @@ class Source:
     lang: str
     kind: str
     note: str = ""
+    former_urls: tuple[str, ...] = ()   # earlier URLs of this feed (OPML attribute formerXmlUrls)
 
 
 def read_opml(path_or_bytes: str | os.PathLike | bytes) -> list[Source]:
@@ -70,6 +75,7 @@ def _walk(node: ET.Element, folder: str, out: list[Source], seen: set[str]) -> N
                 lang=(attrs.get("language") or "").strip().lower(),
                 kind=kind if kind in KINDS else "outlet",
                 note=(attrs.get("note") or "").strip(),
+                former_urls=tuple(dict.fromkeys(u for u in (attrs.get(FORMER_URLS) or "").split() if u != url)),
             ))
         _walk(outline, label or folder, out, seen)
 
@@ -91,6 +97,8 @@ def write_opml(sources: list[Source], title: str = "Middle Powers Monitor source
         attrs["kind"] = s.kind
         if s.note:
             attrs["note"] = s.note
+        if s.former_urls:
+            attrs[FORMER_URLS] = " ".join(s.former_urls)
         ET.SubElement(body, "outline", attrs)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -295,7 +295,8 @@ def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source:
     record = FetchRecord(url=url, started_at=started, outcome="ok", error=parsed.warning, etag=digest,
                          bytes=len(body), duration_ms=int((time.monotonic() - t) * 1000),
                          items_seen=len(parsed.entries) + parsed.skipped)
-    saved = save_fetch(conn, feed_id, record, parsed.entries, source=outlet, is_sample=is_sample)
+    saved = save_fetch(conn, feed_id, record, parsed.entries, source=outlet, is_sample=is_sample,
+                       provenance="sample" if is_sample or kind == "sample" else "file")
     new_ids.extend(saved.new_ids)
     _tally(summary, name, record, len(saved.new_ids))
     log.info("%s: %d seen, %d new%s", path, record.items_seen, len(saved.new_ids),

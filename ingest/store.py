@@ -105,6 +105,82 @@ MIGRATIONS: tuple[str, ...] = (
      WHERE published_at NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'
         OR published_at < '1990-01-01';
     """,
+    # 3 (issue 12): history from the Internet Archive. Every article records how it arrived
+    # (provenance: 'live' | 'archive' | 'file' | 'sample') and, when archived, the capture time.
+    # coverage_days says on which days each feed was seen (a live fetch or an archived capture that
+    # answered), so a gap in the record is not read as silence. archive_windows, archive_captures and
+    # backfill_runs are a backfill's progress: what the archive listed, what was fetched, how it went,
+    # so an interrupted backfill resumes where it stopped. Existing rows get their provenance from
+    # is_sample and their feed's kind, and their coverage from the fetch log and live articles.
+    """
+    ALTER TABLE articles ADD COLUMN provenance TEXT NOT NULL DEFAULT 'live';
+    ALTER TABLE articles ADD COLUMN captured_at TEXT;
+    UPDATE articles SET provenance = 'sample' WHERE is_sample = 1;
+    UPDATE articles SET provenance = 'file'
+     WHERE is_sample = 0 AND feed_id IN (SELECT id FROM feeds WHERE kind = 'file');
+    UPDATE articles SET provenance = 'sample'
+     WHERE is_sample = 0 AND feed_id IN (SELECT id FROM feeds WHERE kind = 'sample');
+    CREATE TABLE coverage_days (
+      feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+      day     TEXT NOT NULL,
+      how     TEXT NOT NULL,
+      PRIMARY KEY (feed_id, day, how)
+    ) WITHOUT ROWID;
+    CREATE INDEX coverage_days_day ON coverage_days(day, feed_id);
+    INSERT OR IGNORE INTO coverage_days(feed_id, day, how)
+      SELECT l.feed_id, substr(l.started_at, 1, 10), 'live' FROM fetch_log l JOIN feeds f ON f.id = l.feed_id
+       WHERE f.kind IN ('outlet', 'official')
+         AND (l.status = 304 OR (l.status BETWEEN 200 AND 299 AND l.items_seen > 0));
+    INSERT OR IGNORE INTO coverage_days(feed_id, day, how)
+      SELECT DISTINCT a.feed_id, substr(a.fetched_at, 1, 10), 'live' FROM articles a JOIN feeds f ON f.id = a.feed_id
+       WHERE f.kind IN ('outlet', 'official') AND a.provenance = 'live';
+    CREATE TABLE archive_windows (
+      feed_id     INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+      url         TEXT NOT NULL,
+      window_from TEXT NOT NULL,
+      window_to   TEXT NOT NULL,
+      captures    INTEGER NOT NULL DEFAULT 0,
+      listed_at   TEXT NOT NULL,
+      PRIMARY KEY (feed_id, url, window_from, window_to)
+    ) WITHOUT ROWID;
+    CREATE TABLE archive_captures (
+      feed_id     INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+      url         TEXT NOT NULL,
+      timestamp   TEXT NOT NULL,
+      captured_at TEXT NOT NULL,
+      digest      TEXT,
+      state       TEXT NOT NULL DEFAULT 'pending',
+      attempts    INTEGER NOT NULL DEFAULT 0,
+      status      INTEGER,
+      error       TEXT,
+      bytes       INTEGER NOT NULL DEFAULT 0,
+      items_seen  INTEGER NOT NULL DEFAULT 0,
+      items_new   INTEGER NOT NULL DEFAULT 0,
+      done_at     TEXT,
+      PRIMARY KEY (feed_id, url, timestamp)
+    ) WITHOUT ROWID;
+    CREATE INDEX archive_captures_state ON archive_captures(feed_id, state, captured_at);
+    CREATE TABLE backfill_runs (
+      id             INTEGER PRIMARY KEY,
+      pid            INTEGER,
+      started_at     TEXT NOT NULL,
+      updated_at     TEXT NOT NULL,
+      finished_at    TEXT,
+      since          TEXT NOT NULL,
+      until          TEXT NOT NULL,
+      archive        TEXT NOT NULL,
+      status         TEXT NOT NULL,
+      feeds_total    INTEGER NOT NULL DEFAULT 0,
+      feeds_done     INTEGER NOT NULL DEFAULT 0,
+      current_feed   TEXT,
+      captures_total INTEGER NOT NULL DEFAULT 0,
+      captures_done  INTEGER NOT NULL DEFAULT 0,
+      captures_failed INTEGER NOT NULL DEFAULT 0,
+      items_new      INTEGER NOT NULL DEFAULT 0,
+      reached        TEXT,
+      message        TEXT
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 STORY_WINDOW = timedelta(days=3)
 SQL_CHUNK = 500
+# How an article arrived: fetched live from its feed, replayed from an archived capture of the feed
+# (ingest.backfill), read from a saved file (--from-dir), or the bundled illustrative sample.
+PROVENANCES = ("live", "archive", "file", "sample")
+# The provenances whose fetches say that a real feed was seen on a day (coverage_days).
+COVERED = ("live", "archive")
 TAG_TABLES = (
     ("countries", "article_countries", "country"),
     ("topics", "article_topics", "topic"),
@@ -201,12 +206,24 @@ def _ids_by_url(conn: sqlite3.Connection, urls: list[str]) -> dict[str, int]:
 
 
 def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecord,
-               entries: Iterable[Entry] = (), *, source: str = "", is_sample: bool = False) -> SavedFetch:
+               entries: Iterable[Entry] = (), *, source: str = "", is_sample: bool = False,
+               provenance: str | None = None, captured_at: datetime | None = None,
+               also: Callable[[sqlite3.Connection, tuple[int, ...]], None] | None = None) -> SavedFetch:
     """Store one fetch: new articles with their tags, the feed's state and a fetch-log row, atomically.
 
     Articles already stored (same canonical URL) are left untouched. Tagging happens before the
     write lock is taken, so readers and other writers wait only for the inserts.
+
+    `provenance` says how the articles arrived (PROVENANCES; default 'sample' when `is_sample`, else
+    'live'). An 'archive' fetch (ingest.backfill) is a past capture of the feed: it stores the capture
+    time `captured_at` on its articles and leaves the feed's live state (ETag, backoff) and the fetch
+    log alone. A live or archive fetch that answered marks its day in `coverage_days`. `also(conn,
+    new_ids)` runs inside the same transaction, so a caller's own bookkeeping (a backfill's capture
+    row) commits with the articles or not at all.
     """
+    provenance = provenance or ("sample" if is_sample else "live")
+    if provenance not in PROVENANCES:
+        raise ValueError(f"unknown provenance {provenance!r}")
     entries = list(entries)
     unique: dict[str, Entry] = {}
     for e in entries:
@@ -231,22 +248,32 @@ def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecor
         # Looked up again under the write lock: another writer may have stored some meanwhile.
         stored_meanwhile = _existing_urls(conn, [e.url for e, _ in tagged]) if tagged else set()
         tagged = [(e, tags) for e, tags in tagged if e.url not in stored_meanwhile]
+        captured = iso(captured_at) if captured_at is not None and provenance == "archive" else None
         conn.executemany(
             "INSERT INTO articles(url, guid, title, summary, published_at, date_flag, source, feed_id, lang, "
-            "fetched_at, is_sample, tagger_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "fetched_at, is_sample, tagger_version, provenance, captured_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(e.url, e.guid, e.title, e.summary, iso(e.published), e.date_flag, source, feed_id, e.lang,
-              fetched_at, int(is_sample), version if tags is not None else None) for e, tags in tagged])
+              fetched_at, int(is_sample), version if tags is not None else None, provenance, captured)
+             for e, tags in tagged])
         ids = _ids_by_url(conn, [e.url for e, _ in tagged])
         new_ids = [ids[e.url] for e, _ in tagged]
         tag_rows = [(ids[e.url], tags) for e, tags in tagged if tags is not None]
         _insert_tags(conn, tag_rows)
-        if feed_id is not None:
-            _update_feed_state(conn, feed_id, record)
-        conn.execute(
-            "INSERT INTO fetch_log(feed_id, url, started_at, status, bytes, duration_ms, items_seen, items_new, error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (feed_id, record.url, fetched_at, record.status, record.bytes, record.duration_ms,
-             record.items_seen or len(entries), len(new_ids), record.error))
+        if feed_id is not None and provenance in COVERED and record.outcome in ("ok", "not_modified"):
+            day = (captured or fetched_at)[:10]
+            conn.execute("INSERT OR IGNORE INTO coverage_days(feed_id, day, how) VALUES (?, ?, ?)",
+                         (feed_id, day, provenance))
+        if provenance != "archive":
+            if feed_id is not None:
+                _update_feed_state(conn, feed_id, record)
+            conn.execute(
+                "INSERT INTO fetch_log(feed_id, url, started_at, status, bytes, duration_ms, items_seen, items_new, "
+                "error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (feed_id, record.url, fetched_at, record.status, record.bytes, record.duration_ms,
+                 record.items_seen or len(entries), len(new_ids), record.error))
+        if also is not None:
+            also(conn, tuple(new_ids))
     return SavedFetch(tuple(new_ids), len(entries) - len(new_ids), untagged)
 
 

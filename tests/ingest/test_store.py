@@ -10,7 +10,8 @@ from ingest import store
 from ingest.store import SCHEMA_VERSION, StoreError, open_store
 
 TABLES = {"feeds", "fetch_log", "articles", "articles_fts", "article_countries", "article_pairs",
-          "article_topics", "article_organizations", "meta"}
+          "article_topics", "article_organizations", "meta", "coverage_days", "archive_windows",
+          "archive_captures", "backfill_runs"}
 
 
 def _insert_article(conn, url="https://example.org/a", title="Canada and Japan sign a deal", summary="In Tokyo."):
@@ -29,7 +30,8 @@ def test_fresh_store_has_the_documented_schema(fresh_db):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
     assert columns == ["id", "url", "guid", "title", "summary", "published_at", "date_flag", "source", "feed_id",
-                       "lang", "fetched_at", "is_sample", "story_id", "tagger_version"]
+                       "lang", "fetched_at", "is_sample", "story_id", "tagger_version", "provenance",
+                       "captured_at"]
     pair_cols = [r[1] for r in conn.execute("PRAGMA table_info(article_pairs)")]
     assert pair_cols == ["article_id", "pair", "country_a", "country_b"]
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

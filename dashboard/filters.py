@@ -4,7 +4,8 @@ The URL is read once when a browser session starts (a pasted link) and written a
 with only the values that differ from the defaults, so the default view has a clean address.
 Widget state lives in st.session_state under the `f_*` keys: the sidebar is drawn by app.py on
 every page, so the filters survive page switches (which clear the URL) and are written back.
-Invalid URL values (an unknown code, a bad date) are dropped, never trusted into a query.
+Invalid URL values (an unknown code, a bad date) are dropped, never trusted into a query, and every
+value a visitor supplies (URL parameters, typed text) loses its control characters first.
 
 Page-level controls (a pair, a step, a search) use `page_param`, which follows the same rules.
 """
@@ -18,7 +19,7 @@ import streamlit as st
 from analysis.countries import all_country_codes
 from analysis.groups import load_groups
 from dashboard import labels
-from dashboard.queries import UNITS, Filters
+from dashboard.queries import UNITS, Filters, strip_control
 
 # filter field -> (URL key, widget key)
 MULTI = {"topics": "topic", "organizations": "org", "sources": "source", "langs": "lang"}
@@ -52,10 +53,15 @@ def _bounds(status: dict) -> tuple[date, date] | None:
     return (first, last) if first and last else None
 
 
+def _url_value(key: str) -> str:
+    """One URL parameter as clean text ('' when absent)."""
+    return strip_control(st.query_params.get(key) or "").strip()
+
+
 def _url_list(key: str) -> list[str]:
     values = []
     for v in st.query_params.get_all(key):
-        values += [x.strip() for x in v.split(",") if x.strip()]
+        values += [x.strip() for x in strip_control(v).split(",") if x.strip()]
     return values
 
 
@@ -63,15 +69,15 @@ def _load_from_url(status: dict) -> None:
     """Seed the widgets from the URL: the one time a shared link decides the view."""
     ss, opts = st.session_state, _options(status)
     for field, key in SINGLE.items():
-        value = (st.query_params.get(key) or "").strip()
+        value = _url_value(key)
         value = value.upper() if field != "group" else value
         ss[f"f_{field}"] = value if value in opts[field] else None
     for field, key in MULTI.items():
         ss[f"f_{field}"] = [v for v in dict.fromkeys(_url_list(key)) if v in opts[field]]
-    unit = st.query_params.get("unit")
+    unit = _url_value("unit")
     ss["f_unit"] = unit if unit in UNITS else "articles"
     bounds = _bounds(status)
-    start, end = _day(st.query_params.get("from")), _day(st.query_params.get("to"))
+    start, end = _day(_url_value("from")), _day(_url_value("to"))
     if bounds:
         start = min(max(start or bounds[0], bounds[0]), bounds[1])
         end = max(min(end or bounds[1], bounds[1]), start)
@@ -211,6 +217,7 @@ def page_param(key: str, default: Any, allowed: Callable[[Any], bool] | list | N
     raw = st.query_params.get(key)
     value = default
     if raw is not None:
+        raw = strip_control(raw)
         try:
             candidate = parse(raw)
         except (TypeError, ValueError):
@@ -219,6 +226,15 @@ def page_param(key: str, default: Any, allowed: Callable[[Any], bool] | list | N
             allowed is None or (candidate in allowed if isinstance(allowed, (list, tuple, dict)) else allowed(candidate)))
         value = candidate if ok else default
     ss[key] = value
+
+
+def clean_widget(key: str) -> None:
+    """`on_change` callback of a free-text widget: drop the control characters a visitor typed or
+    pasted before the page reads the value (a callback runs before the widgets are drawn, the one
+    moment their state may be set)."""
+    value = st.session_state.get(key)
+    if isinstance(value, str):
+        st.session_state[key] = strip_control(value)
 
 
 def sync_page_param(key: str, default: Any) -> None:

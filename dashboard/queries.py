@@ -17,16 +17,22 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
 
 from analysis.groups import load_groups
-from ingest.store import get_meta
+from ingest.store import get_meta, iso, utc_now
 
 UNITS = ("articles", "stories")
+# Stored dates the pages read: `YYYY-MM-DDTHH:MM:SSZ` from 1990 to a day after now, the rule ingest
+# stores by (ingest.normalize). A row outside it ("1-01-01T00:00:00Z" from an older ingest, a hand
+# edit, another tool) still counts in totals and lists, but never sets the store's date range and
+# is left out of charts over time: one such row once took every page down (issue 11).
+EARLIEST = "1990-01-01T00:00:00Z"
+_STORED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 FREQS = ("day", "week", "month")
 # SQL for the first day of an article's period; weeks start on Monday.
 _PERIOD_SQL = {
@@ -71,10 +77,44 @@ def group_members(slug: str | None) -> tuple[str, ...]:
     return group.members if group else ()
 
 
+def latest_plausible() -> str:
+    """The newest stored date a page believes: a day after now, as ingest's 'future' rule."""
+    return iso(utc_now() + timedelta(days=1))
+
+
+def stored_time(text: object) -> datetime | None:
+    """A stored date as an aware UTC datetime, or None when it is malformed or implausible."""
+    if not isinstance(text, str) or not EARLIEST <= text <= latest_plausible():
+        return None
+    try:
+        return datetime.strptime(text, _STORED_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def stored_day(text: object) -> date | None:
+    """The day of a readable stored date (see `stored_time`), else None."""
+    when = stored_time(text)
+    return when.date() if when else None
+
+
+_CONTROL_SPACE = re.compile(r"[\t\n\v\f\r]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def strip_control(text: object) -> str:
+    """User text without control characters (C0, DEL, C1) or lone surrogates; tabs and line breaks
+    become spaces. A NUL in a search link (`?q=a%00b`) reached SQLite's FTS5 parser, which failed
+    with an OperationalError and a traceback (issue 11)."""
+    if not isinstance(text, str):
+        return ""
+    return _CONTROL.sub("", _CONTROL_SPACE.sub(" ", text))
+
+
 def fts_query(text: str) -> str | None:
     """User text as a safe FTS5 query: each word quoted (so AND, NEAR, *, ^, : and quotes are plain
     text), all words required. None when nothing searchable is left."""
-    tokens = [t for t in re.split(r"\s+", text or "") if re.search(r"\w", t)]
+    tokens = [t for t in re.split(r"\s+", strip_control(text)) if re.search(r"\w", t)]
     if not tokens:
         return None
     return " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
@@ -98,6 +138,10 @@ def store_version(db: str | os.PathLike) -> tuple:
     return tuple(parts)
 
 
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
 @contextmanager
 def reader(db: str | os.PathLike) -> Iterator[sqlite3.Connection | None]:
     """A read-only connection, or None when there is no store yet (pages then show empty states)."""
@@ -107,6 +151,9 @@ def reader(db: str | os.PathLike) -> Iterator[sqlite3.Connection | None]:
         return
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0,
                            check_same_thread=False)
+    # Text that is not UTF-8 (written by another tool, or a blob date turned into text by substr)
+    # reads with replacement characters instead of failing the whole query (issue 11).
+    conn.text_factory = _lenient_text
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA query_only = ON")
@@ -137,8 +184,7 @@ def store_status(db) -> dict:
             "SELECT COUNT(*), COALESCE(SUM(is_sample), 0) FROM articles").fetchone()
         status.update(articles=total, sample=sample, live=total - sample)
         status["feeds"] = conn.execute("SELECT COUNT(*) FROM feeds").fetchone()[0]
-        status["first"] = conn.execute("SELECT MIN(published_at) FROM articles").fetchone()[0]
-        status["last"] = conn.execute("SELECT MAX(published_at) FROM articles").fetchone()[0]
+        status["first"], status["last"] = readable_span(db)
         status["last_ingest_at"] = get_meta(conn, "last_ingest_at")
         # Outlets from the feeds table (tiny) plus any article source without a feed row.
         status["sources"] = sorted({r[0] for r in conn.execute(
@@ -148,6 +194,39 @@ def store_status(db) -> dict:
         status["organizations"] = [r[0] for r in conn.execute(
             "SELECT DISTINCT organization FROM article_organizations ORDER BY 1")]
     return status
+
+
+_SPANS: dict[tuple, tuple[str | None, str | None]] = {}
+
+
+def readable_span(db) -> tuple[str | None, str | None]:
+    """The store's oldest and newest readable dates (see `stored_time`), cached per store version:
+    the date filter's bounds, and the span beyond which no chart draws a period."""
+    key = (str(db), store_version(db))
+    if key not in _SPANS:
+        if len(_SPANS) > 256:
+            _SPANS.clear()
+        with reader(db) as conn:
+            span = (None, None) if conn is None else (_edge(conn, "1", [], newest=False),
+                                                        _edge(conn, "1", [], newest=True))
+        _SPANS[key] = span
+    return _SPANS[key]
+
+
+def _edge(conn: sqlite3.Connection, sql: str, params: list, newest: bool) -> str | None:
+    """The oldest (or newest) readable date among the articles matching `sql` (see `stored_time`).
+
+    Walks the published_at index from the plausible end and stops at the first well-formed value,
+    so it costs an index seek on a sound store and a few more rows past each broken one.
+    """
+    order = "DESC" if newest else "ASC"
+    cursor = conn.execute(f"SELECT a.published_at FROM articles a WHERE {sql} "
+                          f"AND a.published_at BETWEEN ? AND ? ORDER BY a.published_at {order}",
+                          list(params) + [EARLIEST, latest_plausible()])
+    try:
+        return next((value for (value,) in cursor if stored_time(value)), None)
+    finally:
+        cursor.close()
 
 
 # --- the filter as SQL ------------------------------------------------------------------------
@@ -281,7 +360,11 @@ def headline(db, f: Filters) -> dict:
         row = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT COALESCE(a.story_id, a.id)), MIN(a.published_at), "
             f"MAX(a.published_at) FROM articles a WHERE {sql}", params).fetchone()
-        out.update(articles=row[0], stories=row[1], first=row[2], last=row[3])
+        # The period covered, from the same scan as the counts. Only when an edge is unreadable
+        # (a store damaged by another writer) is the nearest readable date looked up.
+        first, last = (value if value is None or stored_time(value) else _edge(conn, sql, params, newest)
+                       for value, newest in ((row[2], False), (row[3], True)))
+        out.update(articles=row[0], stories=row[1], first=first, last=last)
         countries = (f"{cte}SELECT COUNT(DISTINCT c.country) FROM {src} JOIN article_countries c "
                      "ON c.article_id = a.id") if filtered else "SELECT COUNT(DISTINCT country) FROM article_countries"
         out["countries"] = conn.execute(countries, cparams).fetchone()[0]
@@ -295,7 +378,7 @@ def timeseries(db, f: Filters, freq: str = "month") -> pd.DataFrame:
     with reader(db) as conn:
         df = _frame(conn, f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
                           f"WHERE {sql} GROUP BY period ORDER BY period", params, ["period", "count"])
-    return _periods(df)
+    return _periods(df, db)
 
 
 _TAGS = {"article_countries": "country", "article_topics": "topic", "article_pairs": "pair",
@@ -315,7 +398,7 @@ def tag_timeseries(db, f: Filters, freq: str, table: str, column: str,
     restrict = ""
     if values is not None:
         if not values:
-            return _periods(pd.DataFrame({"period": [], "value": [], "count": []}))
+            return _periods(pd.DataFrame({"period": [], "value": [], "count": []}), db)
         restrict = f"WHERE t.{column} IN ({_marks(values)})"
         params = params + list(values)
     with reader(db) as conn:
@@ -324,7 +407,7 @@ def tag_timeseries(db, f: Filters, freq: str, table: str, column: str,
                     f"FROM {src} JOIN {table} t ON t.article_id = a.id "
                     f"{restrict} GROUP BY period, t.{column} ORDER BY period",
                     params, ["period", "value", "count"])
-    return _periods(df)
+    return _periods(df, db)
 
 
 def group_timeseries(db, f: Filters, freq: str, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
@@ -348,7 +431,7 @@ def group_timeseries(db, f: Filters, freq: str, groups: dict[str, tuple[str, ...
                         f"WHERE country IN ({_marks(members)})) GROUP BY period",
                         params + members, ["period", "count"])
             df["group"] = label
-            parts.append(_periods(df))
+            parts.append(_periods(df, db))
     if not parts or totals.empty:
         return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [],
                              "total": []})
@@ -458,7 +541,7 @@ def movers(db, f: Filters, exclude: tuple[str, ...] = (), limit: int = 10,
     The current window is the filter's date range; without one, the last `days` (default 30)
     up to the newest article. Returns [country, current, previous, change] and the window.
     """
-    end = f.end or (date.fromisoformat(last[:10]) if last else None)
+    end = f.end or stored_day(last)
     if end is None:
         return pd.DataFrame({"country": [], "current": [], "previous": [], "change": []}), None, None
     start = f.start or (end - timedelta(days=(days or 30) - 1))
@@ -511,7 +594,8 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0)
                     params + [int(limit), int(offset)], ARTICLE_COLUMNS)
     for col in ("countries", "pairs", "topics", "organizations"):
         df[col] = df[col].fillna("")
-    df["published_at"] = pd.to_datetime(df["published_at"], utc=True)
+    # An unreadable stored date shows as an empty cell rather than failing the whole table.
+    df["published_at"] = _times(df["published_at"])
     return df, total
 
 
@@ -554,9 +638,26 @@ def feed_health(db, f: Filters) -> pd.DataFrame:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _periods(df: pd.DataFrame) -> pd.DataFrame:
+def _times(values: pd.Series) -> pd.Series:
+    """Stored dates as UTC timestamps; malformed or implausible ones (see `stored_time`) as NaT."""
+    readable = values.where(values.map(lambda v: stored_time(v) is not None))
+    return pd.to_datetime(readable, format=_STORED_FORMAT, utc=True, errors="coerce")
+
+
+def _periods(df: pd.DataFrame, db) -> pd.DataFrame:
+    """Periods as timestamps. A period that is not a date, or lies outside the store's readable
+    span (see `readable_span`), comes from unreadable stored dates: its rows are dropped rather
+    than failing the page or stretching every chart's axis back to year 2000 ("2000-02-30" is no
+    date, yet SQLite's date() makes it a week)."""
     df = df.copy()
-    df["period"] = pd.to_datetime(df["period"], format="%Y-%m-%d")
+    periods = pd.to_datetime(df["period"], format="%Y-%m-%d", errors="coerce")
+    first, last = readable_span(db)
+    if first is None:
+        low = high = pd.NaT
+    else:  # the first period starts up to a month before the first day
+        low, high = pd.Timestamp(first[:10]) - pd.Timedelta(days=31), pd.Timestamp(last[:10])
+    df["period"] = periods
+    df = df[periods.between(low, high)].reset_index(drop=True)
     if "count" in df:
         df["count"] = df["count"].astype("int64")
     return df

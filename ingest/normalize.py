@@ -20,6 +20,9 @@ TITLE_MAX = 500
 SUMMARY_MAX = 5000
 TITLE_FROM_SUMMARY = 160
 FUTURE_TOLERANCE = timedelta(days=1)
+# Nothing a news feed reports was published before the web; earlier dates are typos, "0001" or
+# epoch placeholders (issue 11). Such an item is stored at its fetch time, flagged 'implausible'.
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
 # Query parameters that identify the click, not the page. CBC appends cmp=rss, Postmedia ocid and
 # taid; newsletters mc_cid/mc_eid. Anything not listed is kept, in its original order.
@@ -42,7 +45,7 @@ class Entry:
     title: str
     summary: str
     published: datetime       # aware, UTC
-    date_flag: str | None     # None | 'missing' | 'future'
+    date_flag: str | None     # None | 'missing' | 'future' | 'implausible' (before 1990)
     lang: str | None
 
 
@@ -132,6 +135,8 @@ def _when(entry, fetched_at: datetime) -> tuple[datetime, str | None]:
         return fetched_at, "missing"
     if when > fetched_at + FUTURE_TOLERANCE:
         return fetched_at, "future"
+    if when < EARLIEST_PLAUSIBLE:
+        return fetched_at, "implausible"
     return when, None
 
 

@@ -194,10 +194,16 @@ def utc_now() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    """The store's one time format: `YYYY-MM-DDTHH:MM:SSZ`, which sorts as text."""
+    """The store's one time format: `YYYY-MM-DDTHH:MM:SSZ`, which sorts as text.
+
+    Formatted field by field rather than with strftime: glibc's `%Y` does not pad years before
+    1000, so a year-1 pubDate became "1-01-01T00:00:00Z" and a year-999 one "999-12-31...", which
+    sorts after every real date and broke every page (issue 11).
+    """
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dt = dt.astimezone(timezone.utc)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def parse_iso(text: str) -> datetime:

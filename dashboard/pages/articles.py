@@ -7,18 +7,21 @@ import streamlit as st
 
 from dashboard import widgets
 from dashboard.data import q
-from dashboard.filters import page_param, sync_page_param
+from dashboard.filters import clean_widget, page_param, sync_page_param
+from dashboard.queries import strip_control
 
 PAGE_SIZE = 50
+SEARCH_MAX = 200  # characters, in the box and from a link alike
 
 ctx = widgets.page_start("Articles",
                          "Full-text search over titles and summaries (every word must appear; accents are ignored).")
 f = ctx.filters
 
-page_param("q", "")
+page_param("q", "", parse=lambda v: v[:SEARCH_MAX])
 page_param("page", 1, lambda v: v >= 1, int)
 c1, c2 = st.columns([4, 1])
-search = c1.text_input("Search", key="q", placeholder="e.g. Japan defence", max_chars=200)
+search = strip_control(c1.text_input("Search", key="q", placeholder="e.g. Japan defence", max_chars=SEARCH_MAX,
+                                     on_change=clean_widget, args=("q",)))
 sync_page_param("q", "")
 if st.session_state.get("_last_q") != (search, f):  # a new search or filter starts at page 1
     st.session_state["_last_q"] = (search, f)

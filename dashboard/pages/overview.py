@@ -12,6 +12,7 @@ from analysis.groups import load_groups
 from dashboard import frames, labels, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
+from dashboard.queries import stored_time
 
 
 
@@ -19,7 +20,9 @@ def ago(stamp: str | None) -> str:
     """'3 h ago' reads faster than a timestamp in a headline figure."""
     if not stamp:
         return "never"
-    then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    then = stored_time(stamp)
+    if then is None:  # a hand-edited or damaged meta row: say so rather than fail the page
+        return "unknown"
     minutes = max(0, int((datetime.now(timezone.utc) - then).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min ago"

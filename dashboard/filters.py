@@ -198,7 +198,10 @@ def sidebar(status: dict) -> Filters:
         st.multiselect("Language", opts["langs"], key="f_langs",
                        format_func=lambda code: labels.LANGS.get(code, code), placeholder="Any language")
         st.radio("Count", list(UNITS), key="f_unit", format_func=labels.UNITS.get, horizontal=False,
-                 help="A story is one event reported by several outlets; count it once or per copy.")
+                 help="A story is one event reported by several outlets; count it once or per copy. "
+                      "Across periods of uneven coverage (archive gaps, greyed on the charts), compare shares "
+                      "of all articles in a period (Share % on Country pairs; the Overview's groups) rather "
+                      "than raw counts.")
         st.button("Reset filters", on_click=reset, icon=":material/restart_alt:", width="stretch")
     f = current(status)
     write_url(f)

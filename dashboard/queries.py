@@ -561,7 +561,7 @@ def movers(db, f: Filters, exclude: tuple[str, ...] = (), limit: int = 10,
 # --- articles and feeds -----------------------------------------------------------------------
 
 ARTICLE_COLUMNS = ["published_at", "title", "source", "url", "countries", "pairs", "topics",
-                   "organizations", "lang", "story_id", "id"]
+                   "organizations", "lang", "provenance", "captured_at", "story_id", "id"]
 
 
 def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
@@ -589,11 +589,13 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0)
                     " WHERE article_id = a.id ORDER BY topic)), "
                     "(SELECT group_concat(organization, ', ') FROM (SELECT organization FROM "
                     " article_organizations WHERE article_id = a.id ORDER BY organization)), "
-                    "a.lang, COALESCE(a.story_id, a.id), a.id "
+                    "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id "
                     f"FROM articles a WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
                     params + [int(limit), int(offset)], ARTICLE_COLUMNS)
     for col in ("countries", "pairs", "topics", "organizations"):
         df[col] = df[col].fillna("")
+    # How each article arrived (live, archive, file, sample) and, for archived ones, the capture time.
+    df["captured_at"] = pd.to_datetime(df["captured_at"], format="%Y-%m-%dT%H:%M:%SZ", utc=True, errors="coerce")
     # An unreadable stored date shows as an empty cell rather than failing the whole table.
     df["published_at"] = _times(df["published_at"])
     return df, total
@@ -661,3 +663,154 @@ def _periods(df: pd.DataFrame, db) -> pd.DataFrame:
     if "count" in df:
         df["count"] = df["count"].astype("int64")
     return df
+
+
+# --- coverage and the archive (issue 12) ---------------------------------------------------------
+
+# A period is thin when its sources were seen (a live fetch or an archived capture that answered)
+# on fewer than this share of its days: its counts may show a gap in the record, not in attention.
+THIN = 0.5
+_DAY_PERIOD_SQL = {
+    "day": "c.day",
+    "week": "date(c.day, '-6 days', 'weekday 1')",
+    "month": "substr(c.day, 1, 7) || '-01'",
+}
+COVERAGE_COLUMNS = ["period", "sources", "days", "seen", "coverage", "thin"]
+
+
+def _utc_today() -> date:
+    """Days after this one cannot have been seen yet (the store's days are UTC days)."""
+    import datetime as _dt
+    return _dt.datetime.now(_dt.UTC).date()
+
+
+def _coverage_sources(f: Filters) -> tuple[str, list]:
+    """The feeds whose days count: real feeds (not files or the sample) ever seen, narrowed by the
+    filter's sources and languages (the other filters select articles, not the record itself)."""
+    clauses = ["fd.kind IN ('outlet', 'official')",
+               "EXISTS (SELECT 1 FROM coverage_days x WHERE x.feed_id = fd.id)"]
+    params: list = []
+    if f.sources:
+        clauses.append(f"fd.outlet IN ({_marks(f.sources)})")
+        params += list(f.sources)
+    if f.langs:
+        clauses.append(f"fd.lang IN ({_marks(f.langs)})")
+        params += list(f.langs)
+    return " AND ".join(clauses), params
+
+
+def _period_days(periods: pd.Series, freq: str, low: date, high: date) -> pd.Series:
+    """How many days of each period fall between `low` and `high` (the part that could be seen)."""
+    starts = pd.to_datetime(periods)
+    ends = {"day": starts, "week": starts + pd.Timedelta(days=6),
+            "month": starts + pd.offsets.MonthEnd(0)}[freq]
+    lo, hi = pd.Timestamp(low), pd.Timestamp(high)
+    first = starts.where(starts > lo, lo)
+    last = ends.where(ends < hi, hi)
+    return ((last - first).dt.days + 1).clip(lower=0)
+
+
+def coverage(db, f: Filters, freq: str, first: str, last: str) -> pd.DataFrame:
+    """[period, sources, days, seen, coverage, thin] for every period from `first` to `last`.
+
+    `sources` is how many outlets are in scope (see `_coverage_sources`), `days` how many days of the
+    period lie within the filter's dates and before tomorrow, `seen` how many (outlet, day) pairs had
+    a live fetch or an archived capture that answered, `coverage` = seen / (sources x days) and
+    `thin` = coverage < THIN. Empty when no feed in scope was ever seen (a sample or generated store:
+    nothing is known about coverage, so nothing is marked).
+    """
+    scope, params = _coverage_sources(f)
+    low = max(date.fromisoformat(first[:10]), f.start or date.min)
+    high = min(date.fromisoformat(last[:10]) + timedelta(days=31), f.end or date.max, _utc_today())
+    with reader(db) as conn:
+        if conn is None or not conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
+            return pd.DataFrame({c: [] for c in COVERAGE_COLUMNS})
+        sources = conn.execute(f"SELECT COUNT(DISTINCT fd.outlet) FROM feeds fd WHERE {scope}", params).fetchone()[0]
+        if not sources:
+            return pd.DataFrame({c: [] for c in COVERAGE_COLUMNS})
+        seen = _frame(conn,
+                      f"SELECT {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT fd.outlet || char(31) || c.day) "
+                      f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
+                      "AND c.day BETWEEN ? AND ? GROUP BY period",
+                      params + [low.isoformat(), high.isoformat()], ["period", "seen"])
+    periods = pd.date_range(pd.Timestamp(first[:10]), pd.Timestamp(last[:10]),
+                            freq={"day": "D", "week": "W-MON", "month": "MS"}[freq])
+    out = pd.DataFrame({"period": periods})
+    seen["period"] = pd.to_datetime(seen["period"], format="%Y-%m-%d", errors="coerce")
+    out = out.merge(seen, on="period", how="left")
+    out["seen"] = out["seen"].fillna(0).astype("int64")
+    out["sources"] = int(sources)
+    out["days"] = _period_days(out["period"], freq, low, high).astype("int64")
+    possible = (out["sources"] * out["days"]).where(lambda s: s > 0)
+    out["coverage"] = (out["seen"] / possible).fillna(0.0).clip(upper=1.0).round(3)
+    out["thin"] = (out["days"] > 0) & (out["coverage"] < THIN)
+    return out[COVERAGE_COLUMNS]
+
+
+SOURCE_COVERAGE_COLUMNS = ["source", "period", "seen", "days", "coverage", "thin"]
+
+
+def source_coverage(db, f: Filters, first: str, last: str, freq: str = "month") -> pd.DataFrame:
+    """[source, period, seen, days, coverage, thin]: per outlet and period, the days on which any of
+    its feeds was seen (a live fetch or an archived capture that answered), out of the period's days."""
+    scope, params = _coverage_sources(f)
+    low, high = date.fromisoformat(first[:10]), min(date.fromisoformat(last[:10]), _utc_today())
+    with reader(db) as conn:
+        if conn is None or not conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
+            return pd.DataFrame({c: [] for c in SOURCE_COVERAGE_COLUMNS})
+        outlets = [r[0] for r in conn.execute(f"SELECT DISTINCT fd.outlet FROM feeds fd WHERE {scope} ORDER BY 1",
+                                              params)]
+        seen = _frame(conn,
+                      f"SELECT fd.outlet, {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT c.day) "
+                      f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
+                      "AND c.day BETWEEN ? AND ? GROUP BY fd.outlet, period",
+                      params + [low.isoformat(), high.isoformat()], ["source", "period", "seen"])
+    if not outlets or low > high:
+        return pd.DataFrame({c: [] for c in SOURCE_COVERAGE_COLUMNS})
+    start = pd.Timestamp(low) - pd.Timedelta(days=low.weekday()) if freq == "week" else \
+        pd.Timestamp(low).replace(day=1) if freq == "month" else pd.Timestamp(low)
+    periods = pd.date_range(start, pd.Timestamp(high), freq={"day": "D", "week": "W-MON", "month": "MS"}[freq])
+    grid = pd.MultiIndex.from_product([outlets, periods], names=["source", "period"]).to_frame(index=False)
+    seen["period"] = pd.to_datetime(seen["period"], format="%Y-%m-%d", errors="coerce")
+    out = grid.merge(seen, on=["source", "period"], how="left")
+    out["seen"] = out["seen"].fillna(0).astype("int64")
+    out["days"] = _period_days(out["period"], freq, low, high).astype("int64")
+    out["coverage"] = (out["seen"] / out["days"].where(out["days"] > 0)).fillna(0.0).clip(upper=1.0).round(3)
+    out["thin"] = out["coverage"] < THIN
+    return out[SOURCE_COVERAGE_COLUMNS]
+
+
+def backfill_status(db) -> dict | None:
+    """The latest backfill run (ingest/backfill.py) as a dict of its backfill_runs row, or None."""
+    with reader(db) as conn:
+        if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'backfill_runs'").fetchone():
+            return None
+        cursor = conn.execute("SELECT * FROM backfill_runs ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row))
+
+
+ARCHIVE_COLUMNS = ["name", "outlet", "listed", "stored", "failed", "to_do", "items_new", "first_capture",
+                   "last_capture", "last_error"]
+
+
+def archive_progress(db) -> pd.DataFrame:
+    """Per feed, what backfills have done: captures listed by the archive's index, stored, failed
+    (for good or to retry), still to do, new articles, the span of the stored captures, the last error."""
+    with reader(db) as conn:
+        if conn is None or not conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'archive_captures'").fetchone():
+            return pd.DataFrame({c: [] for c in ARCHIVE_COLUMNS})
+        return _frame(conn,
+                      "SELECT fd.name, fd.outlet, COUNT(*), SUM(c.state = 'ok'), SUM(c.state IN ('failed', 'error')), "
+                      "SUM(c.state IN ('pending', 'error')), SUM(c.items_new), "
+                      "MIN(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
+                      "MAX(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
+                      "(SELECT e.error FROM archive_captures e WHERE e.feed_id = fd.id AND e.state <> 'ok' "
+                      " AND e.error IS NOT NULL ORDER BY e.done_at DESC LIMIT 1) "
+                      "FROM archive_captures c JOIN feeds fd ON fd.id = c.feed_id GROUP BY fd.id "
+                      "ORDER BY fd.outlet, fd.name", [], ARCHIVE_COLUMNS)

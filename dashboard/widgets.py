@@ -51,11 +51,59 @@ def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = No
 
 
 def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          height: int = 380) -> None:
-    """A plotly chart with its data table and CSV beneath it."""
+          height: int = 380, coverage: str | None = None) -> None:
+    """A plotly chart with its data table and CSV beneath it.
+
+    A chart over time passes its step as `coverage` ('day', 'week' or 'month'): periods whose
+    sources were seen on too few days are then greyed and the table gains their coverage (mark_thin).
+    """
+    thin = 0
+    if coverage:
+        data, thin = mark_thin(fig, data, coverage)
     st.plotly_chart(style(fig, height), key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
+    if thin:
+        st.caption(THIN_NOTE)
     with st.expander(f"Data: {name}"):
         table(data, name, key, column_config)
+
+
+THIN_FILL = "#8c8c8c"
+THIN_NOTE = ("Grey bands: periods in which the sources were seen (a live fetch, or an archived capture of the "
+             "feed) on fewer than half of their days. A low count there may be a gap in the record, not a drop "
+             "in attention; a share of all the period's articles holds up better across uneven coverage. "
+             "Coverage per source is on the Sources page; `coverage_pct` in the table.")
+
+
+def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, int]:
+    """Grey the chart's thin periods and add `coverage_pct` to its table; returns (table, thin periods).
+
+    The one place where every trend chart learns about coverage (dashboard.queries.coverage: the
+    share of source-days with a live fetch or an archived capture, for the sidebar's sources and
+    languages). A store that knows nothing of coverage (the sample, a generated store) marks nothing.
+    """
+    if data.empty or "period" not in data:
+        return data, 0
+    from dashboard.data import q
+    periods = pd.to_datetime(data["period"])
+    cov = q("coverage", context().filters, freq, periods.min().date().isoformat(), periods.max().date().isoformat())
+    if cov.empty:
+        return data, 0
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[freq]
+    runs: list[list] = []
+    for period, thin in zip(cov["period"], cov["thin"]):
+        if not thin:
+            continue
+        if runs and runs[-1][1] == period:
+            runs[-1][1] = period + step
+        else:
+            runs.append([period, period + step])
+    for i, (start, end) in enumerate(runs):  # one band per run of thin periods keeps the figure light
+        fig.add_vrect(x0=start, x1=end, fillcolor=THIN_FILL, opacity=0.2, line_width=0, layer="below",
+                      annotation_text="thin coverage" if i == 0 else None, annotation_position="top left",
+                      annotation_font_size=11, annotation_font_color="#555555")
+    pct = cov[["period", "coverage"]].assign(coverage_pct=(cov["coverage"] * 100).round(1))
+    out = data.merge(pct[["period", "coverage_pct"]], on="period", how="left")
+    return out, int(cov["thin"].sum())
 
 
 def safe_url(url: object) -> str | None:
@@ -73,6 +121,12 @@ ARTICLE_CONFIG = {
     "topics": st.column_config.TextColumn("Topics"),
     "organizations": st.column_config.TextColumn("Organizations"),
     "lang": st.column_config.TextColumn("Lang", width="small"),
+    "provenance": st.column_config.TextColumn(
+        "Arrived", width="small",
+        help="How the article arrived: live (fetched from its feed), archive (from an Internet Archive capture "
+             "of the feed), file (a saved feed file) or sample (illustrative data)."),
+    "captured_at": st.column_config.DatetimeColumn("Captured (UTC)", format="YYYY-MM-DD HH:mm",
+                                                   help="For archived articles, when the archive captured the feed."),
     "story_id": st.column_config.NumberColumn("Story", format="%d", width="small"),
     "id": None,
 }

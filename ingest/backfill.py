@@ -53,7 +53,7 @@ from ingest.writes import FetchRecord, recluster, save_fetch, sync_sources, tran
 log = logging.getLogger(__name__)
 
 DEFAULT_SINCE = date(2025, 1, 1)
-DEFAULT_DELAY_S = 2.5          # between the starts of two requests to the archive
+DEFAULT_DELAY_S = config.DEFAULT_ARCHIVE_DELAY   # between the starts of two requests to the archive
 DEFAULT_PER_DAY = 2            # captures kept per feed URL and day
 CDX_PAGE = 2000                # index rows per answer; more come through the resumption key
 RETRIES = 4                    # a 429/503 is asked again this many times before the run stops
@@ -630,10 +630,12 @@ def _fetch_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, m
 
 def backfill(db_path=None, sources_path=None, *, since: date = DEFAULT_SINCE, until: date | None = None,
              feeds: Sequence[str] | None = None, max_captures: int | None = None, archive_url: str | None = None,
-             delay: float = DEFAULT_DELAY_S, per_day: int = DEFAULT_PER_DAY,
+             delay: float | None = None, per_day: int = DEFAULT_PER_DAY,
              on_progress: Callable[[Progress], None] | None = None, archive: Archive | None = None
              ) -> BackfillSummary:
     """Backfill every enabled feed of the source list (or the `feeds` named) from `since` to `until`.
+
+    `delay` is the least time between two requests (None: `MPM_ARCHIVE_DELAY`, else 2.5 s).
 
     Resumes any earlier run: months already listed for good are not asked again, captures already
     stored are not fetched again. Raises BackfillError before any request when it cannot start, and
@@ -645,12 +647,16 @@ def backfill(db_path=None, sources_path=None, *, since: date = DEFAULT_SINCE, un
         raise BackfillError(f"the period is empty: --since {since} is after --until {until}")
     if max_captures is not None and max_captures < 1:
         raise BackfillError("--max-captures must be 1 or more")
+    try:
+        pace = config.archive_delay() if delay is None else delay
+    except ValueError as exc:
+        raise BackfillError(str(exc)) from None
     sources = read_opml(config.sources_path(sources_path))
     db = config.db_path(db_path)
     with backfill_lock(db):
         conn = open_store(db)
         own_archive = archive is None
-        client = archive or Archive(config.archive_url(archive_url), delay)
+        client = archive or Archive(config.archive_url(archive_url), pace)
         try:
             ids = sync_sources(conn, sources)
             chosen = _select_feeds(conn, sources, ids, feeds)

@@ -65,8 +65,9 @@ def add_parser(sub) -> None:
                         "(a quick first look; a later run fetches the rest)")
     p.add_argument("--archive-url", metavar="URL",
                    help=f"the archive's base URL (default: $MPM_ARCHIVE_URL, else {config.DEFAULT_ARCHIVE_URL})")
-    p.add_argument("--delay", type=_seconds, default=bf.DEFAULT_DELAY_S, metavar="SECONDS",
-                   help=f"least time between two requests to the archive (default {bf.DEFAULT_DELAY_S:g})")
+    p.add_argument("--delay", type=_seconds, default=None, metavar="SECONDS",
+                   help="least time between two requests to the archive (default: $MPM_ARCHIVE_DELAY, "
+                        f"else {bf.DEFAULT_DELAY_S:g})")
     p.add_argument("--per-day", type=int, choices=(1, 2), default=bf.DEFAULT_PER_DAY,
                    help=f"captures kept per feed and day (default {bf.DEFAULT_PER_DAY})")
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,

@@ -50,3 +50,22 @@ def archive_url(cli_value: str | None = None) -> str:
     """
     value = cli_value or os.environ.get("MPM_ARCHIVE_URL") or DEFAULT_ARCHIVE_URL
     return value.strip().rstrip("/")
+
+
+DEFAULT_ARCHIVE_DELAY = 2.5
+
+
+def archive_delay() -> float:
+    """`MPM_ARCHIVE_DELAY`: the least seconds between two requests to the archive (default 2.5, i.e.
+    24 a minute, the Wayback Machine's limit on its index). A mirror of your own may allow less;
+    `--delay` beats it. A bad value is an error rather than a silent change of pace."""
+    env = os.environ.get("MPM_ARCHIVE_DELAY", "").strip()
+    if not env:
+        return DEFAULT_ARCHIVE_DELAY
+    try:
+        value = float(env)
+    except ValueError:
+        raise ValueError(f"MPM_ARCHIVE_DELAY must be a number of seconds, not {env!r}") from None
+    if not 0 <= value <= 600:
+        raise ValueError(f"MPM_ARCHIVE_DELAY must be between 0 and 600 seconds, not {value:g}")
+    return value

@@ -90,7 +90,7 @@ else:
     fig = px.line(table, x="period", y="share", color="group", markers=freq == "month",
                   labels={"share": f"Share of {unit} (%)", "period": ""},
                   hover_data={"count": True, "total": True})
-    widgets.chart(fig, table, "Middle powers vs great powers", "overview_groups")
+    widgets.chart(fig, table, "Middle powers vs great powers", "overview_groups", coverage=freq)
     st.caption(f"Share of the filtered {unit} in each period that mention a member of each group"
                f" ({labels.country(focus)} itself left out, since nearly every article names it).")
 

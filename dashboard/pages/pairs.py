@@ -31,7 +31,10 @@ a = c1.selectbox("Country", codes, key="pair_a", format_func=labels.country_opti
 b = c2.selectbox("Partner", [ALL, *codes], key="pair_b",
                  format_func=lambda c: "All partners" if c == ALL else labels.country_option(c))
 measure = c3.segmented_control("Measure", ["count", "share"], key="pair_measure", required=True,
-                               format_func={"count": "Count", "share": "Share %"}.get)
+                               format_func={"count": "Count", "share": "Share %"}.get,
+                               help="Share % (of all filtered articles in the period) is the recommended measure "
+                                    "across uneven coverage: a period the feeds or the archive covered thinly "
+                                    "lowers every count, but not the shares.")
 freq = c4.segmented_control("Step", list(labels.FREQS), key="pair_freq", format_func=labels.FREQS.get,
                             required=True)
 window = c5.number_input("Rolling mean", min_value=1, max_value=12, step=1, key="pair_roll",
@@ -67,7 +70,7 @@ if single:
     else:
         fig = px.line(table, x="period", y=line, markers=freq == "month", labels={line: y_label, "period": ""})
         fig.update_traces(line_color=widgets.PALETTE[0])
-        widgets.chart(fig, table, f"Trend {a}-{b}", "pair_trend")
+        widgets.chart(fig, table, f"Trend {a}-{b}", "pair_trend", coverage=freq)
 else:
     top = q("partners", f, a, 8)
     if top.empty:
@@ -81,7 +84,7 @@ else:
         series["name"] = series["partner"].map(labels.country)
         table = series[["period", "partner", "name", "count", "total", "share"] + ([line] if line != y else [])]
         fig = px.line(table, x="period", y=line, color="name", labels={line: y_label, "period": "", "name": ""})
-        widgets.chart(fig, table, f"Partners of {a}", "pair_trend")
+        widgets.chart(fig, table, f"Partners of {a}", "pair_trend", coverage=freq)
         st.caption(f"The {len(top)} partners most often paired with {labels.country(a)} under these filters.")
 
 st.subheader("Topic mix over time")
@@ -92,7 +95,7 @@ else:
     topics = frames.labelled_topics(topics, freq)
     fig = px.area(topics, x="period", y="count", color="label",
                   labels={"count": unit.capitalize(), "period": "", "label": ""})
-    widgets.chart(fig, topics[["period", "topic", "count"]], f"Topics {title}", "pair_topics")
+    widgets.chart(fig, topics[["period", "topic", "count"]], f"Topics {title}", "pair_topics", coverage=freq)
 
 st.subheader("The articles behind it")
 rows, total = q("articles", scope, "", 100, 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import backfilling, widgets
 from dashboard.data import q, refresh
 from ingest import config
 
@@ -46,6 +46,8 @@ with c2:
                            file_name="middle-powers-monitor-sources.opml", mime="text/x-opml",
                            icon=":material/download:", on_click="ignore")
 
+backfilling.panel(ctx)  # history from the Internet Archive: dashboard/backfilling.py
+
 feeds = q("feed_health", f)
 if feeds.empty:
     widgets.nothing("No feed has been fetched yet. Press **Fetch latest**.")
@@ -74,3 +76,5 @@ else:
         "kind": st.column_config.TextColumn("Kind"),
         "url": st.column_config.LinkColumn("Feed URL"),
     })
+
+backfilling.coverage_section(ctx)

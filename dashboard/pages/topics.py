@@ -57,6 +57,7 @@ else:
                   labels={"count": unit.capitalize(), "period": "", "label": ""})
     shown = set(totals.index[:5])
     fig.for_each_trace(lambda t: t.update(visible=True if t.name in shown else "legendonly"))
-    widgets.chart(fig, series[["period", "topic", "count"]], "Topic trends", "topics_trend", height=440)
+    widgets.chart(fig, series[["period", "topic", "count"]], "Topic trends", "topics_trend", height=440,
+                  coverage=freq)
     st.caption("The five biggest topics are drawn; click a topic in the legend to show or hide it, "
                "double-click to show it alone.")

@@ -60,6 +60,10 @@ def add_bad_rows(db: str | Path, dates=BAD_DATES) -> int:
 def bad_dates_db(tmp_path) -> str:
     db = build_tiny(tmp_path / "bad_dates.db")
     add_bad_rows(db)
+    conn = sqlite3.connect(db)
+    with conn:  # the last ingest's time, hand-edited
+        conn.execute("UPDATE meta SET value = '1-01-01T00:00:00Z' WHERE key = 'last_ingest_at'")
+    conn.close()
     return str(db)
 
 
@@ -83,6 +87,7 @@ def test_bad_stored_dates_take_no_page_down(monkeypatch, bad_dates_db, page):
     if page == "overview":
         assert metrics(at)["Articles"] == f"{7 + len(BAD_DATES)}"  # they still count
         assert metrics(at)["Period covered"] == "58 days"
+        assert metrics(at)["Last ingest"] == "unknown"
 
 
 def test_bad_stored_dates_on_every_step_unit_and_partner_choice(monkeypatch, bad_dates_db):

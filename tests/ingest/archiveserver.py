@@ -96,6 +96,7 @@ class FeedHistory:
     per_day: int = 3
     window: int = 10
     lang: str = "en"
+    blurb: bool = False          # a summary of about 40 words per item, as real feeds carry (the bench)
     items: list[Item] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -110,10 +111,16 @@ class FeedHistory:
         shown = [i for i in self.items if i.published <= when]
         return shown[-self.window:]
 
+    def _summary(self, item: Item) -> str:
+        if not self.blurb:
+            return f"Item {item.n} of {self.name}."
+        return (f"<p>{headline(item.n * 7919 + len(self.name), 30)}. Ministers from Canada and Japan met in "
+                f"Ottawa to discuss trade, energy and critical minerals, item {item.n}.</p>")
+
     def at(self, when: datetime) -> bytes:
         return rss(self.name, [{"title": i.title, "link": f"{i.link}?utm_source=rss", "guid": i.link,
                                 "date": format_datetime(i.published, usegmt=True),
-                                "description": f"Item {i.n} of {self.name}."}
+                                "description": self._summary(i)}
                                for i in reversed(self.visible(when))], lang=self.lang)
 
 

@@ -564,17 +564,28 @@ ARTICLE_COLUMNS = ["published_at", "title", "source", "url", "countries", "pairs
                    "organizations", "lang", "provenance", "captured_at", "story_id", "id"]
 
 
-def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
+def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
+             series: tuple[str, str] | None = None) -> tuple[pd.DataFrame, int]:
     """One page of the filter's articles, newest first, with their tags, and the total count.
 
     The tags are gathered only for the page's rows, so the cost of a page does not grow with the
-    store beyond finding the rows themselves.
+    store beyond finding the rows themselves. `series` narrows to one series of
+    `dashboard.analytics.series_clause` (a topic, a pair... on top of the filter); `search` is read
+    by dashboard.search, which adds a `match` column (the highlighted passage).
     """
+    from dashboard.search import parse, to_fts5
     sql, params = where(f, db)
-    query = fts_query(search)
-    if query:
+    if series:
+        from dashboard.analytics import series_clause
+        clause, extra = series_clause(*series)
+        sql, params = f"{sql} AND {clause}", params + extra
+    include, exclude = to_fts5(parse(search))  # built from parsed terms, never the raw text
+    if include:
         sql += " AND a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-        params = params + [query]
+        params = params + [include]
+    if exclude:
+        sql += " AND a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+        params = params + [exclude]
     with reader(db) as conn:
         if conn is None:
             return pd.DataFrame({c: [] for c in ARTICLE_COLUMNS}), 0
@@ -592,6 +603,8 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0)
                     "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id "
                     f"FROM articles a WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
                     params + [int(limit), int(offset)], ARTICLE_COLUMNS)
+        if include:
+            df.insert(2, "match", _snippets(conn, include, df["id"].tolist()))
     for col in ("countries", "pairs", "topics", "organizations"):
         df[col] = df[col].fillna("")
     # How each article arrived (live, archive, file, sample) and, for archived ones, the capture time.
@@ -599,6 +612,18 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0)
     # An unreadable stored date shows as an empty cell rather than failing the whole table.
     df["published_at"] = _times(df["published_at"])
     return df, total
+
+
+def _snippets(conn: sqlite3.Connection, query: str, ids: list[int]) -> list[str]:
+    """The matching passage of each listed article (FTS5 snippet, about 14 words), as plain text
+    with the matched words between ** marks (dashboard.search.marked): a column of text, never HTML."""
+    from dashboard.search import CLOSE, OPEN, marked
+    if not ids:
+        return []
+    found = dict(conn.execute(
+        f"SELECT rowid, snippet(articles_fts, -1, ?, ?, '…', 14) FROM articles_fts "
+        f"WHERE articles_fts MATCH ? AND rowid IN ({_marks(ids)})", [OPEN, CLOSE, query, *ids]).fetchall())
+    return [marked(found.get(i)) for i in ids]
 
 
 def article_explanation(db, article_id: int) -> dict | None:

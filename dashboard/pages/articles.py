@@ -9,20 +9,30 @@ from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import clean_widget, page_param, sync_page_param
 from dashboard.queries import strip_control
+from dashboard.search import describe as search_describe
+from dashboard.search import parse as search_parse
 
 PAGE_SIZE = 50
 SEARCH_MAX = 200  # characters, in the box and from a link alike
+SEARCH_HELP = ("Every word must appear (accents and case are ignored). "
+               '`"prime minister"` finds the phrase; `japan OR korea` either word; `-china` leaves out '
+               "articles with the word; `defen*` any word starting so (defence, defense). "
+               "Anything else is searched as plain words.")
 
 ctx = widgets.page_start("Articles",
-                         "Full-text search over titles and summaries (every word must appear; accents are ignored).")
+                         "Full-text search over titles and summaries, newest first, with each article's tags and why.")
 f = ctx.filters
 
 page_param("q", "", parse=lambda v: v[:SEARCH_MAX])
 page_param("page", 1, lambda v: v >= 1, int)
 c1, c2 = st.columns([4, 1])
-search = strip_control(c1.text_input("Search", key="q", placeholder="e.g. Japan defence", max_chars=SEARCH_MAX,
+search = strip_control(c1.text_input("Search", key="q", placeholder='e.g. japan OR korea "critical minerals" -china defen*', max_chars=SEARCH_MAX,
+                                     help=SEARCH_HELP,
                                      on_change=clean_widget, args=("q",)))
 sync_page_param("q", "")
+understood = search_describe(search_parse(search))
+if understood:  # plain text: the visitor's words are never read as markup
+    st.text(f"Searching for {understood}")
 if st.session_state.get("_last_q") != (search, f):  # a new search or filter starts at page 1
     st.session_state["_last_q"] = (search, f)
     if st.session_state.get("_seen_q"):

@@ -159,7 +159,8 @@ def test_sources_page_starts_a_backfill_and_then_shows_coverage(monkeypatch, arc
     _wait(lambda: (queries.backfill_status(db) or {}).get("status") == "done" and not bf.running_backfill(db))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(c.value.startswith("Last backfill finished") and "31/31 captures" in c.value for c in at.caption), "\n".join(c.value for c in at.caption)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Last backfill finished") and "31/31 captures" in c for c in captions), captions
     assert not [b for b in at.button if b.key == "bf_stop"]
     [heatmap] = [f for f in figures(at) if f["data"][0]["type"] == "heatmap"]
     assert heatmap["data"][0]["y"] == ["Gamma Wire"]

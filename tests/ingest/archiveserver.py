@@ -12,8 +12,8 @@ It answers the two calls `ingest.backfill` makes, the way the real archive docum
 
 Each `Snapshot` can misbehave: `missing` (listed, but replay answers 404), `html` (200 with an HTML
 error page), `truncated` (Content-Length promises more than is sent), `cut` (the captured document
-itself ends mid-item), `redirect` (302 to another capture), `throttle` (429 with Retry-After the
-first N times). `FeedHistory` builds feeds as they stood at any moment from a timeline of items.
+itself ends mid-item), `redirect` (302 to another capture, or to an absolute URL), `throttle` (429
+with Retry-After the first N times). `FeedHistory` builds feeds as they stood at any moment from a timeline of items.
 Every request is recorded with its arrival time, so tests can check the pace. Also used by
 bench/backfill_bench.py.
 """
@@ -244,7 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, HTML_ERROR, "text/html; charset=utf-8", headers)
         elif kind == "redirect":
             target = snap.redirect_to or snap.timestamp
-            self._send(302, b"", "text/html", {"Location": f"/web/{target}id_/{snap.url}"})
+            where = target if target.startswith(("http:", "https:")) else f"/web/{target}id_/{snap.url}"
+            self._send(302, b"", "text/html", {"Location": where})
         elif kind == "truncated":
             self._send(200, snap.body[: len(snap.body) // 2], snap.mimetype, headers, length=len(snap.body))
             self.close_connection = True

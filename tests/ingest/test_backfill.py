@@ -290,6 +290,20 @@ def test_disabled_feeds_are_left_out_unless_named(world):
         bf.backfill(db, opml, since=date(2025, 3, 1), until=date(2025, 2, 1), archive=client(archive))
 
 
+def test_a_capture_redirecting_to_an_internal_address_is_refused_as_in_a_live_fetch(tmp_path):
+    pytest.importorskip("ingest.netguard", reason="this version has no fetch rules for addresses")
+    with ArchiveEmulator() as archive:
+        history = FeedHistory("Alpha News: World", "alpha.example.org", START, 3)
+        bad = archive.capture(history, START + timedelta(hours=5), ALPHA_URL, behaviour="redirect",
+                              redirect_to="http://169.254.169.254/latest/meta-data/")
+        archive.capture(history, START + timedelta(days=1, hours=5), ALPHA_URL)
+        summary = bf.backfill(tmp_path / "news.db", sources(tmp_path), since=SINCE, until=date(2025, 1, 31),
+                              feeds=["Alpha News"], archive=client(archive))
+    assert summary.stopped is None and summary.fetched == 1
+    state, _status, error, *_ = captures(tmp_path / "news.db")[bad.timestamp]
+    assert state == "failed" and error.startswith("refused") and "169.254.169.254" in error
+
+
 def test_one_backfill_at_a_time(tmp_path):
     db = tmp_path / "news.db"
     with bf.backfill_lock(db):
@@ -431,3 +445,33 @@ def test_archive_url_setting(monkeypatch):
     monkeypatch.setenv("MPM_ARCHIVE_URL", "http://mirror.example/wayback/")
     assert config.archive_url() == "http://mirror.example/wayback"
     assert config.archive_url("http://cli.example") == "http://cli.example"
+
+
+class _Terminal:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_shows_feed_period_reached_captures_and_new_items_on_a_terminal_only():
+    from ingest.backfill_cli import Bar
+    progress = bf.Progress(feeds_done=2, feeds_total=34, feed="CBC News: World", phase="fetching",
+                           captures_done=1204, captures_total=3000, feed_done=50, feed_total=100, items_new=3456,
+                           reached="2025-03-14")
+    term = _Terminal(True)
+    Bar(term)(progress)
+    assert term.text.startswith("\r[")
+    for part in ("feed 3/34", "CBC News: World", "reached 2025-03-14", "1,204/3,000 captures", "3,456 new"):
+        assert part in term.text
+    assert abs(progress.fraction - 2.5 / 34) < 1e-9
+    log = _Terminal(False)
+    Bar(log)(progress)
+    assert log.text == ""           # cron mail and logs stay clean

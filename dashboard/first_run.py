@@ -13,6 +13,8 @@ import threading
 
 import streamlit as st
 
+from ingest import config
+
 _LOAD_LOCK = threading.Lock()  # two browser tabs opening a fresh clone load the sample once
 
 
@@ -69,7 +71,9 @@ def sample_notice(db: str, status: dict, sources_page) -> None:
             f"{status['articles']:,} articles are hand-written examples bundled with the app "
             "(links on example.com), not real news.")
         cols[1].page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
-        if status.get("live"):
+        if config.read_only():  # MPM_READ_ONLY=1: no visitor deletes anything (dashboard/fetching.py)
+            cols[2].caption("Read-only dashboard: `python -m ingest --remove-sample` removes the sample.")
+        elif status.get("live"):
             if cols[2].button("Remove sample data", icon=":material/delete:", key="remove_sample"):
                 from ingest.sample import remove_sample
                 removed = remove_sample(db)

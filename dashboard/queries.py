@@ -24,6 +24,7 @@ from typing import Iterator
 import pandas as pd
 
 from analysis.groups import load_groups
+from ingest.netguard import redact, strip_credentials
 from ingest.store import get_meta, iso, utc_now
 
 UNITS = ("articles", "stories")
@@ -651,7 +652,18 @@ FEED_COLUMNS = ["name", "outlet", "lang", "kind", "enabled", "last_fetch_at", "l
 
 
 def feed_health(db, f: Filters) -> pd.DataFrame:
-    """Every feed with its last fetch, status, error and the number of the filter's articles."""
+    """Every feed with its last fetch, status, error and the number of the filter's articles.
+
+    A feed URL may carry `user:password@` (the store keeps it to fetch with): the URL and the
+    error text come out without it, so neither the table nor its CSV ever shows it.
+    """
+    frame = _feed_health(db, f)
+    frame["url"] = frame["url"].map(strip_credentials)
+    frame["last_error"] = frame["last_error"].map(redact)
+    return frame
+
+
+def _feed_health(db, f: Filters) -> pd.DataFrame:
     sql, params = where(f, db)
     with reader(db) as conn:
         return _frame(conn,

@@ -17,7 +17,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest import config
-from ingest.opml import KINDS, OPMLError, Source, add_source, merge_sources, read_opml, save_opml, write_opml
+from ingest.netguard import Refused, check_listed, redact, strip_credentials
+from ingest.opml import (
+    KINDS,
+    OPMLError,
+    Source,
+    add_source,
+    check_source,
+    clean_imported,
+    merge_sources,
+    read_opml,
+    save_opml,
+    without_credentials,
+    write_opml,
+)
 from ingest.runner import RunSummary, fetch_all, ingest_dir
 from ingest.store import StoreError, open_store
 
@@ -145,29 +158,36 @@ def cmd_sources_list(args) -> int:
             conn.close()
     print(f"# {len(sources)} sources in {path}")
     for s in sources:
-        line = f"{s.name}\t{s.outlet}\t{s.kind}\t{s.lang or '-'}\t{s.url}"
+        # Credentials in a feed URL are never shown (netguard.strip_credentials), not even here.
+        line = f"{s.name}\t{s.outlet}\t{s.kind}\t{s.lang or '-'}\t{strip_credentials(s.url)}"
         st = state.get(s.url)
         if st:
             enabled, reason, status, ok_at, error = st
             line += "\t" + ("enabled" if enabled else f"DISABLED ({reason})")
             line += f"\tlast status {status if status is not None else '-'}, last ok {ok_at or 'never'}"
             if error:
-                line += f"\t{error}"
+                line += f"\t{redact(error)}"
         print(line)
     return EXIT_OK
 
 
 def cmd_sources_add(args) -> int:
+    try:
+        check_listed(args.url)
+    except Refused as exc:
+        return _usage_error(f"not an http(s) feed URL that may be fetched: {exc}")
     parts = urlsplit(args.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return _usage_error(f"not an http(s) URL: {args.url}")
     path, sources = _load_sources(args)
     # Without --name, host and path: two feeds of one site must not replace each other.
-    name = args.name or (parts.hostname + parts.path.rstrip("/"))
-    source = Source(name=name, outlet=args.outlet or name, url=args.url, site_url=args.site_url or "",
-                    lang=(args.lang or "").lower(), kind=args.kind, note=args.note or "")
+    name = args.name if args.name is not None else (parts.hostname or "") + parts.path.rstrip("/")
+    source = Source(name=name, outlet=args.outlet if args.outlet is not None else name, url=args.url,
+                    site_url=args.site_url or "", lang=args.lang or "", kind=args.kind, note=args.note or "")
+    try:
+        source = check_source(source)  # a control character in a name once made the list unreadable
+    except OPMLError as exc:
+        return _usage_error(f"sources add: {exc}")
     save_opml(path, add_source(sources, source))
-    print(f"added {name} ({args.url}) to {path}")
+    print(f"added {source.name} ({strip_credentials(source.url)}) to {path}")
     return EXIT_OK
 
 
@@ -185,15 +205,23 @@ def cmd_sources_remove(args) -> int:
 def cmd_sources_import(args) -> int:
     path, sources = _load_sources(args)
     incoming = read_opml(Path(args.file))
-    merged, added = merge_sources(sources, incoming)
+    usable = []
+    for s in incoming:  # another reader's export: any scheme, any text; keep what may be fetched
+        try:
+            usable.append(clean_imported(s))
+        except OPMLError as exc:
+            print(f"  skipped {s.name!r}: {exc}", file=sys.stderr)
+    merged, added = merge_sources(sources, usable)
     save_opml(path, merged)
-    print(f"imported {added} new source(s) of {len(incoming)} from {args.file} into {path}")
+    skipped = len(incoming) - len(usable)
+    print(f"imported {added} new source(s) of {len(incoming)} from {args.file} into {path}"
+          + (f"; {skipped} refused" if skipped else ""))
     return EXIT_OK
 
 
 def cmd_sources_export(args) -> int:
     _, sources = _load_sources(args)
-    text = write_opml(sources)
+    text = write_opml(sources if args.keep_credentials else without_credentials(sources))
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -262,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="OPML file to import")
     p.set_defaults(func=cmd_sources_import)
 
-    p = actions.add_parser("export", help="print the source list as OPML 2.0")
+    p = actions.add_parser("export", help="print the source list as OPML 2.0 (without credentials in URLs)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument("--keep-credentials", action="store_true",
+                   help="keep user:password@ in feed URLs (for a private backup; removed by default)")
     p.set_defaults(func=cmd_sources_export)
 
     p = actions.add_parser("enable", help="re-enable a disabled feed and clear its backoff")

@@ -26,6 +26,33 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def block_private() -> bool:
+    """`MPM_BLOCK_PRIVATE=1`: never fetch from private or loopback addresses, even for listed feeds.
+
+    For shared deployments, where whoever edits the source list is not the machine's owner
+    (ingest/netguard.py has the full rules)."""
+    return _flag("MPM_BLOCK_PRIVATE")
+
+
+def read_only() -> bool:
+    """`MPM_READ_ONLY=1`: the dashboard offers no button that writes (Fetch latest, Remove sample data).
+
+    For public deployments, where a scheduled `python -m ingest` fills the store."""
+    return _flag("MPM_READ_ONLY")
+
+
+def fetch_interval() -> float:
+    """`MPM_FETCH_INTERVAL` (seconds, default 60): the least time between two dashboard-started runs."""
+    try:
+        return max(0.0, float(os.environ.get("MPM_FETCH_INTERVAL", "60")))
+    except ValueError:
+        return 60.0
+
+
 def sources_path(cli_value: str | os.PathLike | None = None) -> Path:
     """The OPML source list: the command-line value, else `MPM_SOURCES`, else the bundled list."""
     if cli_value:

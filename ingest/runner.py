@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from ingest import config
 from ingest.fetcher import MAX_BYTES, FetchResult, fetch, make_client
+from ingest.netguard import strip_credentials
 from ingest.normalize import FeedError, ParsedFeed, parse_feed
 from ingest.opml import OPMLError, Source, read_opml
 from ingest.store import iso, open_store, set_meta, utc_now
@@ -57,6 +58,21 @@ class _Feed:
     lang: str | None
     etag: str | None
     last_modified: str | None
+    trusted: bool = True   # the URL is the listed one (or on its host), so it may be on a private address
+
+
+def _listed_host(feed_url: str, listed_url: str | None) -> bool:
+    """Whether a feed's URL is on the host the person listed: a 301 to another host is not their choice.
+
+    Without this, a public feed could 301 to a host that later resolves to 127.0.0.1, and the next
+    run would fetch it as if the person had listed it (netguard allows listed private addresses).
+    """
+    if listed_url is None or feed_url == listed_url:
+        return True
+    try:
+        return (urlsplit(feed_url).hostname or "").lower() == (urlsplit(listed_url).hostname or "").lower()
+    except ValueError:
+        return False
 
 
 class _HostGate:
@@ -79,9 +95,10 @@ def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | N
     started = utc_now()
     try:
         with gate(feed.url):
-            result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s)
+            result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s,
+                           trusted=feed.trusted)
     except Exception as exc:  # fetch() handles network trouble itself; this is a bug, keep it to one feed
-        log.exception("fetch crashed on %s", feed.url)
+        log.exception("fetch crashed on %s", strip_credentials(feed.url))
         return started, FetchResult(url=feed.url, final_url=feed.url, outcome="failed",
                                     error=f"internal error: {exc.__class__.__name__}: {exc}"), None, None
     if result.outcome != "ok":
@@ -92,7 +109,7 @@ def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | N
     except FeedError as exc:
         return started, result, None, str(exc)
     except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
-        log.exception("parser crashed on %s", feed.url)
+        log.exception("parser crashed on %s", strip_credentials(feed.url))
         return started, result, None, f"parser error: {exc.__class__.__name__}: {exc}"
 
 
@@ -149,6 +166,8 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
     try:
         ids = sync_sources(conn, sources)
         due, summary.skipped = _due_feeds(conn, ids, force)
+        listed = {feed_id: s.url for feed_id, s in zip(ids, sources)}
+        due = [replace(f, trusted=_listed_host(f.url, listed.get(f.id))) for f in due]
         gate = _HostGate(per_host)
         with make_client(max(workers, 1) * 2) as client, ThreadPoolExecutor(max(workers, 1)) as pool:
             futures = {pool.submit(_fetch_and_parse, client, gate, f, deadline_s): f for f in due}

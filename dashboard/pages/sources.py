@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import backfilling, widgets
-from dashboard.data import q, refresh
+from dashboard import backfilling, fetching, widgets
+from dashboard.data import q
 from ingest import config
 
 ctx = widgets.page_start("Sources",
@@ -14,31 +14,11 @@ f = ctx.filters
 
 c1, c2 = st.columns([1, 1])
 with c1:
-    if st.button("Fetch latest", type="primary", icon=":material/cloud_download:",
-                 help="Fetch every due feed in the source list now (same as `python -m ingest`)."):
-        from ingest.runner import fetch_all
-
-        with st.status("Fetching feeds…", expanded=True) as box:
-            bar = st.progress(0.0, text="Starting…")
-
-            def progress(done: int, total: int, name: str) -> None:
-                bar.progress(min(1.0, done / total) if total else 1.0, text=f"{done}/{total}: {name}")
-
-            try:
-                summary = fetch_all(ctx.db, config.sources_path(), on_progress=progress)
-            except Exception as exc:  # noqa: BLE001 - shown to the user, the page carries on
-                box.update(label=f"Fetch failed: {exc}", state="error")
-            else:
-                box.update(label=f"Fetched: {summary.ok} ok, {summary.not_modified} not modified, "
-                                 f"{summary.failed} failed, {summary.new_articles} new articles",
-                           state="error" if summary.failed and not summary.ok else "complete")
-                ctx = refresh()
-                st.button("Refresh the dashboard", icon=":material/refresh:",
-                          help="Redraw every page with the new articles.")
+    fetching.fetch_latest(ctx)  # the button, another session's run in progress, or read-only: dashboard/fetching.py
 with c2:
     try:
-        from ingest.opml import read_opml, write_opml
-        opml = write_opml(read_opml(config.sources_path()))
+        from ingest.opml import read_opml, without_credentials, write_opml
+        opml = write_opml(without_credentials(read_opml(config.sources_path())))  # never user:password@
     except Exception as exc:  # noqa: BLE001 - a broken source list must not take the page down
         st.warning(f"The source list cannot be read: {exc}")
     else:
@@ -50,7 +30,7 @@ backfilling.panel(ctx)  # history from the Internet Archive: dashboard/backfilli
 
 feeds = q("feed_health", f)
 if feeds.empty:
-    widgets.nothing("No feed has been fetched yet. Press **Fetch latest**.")
+    widgets.nothing("No feed has been fetched yet." + ("" if config.read_only() else " Press **Fetch latest**."))
 else:
     failing = int((feeds["consecutive_failures"] > 0).sum())
     disabled = int((feeds["enabled"] == 0).sum())

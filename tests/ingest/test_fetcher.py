@@ -196,5 +196,5 @@ def test_unreachable_and_unresolvable_hosts(client):
 
 
 def test_bad_urls(client):
-    assert fetch(client, "ftp://example.org/feed").error.startswith("bad URL")
+    assert fetch(client, "ftp://example.org/feed").error.startswith("refused: only http and https URLs")
     assert fetch(client, "http://").outcome == "failed"

@@ -1,5 +1,6 @@
 """Command line of the analysis layer:
 `python -m analysis tag | explain | evaluate FILE.jsonl | train | retag [--db PATH]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,12 @@ from analysis.evaluate import FIELDS, evaluate, read_gold
 
 
 def tags_dict(tags) -> dict:
-    return {"countries": list(tags.countries), "pairs": list(tags.pairs), "topics": list(tags.topics),
-            "organizations": list(tags.organizations)}
+    return {
+        "countries": list(tags.countries),
+        "pairs": list(tags.pairs),
+        "topics": list(tags.topics),
+        "organizations": list(tags.organizations),
+    }
 
 
 def tag_line(line: str, number: int, tagger) -> tuple[dict, bool]:
@@ -31,13 +36,18 @@ def tag_line(line: str, number: int, tagger) -> tuple[dict, bool]:
     summary = item.get("summary")
     published = item.get("published")
     lang = item.get("lang")
-    tags = tagger.tag(title, summary if isinstance(summary, str) else "",
-                      published if isinstance(published, str) else None, lang if isinstance(lang, str) else None)
+    tags = tagger.tag(
+        title,
+        summary if isinstance(summary, str) else "",
+        published if isinstance(published, str) else None,
+        lang if isinstance(lang, str) else None,
+    )
     return {"id": item["id"], **tags_dict(tags)}, False
 
 
 def cmd_tag(args) -> int:
     from analysis.tagger import default_tagger
+
     tagger = default_tagger()
     failed = False
     # Bytes in, bytes out: a stray invalid byte or a console encoding must not stop the run, and
@@ -70,6 +80,7 @@ def cmd_explain(args) -> int:
     """Each candidate pair and topic of each input item, with score, threshold and top features."""
     from analysis.explain import compact, explain
     from analysis.tagger import default_tagger
+
     tagger = default_tagger()
     failed = False
     stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
@@ -80,8 +91,9 @@ def cmd_explain(args) -> int:
         sys.stdout.write(json.dumps(obj) + "\n")
 
     for _number, item in read_items(stdin, error):
-        summary, published, lang = (item.get(k) if isinstance(item.get(k), str) else None
-                                    for k in ("summary", "published", "lang"))
+        summary, published, lang = (
+            item.get(k) if isinstance(item.get(k), str) else None for k in ("summary", "published", "lang")
+        )
         result = explain(tagger, item["title"], summary or "", published, lang, top=args.top)
         if args.text:
             print(f"{item['id']}: {item['title'][:100]}")
@@ -99,6 +111,7 @@ def cmd_train(args) -> int:
     """Learn the pair and topic weights from the labelled corpus and write analysis/data/model.json."""
     from analysis import corpus, train
     from analysis.model import MODEL_FILE
+
     try:
         items = corpus.corpus_items()
         extra = [item for name in corpus.TRAINING_SETS for item in corpus.labelled_set(name)]
@@ -109,14 +122,22 @@ def cmd_train(args) -> int:
     parts = {split: [i for i in items if i["split"] == split] for split in ("train", "validation", "test")}
     # Blind parts first (no choice read them), then the test part by language, then the sets trained on
     # (their scores show fit, not quality: the report marks them).
-    report_sets = {"test": parts["test"], **held,
-                   "test (en)": [i for i in parts["test"] if i.get("lang") != "fr"],
-                   "test (fr)": [i for i in parts["test"] if i.get("lang") == "fr"],
-                   **{f"trained on: {name.removesuffix('.jsonl')}": corpus.labelled_set(name)
-                      for name in corpus.TRAINING_SETS}}
+    report_sets = {
+        "test": parts["test"],
+        **held,
+        "test (en)": [i for i in parts["test"] if i.get("lang") != "fr"],
+        "test (fr)": [i for i in parts["test"] if i.get("lang") == "fr"],
+        **{f"trained on: {name.removesuffix('.jsonl')}": corpus.labelled_set(name) for name in corpus.TRAINING_SETS},
+    }
     started = time.perf_counter()
-    document = train.run(parts["train"] + extra, parts["validation"], report_sets, corpus.corpus_hash(),
-                         seed=args.seed, progress=lambda m: print(f"train: {m}", file=sys.stderr))
+    document = train.run(
+        parts["train"] + extra,
+        parts["validation"],
+        report_sets,
+        corpus.corpus_hash(),
+        seed=args.seed,
+        progress=lambda m: print(f"train: {m}", file=sys.stderr),
+    )
     out = args.out or MODEL_FILE
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(document, fh, ensure_ascii=False, indent=1, sort_keys=False)
@@ -128,13 +149,15 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from analysis.tagger import default_tagger
+
     tagger = default_tagger()
     with open(args.file, encoding="utf-8") as fh:
         items = read_gold(fh)
 
     def predict(item):
-        return tags_dict(tagger.tag(item.get("title") or "", item.get("summary") or "",
-                                    item.get("published"), item.get("lang")))
+        return tags_dict(
+            tagger.tag(item.get("title") or "", item.get("summary") or "", item.get("published"), item.get("lang"))
+        )
 
     scores = evaluate(items, predict)
     print(f"{len(items)} items")
@@ -147,6 +170,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_retag(args) -> int:
     from ingest import config, store
+
     started = time.perf_counter()
     conn = store.open_store(config.db_path(args.db))
     try:

@@ -9,6 +9,7 @@ these alpha-3 codes directly, so no conversion is needed; pass ``name_map(lang)`
 ``hover_name``. Kosovo (``XKX``, a user-assigned code) may be absent from plotly's base map and
 is then simply not drawn. ``iso2`` and ``iso_numeric`` serve libraries that key on other codes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,10 @@ _EXTRA_ALPHA2 = {"XKX": "XK"}
 @lru_cache(maxsize=1)
 def _overrides() -> dict[str, dict[str, str]]:
     with open(DISPLAY_NAMES_PATH, encoding="utf-8", newline="") as fh:
-        return {row["code"].strip().upper(): {"en": row["en"].strip(), "fr": row["fr"].strip()}
-                for row in csv.DictReader(fh)}
+        return {
+            row["code"].strip().upper(): {"en": row["en"].strip(), "fr": row["fr"].strip()}
+            for row in csv.DictReader(fh)
+        }
 
 
 @lru_cache(maxsize=1)

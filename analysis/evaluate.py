@@ -1,9 +1,10 @@
 """Precision, recall and F1 of the tagger against labelled JSON Lines (micro-averaged over labels)."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 FIELDS = ("countries", "pairs", "topics", "organizations")
 

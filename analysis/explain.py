@@ -11,8 +11,9 @@ from analysis.tagger import Tagger
 TOP = 4
 
 
-def explain(tagger: Tagger, title: str, summary: str | None = "", published=None, lang: str | None = None,
-            top: int = TOP) -> dict:
+def explain(
+    tagger: Tagger, title: str, summary: str | None = "", published=None, lang: str | None = None, top: int = TOP
+) -> dict:
     """Every candidate pair and topic of one article with its score (a probability under the learned
     model, the hand-weighted sum under the rules alone), its threshold, whether it was kept, and its
     `top` features by effect. `kept` agrees with `tagger.tag` by construction (a test checks it)."""
@@ -22,9 +23,13 @@ def explain(tagger: Tagger, title: str, summary: str | None = "", published=None
     pairs, topics = [], []
     if model is None:
         # Rules alone: no trace is filled; report the kept pairs and topics without scores.
-        return {"countries": list(tags.countries), "organizations": list(tags.organizations),
-                "pairs": [{"pair": p, "kept": True} for p in tags.pairs],
-                "topics": [{"topic": t, "kept": True} for t in tags.topics], "model": None}
+        return {
+            "countries": list(tags.countries),
+            "organizations": list(tags.organizations),
+            "pairs": [{"pair": p, "kept": True} for p in tags.pairs],
+            "topics": [{"topic": t, "kept": True} for t in tags.topics],
+            "model": None,
+        }
     for pair, vec in sorted(trace.get("pairs", {}).items()):
         pairs.append(_entry("pair", pair, model.pairs, vec, pair in tags.pairs, top))
     for topic, vec in sorted(trace.get("topics", {}).items()):
@@ -32,8 +37,13 @@ def explain(tagger: Tagger, title: str, summary: str | None = "", published=None
         entry = _entry("topic", topic, linear, vec, topic in tags.topics, top)
         if entry["kept"] or entry["score"] >= 0.05:  # a topic the model gives next to no chance says nothing
             topics.append(entry)
-    return {"countries": list(tags.countries), "organizations": list(tags.organizations), "pairs": pairs,
-            "topics": topics, "model": model.version}
+    return {
+        "countries": list(tags.countries),
+        "organizations": list(tags.organizations),
+        "pairs": pairs,
+        "topics": topics,
+        "model": model.version,
+    }
 
 
 def _entry(kind: str, key: str, linear: Linear, vec: dict[str, float], kept: bool, top: int) -> dict:
@@ -42,8 +52,10 @@ def _entry(kind: str, key: str, linear: Linear, vec: dict[str, float], kept: boo
         "score": round(linear.probability(vec), 3),
         "threshold": linear.threshold,
         "kept": kept,
-        "features": [{"feature": name, "effect": round(effect, 2), "reads": describe(name)}
-                     for name, effect in linear.contributions(vec)[:top]],
+        "features": [
+            {"feature": name, "effect": round(effect, 2), "reads": describe(name)}
+            for name, effect in linear.contributions(vec)[:top]
+        ],
     }
 
 
@@ -54,4 +66,3 @@ def compact(entry: dict, top: int = 2) -> str:
         return str(key)
     reasons = "; ".join(f"{f['reads']} {f['effect']:+.1f}" for f in entry["features"][:top])
     return f"{key} {entry['score']:.2f}: {reasons}" if reasons else f"{key} {entry['score']:.2f}"
-

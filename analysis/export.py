@@ -7,6 +7,7 @@ return are prefixed with a single quote, as the OWASP "CSV Injection" guidance r
 like ``=HYPERLINK(...)`` would otherwise run as a formula. Numeric, boolean and datetime columns
 are written as they are, so a change of -3 stays -3.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -30,9 +31,13 @@ def _text_cell(value: object) -> object:
 
 def _is_plain(series: pd.Series) -> bool:
     dtype = series.dtype
-    return (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-            or pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype)
-            or pd.api.types.is_timedelta64_dtype(dtype))
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    )
 
 
 def to_safe_csv(df: pd.DataFrame, index: bool = False) -> bytes:
@@ -42,7 +47,7 @@ def to_safe_csv(df: pd.DataFrame, index: bool = False) -> bytes:
     input frame is not modified.
     """
     out = pd.DataFrame(index=df.index)
-    for pos, name in enumerate(df.columns):
+    for pos, _name in enumerate(df.columns):
         col = df.iloc[:, pos]
         out[pos] = col if _is_plain(col) else col.astype(object).map(_text_cell)
     out.columns = [neutralize(str(c)) for c in df.columns]

@@ -106,8 +106,13 @@ class ArticleContext:
 
     __slots__ = ("actors", "unit_codes", "around", "hard_roles")
 
-    def __init__(self, mentions: Sequence[Mention], folded: str, hard: dict[str, list[int]],
-                 known: dict[str, frozenset[str]] | None = None):
+    def __init__(
+        self,
+        mentions: Sequence[Mention],
+        folded: str,
+        hard: dict[str, list[int]],
+        known: dict[str, frozenset[str]] | None = None,
+    ):
         pre_ok = post_ok = None
         if known is not None:
             pre_ok, post_ok = known["pre"], known["post"]

@@ -3,6 +3,7 @@
 Every list the tagger uses lives in a CSV beside this module so that a wrong alias, a missing leader or
 a new guard is fixed by editing data, not code. Lines starting with '#' are comments.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,18 @@ from analysis.matcher import EXACT, FOLD, TITLE, Entry, normalize
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Files whose content defines the tagger's behaviour; their hash is part of TAGGER_VERSION.
-DATA_FILES = ("countries.csv", "blockers.csv", "contexts.csv", "people.csv", "organizations.csv",
-              "topics.csv", "cues.csv", "wars.csv", "word_lists.csv", "model.json")
+DATA_FILES = (
+    "countries.csv",
+    "blockers.csv",
+    "contexts.csv",
+    "people.csv",
+    "organizations.csv",
+    "topics.csv",
+    "cues.csv",
+    "wars.csv",
+    "word_lists.csv",
+    "model.json",
+)
 
 COUNTRY, BLOCK, ORG, PERSON, TOPIC, CUE, CONTEXT = "country", "block", "org", "person", "topic", "cue", "ctx"
 ENTITY_KINDS = frozenset({COUNTRY, BLOCK, ORG, PERSON})
@@ -121,10 +132,10 @@ class ContextRule:
     """A guard that drops a country match depending on words around it (contexts.csv)."""
 
     index: int
-    code: str      # country code the rule applies to, '*' = any
-    trigger: str   # folded term that triggers it, '*' = any term of that code
-    scope: str     # 'sentence' | 'text' | 'next' (the word right after the match)
-    action: str    # 'drop' (if a cue is present) | 'keep_if' (drop unless a cue is present) | 'name'
+    code: str  # country code the rule applies to, '*' = any
+    trigger: str  # folded term that triggers it, '*' = any term of that code
+    scope: str  # 'sentence' | 'text' | 'next' (the word right after the match)
+    action: str  # 'drop' (if a cue is present) | 'keep_if' (drop unless a cue is present) | 'name'
     cues: tuple[str, ...]
     unless: tuple[str, ...]
 
@@ -157,9 +168,17 @@ def context_rules(data_dir: Path = DATA_DIR) -> list[ContextRule]:
         return tuple(out)
 
     for i, row in enumerate(read_rows("contexts.csv", data_dir)):
-        rules.append(ContextRule(i, row.get("code") or "*", row.get("trigger") or "*",
-                                 row.get("scope") or "sentence", row.get("action") or "drop",
-                                 split(row.get("cues")), split(row.get("unless"))))
+        rules.append(
+            ContextRule(
+                i,
+                row.get("code") or "*",
+                row.get("trigger") or "*",
+                row.get("scope") or "sentence",
+                row.get("action") or "drop",
+                split(row.get("cues")),
+                split(row.get("unless")),
+            )
+        )
     return rules
 
 

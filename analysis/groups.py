@@ -4,6 +4,7 @@ The groups are data, not code, so that an analyst can add or redefine one by edi
 JSON file (see docs/analysis-aggregates.md); every group carries the source of its definition
 because "middle power" and "Indo-Pacific" have no single agreed membership.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,18 +6,23 @@ Feed `lang` tags are often missing or wrong (an English item in a French feed), 
 function words overrides the tag; a text too short to tell keeps the tag, and with no tag either the
 answer is None (the caller then lets every alias count rather than guess).
 """
+
 from __future__ import annotations
 
 import re
 
 # Function words frequent in news and not words of the other language ("un" is left out: UN; "a", "on",
 # "de" are shared or too ambiguous).
-_FR = frozenset("""le la les des du et est une dans pour sur au aux qui que avec par pas ses son sa leur leurs
+_FR = frozenset(
+    """le la les des du et est une dans pour sur au aux qui que avec par pas ses son sa leur leurs
 ont sont été entre contre selon après avant plus ne se il elle ils elles nous vous cette ces lors sous chez
-où mais aussi depuis dont être fait très""".split())
-_EN = frozenset("""the of and to in is for with by at from that it was are says said after over has have will
+où mais aussi depuis dont être fait très""".split()
+)
+_EN = frozenset(
+    """the of and to in is for with by at from that it was are says said after over has have will
 its his her their an be been were this which who into amid than about as up not but more new could would
-had they we you out""".split())
+had they we you out""".split()
+)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|j|c)['’]\w", re.IGNORECASE)  # l'Inde, d'Haïti, qu'il
 

@@ -6,12 +6,14 @@ original text. Keys are padded with spaces, so the automaton itself only reports
 case is then checked on the original text at those offsets, which lets one automaton serve
 case-sensitive terms ("US", "China") and case-insensitive ones ("japonais").
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -44,9 +46,21 @@ def _build_fold_table() -> dict[int, str]:
     return table
 
 
-_SPECIAL = {"\u00f8": "o", "\u00d8": "o", "\u0142": "l", "\u0141": "l", "\u0111": "d", "\u0110": "d",
-            "\u0131": "i", "\u0130": "i", "\u00df": "s", "\u00e6": "a", "\u00c6": "a", "\u0153": "o",
-            "\u0152": "o"}
+_SPECIAL = {
+    "\u00f8": "o",
+    "\u00d8": "o",
+    "\u0142": "l",
+    "\u0141": "l",
+    "\u0111": "d",
+    "\u0110": "d",
+    "\u0131": "i",
+    "\u0130": "i",
+    "\u00df": "s",
+    "\u00e6": "a",
+    "\u00c6": "a",
+    "\u0153": "o",
+    "\u0152": "o",
+}
 _FOLD_TABLE = _build_fold_table()
 for _ch, _low in _SPECIAL.items():
     _FOLD_TABLE[ord(_ch)] = _low
@@ -133,9 +147,18 @@ class Matcher:
             else:
                 cased = 2
             frozen = tuple(entries)
-            self._automaton.add_word(padded, (len(padded) - lead, len(key), key, frozen,
-                                              frozenset(e.kind for e in frozen), cased,
-                                              annotate(frozen) if annotate else None))
+            self._automaton.add_word(
+                padded,
+                (
+                    len(padded) - lead,
+                    len(key),
+                    key,
+                    frozen,
+                    frozenset(e.kind for e in frozen),
+                    cased,
+                    annotate(frozen) if annotate else None,
+                ),
+            )
         self._automaton.make_automaton()
         self.size = len(grouped)
 

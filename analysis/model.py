@@ -77,8 +77,10 @@ class TopicScorer:
         words, term_set = self._vocab
         z: dict[int, float] = {}  # only the topics something weighs on: the others keep their bias
         get = z.get
-        for table, found in ((self.words, words.intersection(folded.split())),
-                             (self.terms, term_set.intersection(terms))):
+        for table, found in (
+            (self.words, words.intersection(folded.split())),
+            (self.terms, term_set.intersection(terms)),
+        ):
             for key in found:
                 for i, weight in table[key]:
                     z[i] = get(i, 0.0) + weight
@@ -114,8 +116,14 @@ class Model:
             kind, _, word = name.partition(":")
             if kind in words:
                 words[kind].add(word)
-        return cls(pairs, topics, version, meta or {}, TopicScorer(topics),
-                   {kind: frozenset(found) for kind, found in words.items()})
+        return cls(
+            pairs,
+            topics,
+            version,
+            meta or {},
+            TopicScorer(topics),
+            {kind: frozenset(found) for kind, found in words.items()},
+        )
 
     @classmethod
     def accept_all(cls, topics: tuple[str, ...]) -> Model:
@@ -196,8 +204,12 @@ def describe(feature: str) -> str:
     if kind == "post":
         return f"\u201c{rest}\u201d after a name"
     if kind in _HARD_WORDS:
-        where = {"in_text": "in the text", "between": "between them", "near": "beside a name",
-                 "shared_sentence": "in their sentence"}.get(rest, rest)
+        where = {
+            "in_text": "in the text",
+            "between": "between them",
+            "near": "beside a name",
+            "shared_sentence": "in their sentence",
+        }.get(rest, rest)
         return f"{_HARD_WORDS[kind]} {where}"
     if kind == "lex":
         return f"lexicon \u201c{rest}\u201d"
@@ -211,10 +223,14 @@ def describe(feature: str) -> str:
         return f"{rest} countries named"
     if kind == "gap":
         return f"{rest} words apart"
-    return {"hand_score": "hand-weighted rule score", "venue_mention": "named as a venue",
-            "no_shared_sentence": "never in one sentence", "closest_in_title": "closest in the title",
-            "third_in_sentence": "a third country in their sentence", "demonym": "named by a demonym"}.get(
-        feature, feature)
+    return {
+        "hand_score": "hand-weighted rule score",
+        "venue_mention": "named as a venue",
+        "no_shared_sentence": "never in one sentence",
+        "closest_in_title": "closest in the title",
+        "third_in_sentence": "a third country in their sentence",
+        "demonym": "named by a demonym",
+    }.get(feature, feature)
 
 
 def reasons(model: Linear, vec: dict[str, float], top: int = 3) -> str:

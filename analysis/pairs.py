@@ -13,11 +13,12 @@ linked to a third country instead ("urges diplomacy after U.S. strikes on Iran")
 list ("Canada trails Japan", "press freedom index", "India, Indonesia and Mexico head to the polls") weighs
 against a pair; two countries at war on the article's date (analysis/data/wars.csv) weigh for one.
 """
+
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, compress
 from pathlib import Path
@@ -39,8 +40,11 @@ CUE_ROLES = ("cue", "side", "stance", "compare", "rank", "mediator", "joint", "a
 
 def cue_patterns(data_dir: Path = DATA_DIR) -> list[tuple[str, Entry]]:
     """Words of cues.csv as matcher patterns; Entry.value is the word's role (cue, side or stance)."""
-    return [(row["term"], Entry(CUE, row.get("role") or "cue", FOLD, row["term"]))
-            for row in read_rows("cues.csv", data_dir) if row.get("term")]
+    return [
+        (row["term"], Entry(CUE, row.get("role") or "cue", FOLD, row["term"]))
+        for row in read_rows("cues.csv", data_dir)
+        if row.get("term")
+    ]
 
 
 def unit_starts(text: str, title_end: int) -> list[int]:
@@ -49,7 +53,7 @@ def unit_starts(text: str, title_end: int) -> list[int]:
     if title_end < len(text):
         starts.append(title_end)
     for m in _END.finditer(text, title_end):
-        prev = text[max(title_end, m.start() - 12):m.start()].split()
+        prev = text[max(title_end, m.start() - 12) : m.start()].split()
         word = prev[-1].lower().rstrip(".") if prev else ""
         if word in _ABBREV or (len(word) == 1 and word.isalpha()):
             continue
@@ -68,7 +72,7 @@ class Mention:
     end: int
     venue: bool
     adjective: bool = False  # named by a demonym or adjective ("Canadian")
-    place: bool = False      # named after in/from/into/dans/en: a place where things happen or come from
+    place: bool = False  # named after in/from/into/dans/en: a place where things happen or come from
 
 
 # Pairs are read from the first mentions only: feed items name a handful of countries, and a
@@ -87,7 +91,7 @@ def _word_before(folded: str, pos: int) -> tuple[str, int]:
     k = j
     while k >= 0 and (folded[k].isalnum()):
         k -= 1
-    return folded[k + 1:j + 1], k + 1
+    return folded[k + 1 : j + 1], k + 1
 
 
 _PLACE_WORDS = frozenset(_WORDS["place_prepositions"])
@@ -100,7 +104,7 @@ def _preposition_before(folded: str, text: str, start: int, articles: bool = Tru
     word, at = _word_before(folded, start)
     if articles and word in _ARTICLES:  # "in the U.S.", "dans les Émirats"
         word, at = _word_before(folded, at)
-    if word == "a" and text[at:at + 1] not in ("\u00e0", "\u00c0"):
+    if word == "a" and text[at : at + 1] not in ("\u00e0", "\u00c0"):
         return "", at
     return word, at
 
@@ -151,7 +155,7 @@ def venue_and_place(folded: str, text: str, start: int, capital: bool, demonym: 
         place = before not in _VISIT_WORDS
     else:
         place = False
-    if word and text[at + len(word):start].strip() == ",":
+    if word and text[at + len(word) : start].strip() == ",":
         # "in Nice, France": the country after a city that is itself a venue (a city takes no article:
         # "at the UN, Canada called..." names an actor)
         word, at = _preposition_before(folded, text, at, articles=False)
@@ -178,45 +182,46 @@ def venue_and_place(folded: str, text: str, start: int, capital: bool, demonym: 
 # sum of the weights of its features is >= 0.
 WEIGHTS = {
     "bias": -0.5,
-    "both_in_title": 0.5,        # the title names both countries
-    "title_short_list": 0.8,     # ... and the title names at most three countries
-    "one_in_title": 0.2,         # at least one of the two is in the title
-    "none_in_title": -0.7,       # neither is in the title
-    "same_unit_cue": 0.6,        # a sentence names both and holds an interaction cue
-    "cue_between": -0.2,         # ... the cue stands between the two names, but across a clause break
-    "clause_cue_between": 0.5,   # ... the cue stands between them within one clause (no ';', ':', ' - ')
-    "dash": 0.3,                 # "Canada-Japan", "Canada/U.S."
-    "between_and": 0.8,          # "between Ottawa and Beijing", "entre Pyongyang et Moscou"
-    "co_subjects": 1.2,          # joint subjects of a cue: "Saudi Arabia and Russia led...", "Ministers from
-                                 # Mexico, Indonesia and Australia said..." (a whole chain, not listed)
-    "co_objects": -1.2,          # "aid for Turkey and Syria": named side by side after a verb
-    "with_canada": 0.8,          # one of the two is Canada (the product follows Canada's diplomacy)
-    "two_countries": 0.3,        # the article names exactly two countries
-    "three_countries": -0.7,     # the article names three
-    "four_plus": -0.5,           # the article names four or more
-    "backgrounded": -1.0,        # one of the two is only named in a side clause ("amid U.S. tariffs")
-    "listed": -0.3,              # one of the two is only named in a sentence listing four or more countries
-    "stance": -0.6,              # the text takes a stance (welcomes, monitors) and no cue links the two
-    "place_only": -0.9,          # one of the two is only named as a place ("in Sweden", "in the U.S. and
-                                 # Canada"; not "a trade mission in India", not a demonym)
-    "with_hub": 0.8,             # without Canada: one of the two is the first country of the title
-    "identity": -3.0,            # "Canadian-American", "Chinese-Canadian", "Canadian Israeli": one person's
-                                 # origins, not a pair
-    "third_party": -0.2,         # no direct link between the two (dash, "between", a cue between adjacent
-                                 # names), but one of them is directly linked to a third country
-    "both_places": -1.0,         # both only named as places ("outbreak grows in Canada, U.S.")
-    "stance_between": -1.5,      # a stance word and no cue between the two names, in one clause
-    "at_war": 1.0,               # the two are at war with each other on the article's date (wars.csv): an
-                                 # article naming both reports them fighting ("the Russian invasion" + Ukraine)
-    "co_listed": -1.0,           # a chain of names opening a clause with no interaction cue after it: listed
-                                 # together, not dealing ("India, Indonesia, Mexico and South Africa head to the
-                                 # polls", "la Turquie et la Syrie dénombrent 50 000 morts")
-    "compared": -2.5,            # compared, ranked or side by side, not dealing: a comparison word between the
-                                 # two names in one clause ("Canada trails China", "derrière les États-Unis"), a
-                                 # ranking, listing or travel word in their sentence or in the title ("index",
-                                 # "classement", "flights"), or a chain acting in parallel ("each"); and no cue
-                                 # between them
+    "both_in_title": 0.5,  # the title names both countries
+    "title_short_list": 0.8,  # ... and the title names at most three countries
+    "one_in_title": 0.2,  # at least one of the two is in the title
+    "none_in_title": -0.7,  # neither is in the title
+    "same_unit_cue": 0.6,  # a sentence names both and holds an interaction cue
+    "cue_between": -0.2,  # ... the cue stands between the two names, but across a clause break
+    "clause_cue_between": 0.5,  # ... the cue stands between them within one clause (no ';', ':', ' - ')
+    "dash": 0.3,  # "Canada-Japan", "Canada/U.S."
+    "between_and": 0.8,  # "between Ottawa and Beijing", "entre Pyongyang et Moscou"
+    "co_subjects": 1.2,  # joint subjects of a cue: "Saudi Arabia and Russia led...", "Ministers from
+    # Mexico, Indonesia and Australia said..." (a whole chain, not listed)
+    "co_objects": -1.2,  # "aid for Turkey and Syria": named side by side after a verb
+    "with_canada": 0.8,  # one of the two is Canada (the product follows Canada's diplomacy)
+    "two_countries": 0.3,  # the article names exactly two countries
+    "three_countries": -0.7,  # the article names three
+    "four_plus": -0.5,  # the article names four or more
+    "backgrounded": -1.0,  # one of the two is only named in a side clause ("amid U.S. tariffs")
+    "listed": -0.3,  # one of the two is only named in a sentence listing four or more countries
+    "stance": -0.6,  # the text takes a stance (welcomes, monitors) and no cue links the two
+    "place_only": -0.9,  # one of the two is only named as a place ("in Sweden", "in the U.S. and
+    # Canada"; not "a trade mission in India", not a demonym)
+    "with_hub": 0.8,  # without Canada: one of the two is the first country of the title
+    "identity": -3.0,  # "Canadian-American", "Chinese-Canadian", "Canadian Israeli": one person's
+    # origins, not a pair
+    "third_party": -0.2,  # no direct link between the two (dash, "between", a cue between adjacent
+    # names), but one of them is directly linked to a third country
+    "both_places": -1.0,  # both only named as places ("outbreak grows in Canada, U.S.")
+    "stance_between": -1.5,  # a stance word and no cue between the two names, in one clause
+    "at_war": 1.0,  # the two are at war with each other on the article's date (wars.csv): an
+    # article naming both reports them fighting ("the Russian invasion" + Ukraine)
+    "co_listed": -1.0,  # a chain of names opening a clause with no interaction cue after it: listed
+    # together, not dealing ("India, Indonesia, Mexico and South Africa head to the
+    # polls", "la Turquie et la Syrie dénombrent 50 000 morts")
+    "compared": -2.5,  # compared, ranked or side by side, not dealing: a comparison word between the
+    # two names in one clause ("Canada trails China", "derrière les États-Unis"), a
+    # ranking, listing or travel word in their sentence or in the title ("index",
+    # "classement", "flights"), or a chain acting in parallel ("each"); and no cue
+    # between them
 }
+
 
 # Two names joined by "and" / a comma after a verb or preposition are co-objects ("aid for Turkey and
 # Syria", "trip to Paris and London"): they share what happens to them, they do not deal together.
@@ -232,18 +237,22 @@ def _coordinations() -> frozenset[str]:
 _COORD = _coordinations()
 # What may stand before the first of a chain of joint subjects: nothing, an article, or the people acting
 # for the countries ("Ministers from Mexico, Indonesia and Australia said", "Les dirigeants du Canada et...").
-_LEAD = re.compile(r"\W*(?:[^,;:]{1,40},\s+)?(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
-                   rf"(?:(?:(?:{alternation(_WORDS['lead_portfolios'])})\s+)?(?:{alternation(_WORDS['lead_roles'])})"
-                   r"(?:\s+(?:de\s+la\s+défense|des\s+affaires\s+étrangères|du\s+commerce(?:\s+international)?))?"
-                   r"\s+(?:(?:from|of|de|du|des|d)\W+(?:(?:the|le|la|les|l)\W+)?)?)?$", re.IGNORECASE)
+_LEAD = re.compile(
+    r"\W*(?:[^,;:]{1,40},\s+)?(?:(?:the|le|la|les|l|en|au|aux)\W+)?"
+    rf"(?:(?:(?:{alternation(_WORDS['lead_portfolios'])})\s+)?(?:{alternation(_WORDS['lead_roles'])})"
+    r"(?:\s+(?:de\s+la\s+défense|des\s+affaires\s+étrangères|du\s+commerce(?:\s+international)?))?"
+    r"\s+(?:(?:from|of|de|du|des|d)\W+(?:(?:the|le|la|les|l)\W+)?)?)?$",
+    re.IGNORECASE,
+)
 _EACH = re.compile(rf"(?:['’]s)?\W*(?:{alternation(_WORDS['parallel_words'])})\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
 _SENTENCE_BREAK = re.compile(r"[.;:\n]")
 SIDE_REACH = 50  # characters after a side-clause word within which a country is background
-CLOSE = 60       # a cue between two names this close, in one clause, links them directly
+CLOSE = 60  # a cue between two names this close, in one clause, links them directly
 _DASHES = frozenset({"-", "/", "\u2013", "\u2014", "\u2010", "\u2011"})
-_BETWEEN = re.compile(rf"\b(?:{alternation(_WORDS['between_words'])})\s+(?:the\s+|les?\s+|la\s+|l['’])?$",
-                      re.IGNORECASE)
+_BETWEEN = re.compile(
+    rf"\b(?:{alternation(_WORDS['between_words'])})\s+(?:the\s+|les?\s+|la\s+|l['’])?$", re.IGNORECASE
+)
 
 
 def _unit_start(text: str, pos: int) -> int:
@@ -253,10 +262,16 @@ def _unit_start(text: str, pos: int) -> int:
     return j + 1 if j >= 0 else lo
 
 
-def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-                  side_at: Sequence[int] = (), stance: Sequence[int] = (),
-                  compare: Sequence[tuple[int, int, bool]] = (),
-                  at_war: frozenset[str] = frozenset()) -> dict[str, dict[str, bool]]:
+def pair_features(
+    mentions: list[Mention],
+    cue_at: list[tuple[int, int]],
+    folded: str,
+    text: str,
+    side_at: Sequence[int] = (),
+    stance: Sequence[int] = (),
+    compare: Sequence[tuple[int, int, bool]] = (),
+    at_war: frozenset[str] = frozenset(),
+) -> dict[str, dict[str, bool]]:
     """Candidate pairs of actor countries and their features (names of WEIGHTS). `cue_at` holds the
     (unit, offset) of interaction cues, `side_at` the offsets of side-clause words, `stance` those of
     stance words, `compare` the (unit, offset, is a ranking word) of comparison and ranking words (cues.csv
@@ -403,7 +418,7 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
                         continue
                     if hi.start - lo.end > 20:
                         continue  # too far apart to be joined by a dash or an "and"
-                    gap = text[lo.end:hi.start]
+                    gap = text[lo.end : hi.start]
                     if gap == " " and lo.adjective and hi.adjective:
                         identity = True  # "a Canadian Israeli woman", "Japanese Canadian families"
                     elif gap in _DASHES:
@@ -424,13 +439,25 @@ def pair_features(mentions: list["Mention"], cue_at: list[tuple[int, int]], fold
         if (ranked_item and not between) or in_parallel:
             compared = True  # a ranking, or a chain acting in parallel ("each"): side by side, not dealing
         out[f"{a}-{b}"] = {
-            "bias": True, "both_in_title": ta and tb, "title_short_list": ta and tb and len(title_codes) <= 3,
-            "one_in_title": ta or tb, "none_in_title": not (ta or tb), "same_unit_cue": same_cue,
-            "cue_between": between, "dash": dash, "with_canada": "CAN" in (a, b),
-            "two_countries": n == 2, "three_countries": n == 3, "four_plus": n >= 4,
-            "backgrounded": a in background or b in background, "between_and": between_and,
-            "listed": (a in listed or b in listed) and not co_subjects, "identity": identity, "clause_cue_between": clause,
-            "co_objects": co_objects, "co_subjects": co_subjects,
+            "bias": True,
+            "both_in_title": ta and tb,
+            "title_short_list": ta and tb and len(title_codes) <= 3,
+            "one_in_title": ta or tb,
+            "none_in_title": not (ta or tb),
+            "same_unit_cue": same_cue,
+            "cue_between": between,
+            "dash": dash,
+            "with_canada": "CAN" in (a, b),
+            "two_countries": n == 2,
+            "three_countries": n == 3,
+            "four_plus": n >= 4,
+            "backgrounded": a in background or b in background,
+            "between_and": between_and,
+            "listed": (a in listed or b in listed) and not co_subjects,
+            "identity": identity,
+            "clause_cue_between": clause,
+            "co_objects": co_objects,
+            "co_subjects": co_subjects,
             "stance": bool(stance) and not (between or dash or between_and),
             "stance_between": stance_between and not (dash or between_and),
             "compared": compared and not (dash or between_and),
@@ -463,11 +490,11 @@ def _joiner(text: str, end: int, start: int) -> str:
     """The words between two names, lower case, one space apart, without the possessive of the first name
     ("Australia's or New Zealand's" -> "or"), ready to look up in _COORD."""
     gap = " ".join(text[end:start].split()).lower().replace("\u2019", "'")
-    if gap.startswith(".") and text[end - 1:end].isalpha():
+    if gap.startswith(".") and text[end - 1 : end].isalpha():
         gap = gap[1:].lstrip()  # the last period of an abbreviation: "the U.S., Japan and Britain"
     if gap.startswith("'s"):
         gap = gap[2:].lstrip()
-    elif gap.startswith("'") and text[end - 1:end] in "sS":
+    elif gap.startswith("'") and text[end - 1 : end] in "sS":
         gap = gap[1:].lstrip()
     return gap
 
@@ -487,24 +514,41 @@ def _after_side_word(start: int, side_at: Sequence[int], text: str) -> bool:
     return any(start - SIDE_REACH <= p < start and not _SENTENCE_BREAK.search(text, p, start) for p in side_at)
 
 
-def find_pairs(mentions: list["Mention"], cue_at: list[tuple[int, int]], folded: str, text: str,
-               side_at: Sequence[int] = (), stance: Sequence[int] = (),
-               compare: Sequence[tuple[int, int, bool]] = (),
-               at_war: frozenset[str] = frozenset(), weights: dict[str, float] = WEIGHTS) -> tuple[str, ...]:
+def find_pairs(
+    mentions: list[Mention],
+    cue_at: list[tuple[int, int]],
+    folded: str,
+    text: str,
+    side_at: Sequence[int] = (),
+    stance: Sequence[int] = (),
+    compare: Sequence[tuple[int, int, bool]] = (),
+    at_war: frozenset[str] = frozenset(),
+    weights: dict[str, float] = WEIGHTS,
+) -> tuple[str, ...]:
     """Pairs whose weighted feature score reaches 0 (see WEIGHTS)."""
     # The weights of the features that are on, summed in the features' order (map and compress keep the
     # loop in C; the sum is the same float as a Python loop's).
     weight = weights.__getitem__
-    kept = [pair for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance, compare,
-                                                     at_war).items()
-            if round(sum(map(weight, compress(feats, feats.values()))), 6) >= 0]  # 0.1 + 0.2 - 0.3 is not 0
+    kept = [
+        pair
+        for pair, feats in pair_features(mentions, cue_at, folded, text, side_at, stance, compare, at_war).items()
+        if round(sum(map(weight, compress(feats, feats.values()))), 6) >= 0
+    ]  # 0.1 + 0.2 - 0.3 is not 0
     return tuple(sorted(kept))
 
 
 # How the tagger's country matches become the rule's mentions (venues, places, leaders' visits).
 
-def actor_mentions(countries_at: list, folded: str, text: str, orgs: set[str], has_person: bool,
-                   capitals: frozenset[str] | set[str], demonyms: frozenset[str] | set[str]) -> list[Mention]:
+
+def actor_mentions(
+    countries_at: list,
+    folded: str,
+    text: str,
+    orgs: set[str],
+    has_person: bool,
+    capitals: frozenset[str] | set[str],
+    demonyms: frozenset[str] | set[str],
+) -> list[Mention]:
     """The pair rule's view of each country match of the tagger, `countries_at` = (hit, code, unit): where it
     stands and whether it is a venue or a place."""
     # where a leader's name ends: "Anand à Amman", "Joly et Bill Blair à Kyiv" are visits, not venues
@@ -519,7 +563,7 @@ def actor_mentions(countries_at: list, folded: str, text: str, orgs: set[str], h
             # speaking, so Belgium is named (the contract counts a capital) but deals with no one
             venue = place = True
             demonym = False
-        elif text[h[1]:h[1] + 6].lower() in _BASED:
+        elif text[h[1] : h[1] + 6].lower() in _BASED:
             venue = place = True  # "Stockholm-based SIPRI", "a U.S.-based firm": where someone sits, no party
         else:
             venue, place = venue_and_place(folded, text, h[0], h[2] in capitals, demonym)
@@ -548,9 +592,11 @@ def is_leader(hit: tuple) -> bool:
 
 # "the prime minister", "la ministre", "le président": in a summary, the leader its title named. Not
 # "the prime minister of Japan" / "le président de la Corée" (another leader, named by country).
-_ECHO = re.compile(r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?"
-                   rf"(?:{alternation(_WORDS['echo_roles'])})\b"
-                   r"(?!\s+(?:of|de|du|des|d['’]))")
+_ECHO = re.compile(
+    r"\b(?:[Tt]he|[Ll]e|[Ll]a)\s+(?:(?:new|nouveau|nouvelle)\s+)?"
+    rf"(?:{alternation(_WORDS['echo_roles'])})\b"
+    r"(?!\s+(?:of|de|du|des|d['’]))"
+)
 
 
 def title_leader_echoes(countries_at: list, text: str, title_end: int, starts: list[int]) -> list[Mention]:
@@ -562,5 +608,7 @@ def title_leader_echoes(countries_at: list, text: str, title_end: int, starts: l
     if len(leaders) != 1:
         return []
     code = next(iter(leaders))
-    return [Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
-            for m in _ECHO.finditer(text, title_end)]
+    return [
+        Mention(code, bisect_right(starts, m.start()) - 1, m.start(), m.end(), False, False, False)
+        for m in _ECHO.finditer(text, title_end)
+    ]

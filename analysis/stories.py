@@ -43,6 +43,7 @@ four events. The rule, in order (figures in docs/analysis-aggregates.md):
    "..., 7 dead"), one may still join the other's story through that story's first article.
    The story id is the smallest article id of the cluster.
 """
+
 from __future__ import annotations
 
 import csv
@@ -71,24 +72,31 @@ MAX_VERIFIED = 16  # per title: the hard cap on verified candidate pairs
 _SMALL = 64  # score pairs one by one below this many (cdist's set-up costs more)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the and or but of in on at to for with by from as into about after before over under amid
 is are was were be been being has have had will would can could may might not no
 it its this that these those his her their our your he she they we you i
 says said say tells told new
 le la les l un une des de du d et ou en au aux à a dans sur par pour avec sans selon
 ce cette ces son sa ses leur leurs est sont été être a ont qui que qu se s ne pas plus
-""".split())
+""".split()
+)
 
 # Words that mark a trailing " - Something" as an outlet name rather than part of the headline.
-_OUTLET_WORDS = frozenset("""
+_OUTLET_WORDS = frozenset(
+    """
 news post times press globe star sun gazette journal herald tribune citizen cbc ctv
 reuters bloomberg ap afp cp radio ici tva devoir presse soleil droit actualite
 actualites nouvelles cnn bbc guardian telegraph nikkei kyodo yonhap abc sbs
-""".split())
+""".split()
+)
 _SUFFIX_SEP = re.compile(r"\s+(?:\||-|–|—|::)\s+")
-_KICKER = re.compile(r"^\s*(?:breaking|update|updated|video|watch|live|exclusive|analysis|opinion|"
-                     r"en direct|exclusif|analyse|mise à jour|vidéo)\s*[:|-]\s*", re.I)
+_KICKER = re.compile(
+    r"^\s*(?:breaking|update|updated|video|watch|live|exclusive|analysis|opinion|"
+    r"en direct|exclusif|analyse|mise à jour|vidéo)\s*[:|-]\s*",
+    re.I,
+)
 # Combining marks left by NFKD (accents on Latin, Greek and Cyrillic letters).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _DOTTED = re.compile(r"\b(?:[a-z]\.-?){2,}(?![a-z])")
@@ -133,7 +141,7 @@ def strip_title(title: str, source: str | None = None) -> str:
         if not seps:
             break
         last = seps[-1]
-        head, tail = text[: last.start()], text[last.end():]
+        head, tail = text[: last.start()], text[last.end() :]
         tail_words = _words(tail)
         if "|" in last.group():
             # "Title | CBC News" or "Opinion | Title": drop the short side, an outlet or a section.
@@ -143,7 +151,7 @@ def strip_title(title: str, source: str | None = None) -> str:
                 continue
             first = seps[0]
             if "|" in first.group() and len(_words(text[: first.start()])) <= 4:
-                text = text[first.end():]
+                text = text[first.end() :]
                 continue
             break
         if not tail_words or _is_outlet(tail_words, source_words):
@@ -151,7 +159,7 @@ def strip_title(title: str, source: str | None = None) -> str:
             continue
         # "Title - CTV News - Politics": cut at the first outlet segment after a real headline.
         for sep, nxt in zip(seps, seps[1:] + [None]):
-            segment = _words(text[sep.end(): nxt.start() if nxt else len(text)])
+            segment = _words(text[sep.end() : nxt.start() if nxt else len(text)])
             if _is_outlet(segment, source_words) and len(_words(text[: sep.start()])) >= 3:
                 text = text[: sep.start()]
                 break
@@ -250,10 +258,14 @@ def _unmatched(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     return unmatched_a, unused
 
 
-def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
-               proper_b: frozenset[str] | None = frozenset(),
-               country_words_a: frozenset[str] | None = None,
-               country_words_b: frozenset[str] | None = None) -> bool:
+def same_story(
+    a: str,
+    b: str,
+    proper_a: frozenset[str] | None = frozenset(),
+    proper_b: frozenset[str] | None = frozenset(),
+    country_words_a: frozenset[str] | None = None,
+    country_words_b: frozenset[str] | None = None,
+) -> bool:
     """The verification step (4.) on two normalized titles; the score gate (3.) is separate.
 
     ``proper_a`` / ``proper_b`` are the titles' :func:`proper_nouns`: when both titles keep an
@@ -280,8 +292,9 @@ def same_story(a: str, b: str, proper_a: frozenset[str] | None = frozenset(),
             return False
         words_a = country_words_a if country_words_a is not None else _country_spans(ta)[1]
         words_b = country_words_b if country_words_b is not None else _country_spans(tb)[1]
-        if (any((proper_a is None or t in proper_a) and t not in words_a for t in unmatched_a)
-                and any((proper_b is None or t in proper_b) and t not in words_b for t in unused)):
+        if any((proper_a is None or t in proper_a) and t not in words_a for t in unmatched_a) and any(
+            (proper_b is None or t in proper_b) and t not in words_b for t in unused
+        ):
             return False
     return True
 
@@ -297,6 +310,7 @@ def _country_names() -> dict[tuple[str, ...], str]:
     "British Columbia", "Indian Act") hide the country words they contain. Capitals are left out:
     "Victoria" and "Kingston" are Canadian cities before they are foreign capitals.
     """
+
     def key(form: str) -> tuple[str, ...]:
         return tuple(w for w in _words(form) if w not in STOPWORDS and len(w) > 1)
 
@@ -313,11 +327,23 @@ def _country_names() -> dict[tuple[str, ...], str]:
         if row.get("kind") in ("name", "demonym") and row.get("case") == "fold" and key(row.get("term") or ""):
             names.setdefault(key(row["term"]), row["code"])
     # Short forms headlines use more than the ISO names.
-    for alias, code in (("us", "USA"), ("usa", "USA"), ("uk", "GBR"), ("britain", "GBR"),
-                        ("turkey", "TUR"), ("czech republic", "CZE"), ("drc", "COD"), ("uae", "ARE"),
-                        # sports and news name the home nations: "loss to Sweden" / "loss to Scotland"
-                        ("england", "GBR"), ("scotland", "GBR"), ("wales", "GBR"),
-                        ("angleterre", "GBR"), ("ecosse", "GBR"), ("pays galles", "GBR")):
+    for alias, code in (
+        ("us", "USA"),
+        ("usa", "USA"),
+        ("uk", "GBR"),
+        ("britain", "GBR"),
+        ("turkey", "TUR"),
+        ("czech republic", "CZE"),
+        ("drc", "COD"),
+        ("uae", "ARE"),
+        # sports and news name the home nations: "loss to Sweden" / "loss to Scotland"
+        ("england", "GBR"),
+        ("scotland", "GBR"),
+        ("wales", "GBR"),
+        ("angleterre", "GBR"),
+        ("ecosse", "GBR"),
+        ("pays galles", "GBR"),
+    ):
         names.setdefault(tuple(alias.split()), code)
     for row in _data_rows("blockers.csv"):
         if row.get("case") == "fold" and len(key(row.get("term") or "")) > 1:
@@ -344,11 +370,11 @@ def _country_spans(tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
     codes, words, i = set(), set(), 0
     while i < len(tokens):
         for size in range(min(_longest_name(), len(tokens) - i), 0, -1):
-            code = names.get(tuple(tokens[i:i + size]))
+            code = names.get(tuple(tokens[i : i + size]))
             if code is not None:
                 if code:
                     codes.add(code)
-                    words.update(tokens[i:i + size])
+                    words.update(tokens[i : i + size])
                 i += size
                 break
         else:
@@ -370,20 +396,24 @@ def _blocking_keys(token_lists: list[list[str]]) -> list[list[str]]:
     # A token no other title has cannot bring two titles together, so it never takes a key slot
     # (otherwise a copy's added words, unique in the batch, would crowd out the shared ones).
     df = Counter(t for toks in token_lists for t in set(toks))
-    return [sorted((t for t in set(toks) if df[t] > 1), key=lambda t: (df[t], t))[:KEYS_PER_TITLE]
-            for toks in token_lists]
+    return [
+        sorted((t for t in set(toks) if df[t] > 1), key=lambda t: (df[t], t))[:KEYS_PER_TITLE] for toks in token_lists
+    ]
 
 
-def _scores(texts: list[str], start: int, stop: int, end: int,
-            rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
+def _scores(
+    texts: list[str], start: int, stop: int, end: int, rows: np.ndarray | None = None, cols: np.ndarray | None = None
+) -> np.ndarray:
     """token_set_ratio of texts[start:stop] (or ``rows``) against texts[start:end] (or ``cols``), 0 under the gate."""
     queries = texts[start:stop] if rows is None else [texts[i] for i in rows]
     choices = texts[start:end] if cols is None else [texts[i] for i in cols]
     if len(queries) * len(choices) <= _SMALL:  # most real blocks: cdist's set-up would dominate
-        return np.array([[fuzz.token_set_ratio(q, c, score_cutoff=THRESHOLD) for c in choices] for q in queries],
-                        dtype=np.uint8).reshape(len(queries), len(choices))
-    return process.cdist(queries, choices, scorer=fuzz.token_set_ratio, score_cutoff=THRESHOLD,
-                         dtype=np.uint8, workers=1)
+        return np.array(
+            [[fuzz.token_set_ratio(q, c, score_cutoff=THRESHOLD) for c in choices] for q in queries], dtype=np.uint8
+        ).reshape(len(queries), len(choices))
+    return process.cdist(
+        queries, choices, scorer=fuzz.token_set_ratio, score_cutoff=THRESHOLD, dtype=np.uint8, workers=1
+    )
 
 
 def cluster_stories(articles: pd.DataFrame) -> pd.Series:
@@ -492,8 +522,11 @@ def cluster_stories(articles: pd.DataFrame) -> pd.Series:
             row_i, row_j = rows_arr[qi_abs[keep]], rows_arr[cj_abs[keep]]
             # Vectorized first pass: pairs already in one story, or with a title out of budget,
             # never reach the per-pair Python below (roots only merge, so the snapshot is safe).
-            keep = ((uf.roots(row_i) != uf.roots(row_j))
-                    & (verified[row_i] < MAX_VERIFIED) & (verified[row_j] < MAX_VERIFIED))
+            keep = (
+                (uf.roots(row_i) != uf.roots(row_j))
+                & (verified[row_i] < MAX_VERIFIED)
+                & (verified[row_j] < MAX_VERIFIED)
+            )
             for ri, rj in zip(row_i[keep].tolist(), row_j[keep].tolist()):
                 pair = (ri, rj) if ri < rj else (rj, ri)
                 if pair in checked:

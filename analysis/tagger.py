@@ -4,24 +4,32 @@ All patterns of all data files go into one Aho-Corasick automaton (analysis/matc
 is read once. The hits are then resolved in this order: leaders by the article's date, longest
 non-overlapping entity spans (blockers included), context guards, pairs by unit, topics by weight.
 """
+
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from collections.abc import Sequence
 from itertools import combinations, compress
 from pathlib import Path
 
 from analysis import gazetteer as gz
-from analysis.language import detect as detect_language
-from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
 from analysis import model as learned
 from analysis.features import ArticleContext, pair_vector, topic_vector
-from analysis.pairs import (WEIGHTS, actor_mentions, cue_patterns, find_pairs, pair_features, title_leader_echoes,
-                            unit_starts)
+from analysis.language import detect as detect_language
+from analysis.matcher import Hit, Matcher, case_filter, fold, longest_non_overlapping, normalize
+from analysis.pairs import (
+    WEIGHTS,
+    actor_mentions,
+    cue_patterns,
+    find_pairs,
+    pair_features,
+    title_leader_echoes,
+    unit_starts,
+)
 from analysis.topics import lexicon_scores, score_terms, topic_patterns, topic_terms
 
 RULES_VERSION = "3"  # 3: learned weights over the rules' features (analysis/model.py, 2026-12-05)
@@ -35,7 +43,8 @@ MAX_TITLE = 2_000
 MAX_SUMMARY = 50_000
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# "$5,000 US", "10 $ US", "72 cents U.S.": an amount with its currency sign or unit, so "33 U.S. states" stays a mention.
+# "$5,000 US", "10 $ US", "72 cents U.S.": an amount with its currency sign or unit, so "33 U.S. states"
+# stays a mention.
 _AMOUNT_BEFORE = re.compile(r"(?:\$\s?[\d.,]+(?:\s?(?:million|billion|M|B|K|k))?|\d[\d.,]*\s?(?:\$|cents?))\s?$")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 _PREV_WORD = re.compile(r"(\S*)[ \t]+([A-Z][a-z]+)[ \t]+$")
@@ -97,9 +106,14 @@ class Tagger:
             model = learned.load(data_dir / "model.json")
         self.model: learned.Model | None = model or None
         self.rules = gz.context_rules(data_dir)
-        patterns = (gz.country_patterns(data_dir) + gz.organization_patterns(data_dir)
-                    + gz.person_patterns(data_dir) + topic_patterns(data_dir) + cue_patterns(data_dir)
-                    + gz.context_patterns(self.rules))
+        patterns = (
+            gz.country_patterns(data_dir)
+            + gz.organization_patterns(data_dir)
+            + gz.person_patterns(data_dir)
+            + topic_patterns(data_dir)
+            + cue_patterns(data_dir)
+            + gz.context_patterns(self.rules)
+        )
         self.matcher = Matcher(patterns, annotate=_note)
         self._capitals = gz.kind_terms("capital", data_dir)
         self._demonyms = gz.kind_terms("demonym", data_dir)
@@ -121,10 +135,18 @@ class Tagger:
             if rule.code != "*" and rule.code.islower():
                 self._org_rules.setdefault(rule.code, []).append(rule)
                 continue
-            self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(rule)
+            self._rules_for.setdefault((rule.code, normalize(rule.trigger) if rule.trigger != "*" else "*"), []).append(
+                rule
+            )
 
-    def tag(self, title: str | None, summary: str | None = "", published=None, lang: str | None = None,
-            trace: dict | None = None) -> Tags:
+    def tag(
+        self,
+        title: str | None,
+        summary: str | None = "",
+        published=None,
+        lang: str | None = None,
+        trace: dict | None = None,
+    ) -> Tags:
         """Tag one article. `lang` is not trusted: country, topic and cue patterns of every language
         always apply, so a wrong or missing tag cannot hide a mention. Only organization aliases written
         for one language ("CPI", "BCE", "UA") look at the language, guessed from the text's function
@@ -175,13 +197,19 @@ class Tagger:
                 kept = entries
                 for e in entries:  # most hits keep every entry: build a new tuple only when one goes
                     kind = e.kind
-                    if ((kind == _PERSON and not e.value[0].in_office(day))
-                            or (kind == _ORG and e.value[1] != "both"
-                                and not _lang_ok(e.value[1], text, lang, text_lang))):
-                        kept = tuple(e for e in entries
-                                     if not (e.kind == _PERSON and not e.value[0].in_office(day))
-                                     and not (e.kind == _ORG and e.value[1] != "both"
-                                              and not _lang_ok(e.value[1], text, lang, text_lang)))
+                    if (kind == _PERSON and not e.value[0].in_office(day)) or (
+                        kind == _ORG and e.value[1] != "both" and not _lang_ok(e.value[1], text, lang, text_lang)
+                    ):
+                        kept = tuple(
+                            e
+                            for e in entries
+                            if not (e.kind == _PERSON and not e.value[0].in_office(day))
+                            and not (
+                                e.kind == _ORG
+                                and e.value[1] != "both"
+                                and not _lang_ok(e.value[1], text, lang, text_lang)
+                            )
+                        )
                         break
                 if kept is not entries:
                     if not kept:
@@ -214,9 +242,13 @@ class Tagger:
             return _EMPTY  # no country, organization, leader or topic term: nothing else to work out
         if ctx_hits:
             ctx_all: set[tuple[int, bool]] | frozenset = {
-                e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT}
-            flags: set[str] | frozenset = {rule.action for rule in self._text_rules
-                     if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all}
+                e.value for h in ctx_hits for e in h.entries if e.kind == gz.CONTEXT
+            }
+            flags: set[str] | frozenset = {
+                rule.action
+                for rule in self._text_rules
+                if (rule.index, True) in ctx_all and (rule.index, False) not in ctx_all
+            }
         else:
             ctx_all = flags = _NONE
         if not topic_items or "no_topics" in flags:
@@ -292,8 +324,7 @@ class Tagger:
                         if action in _DROPS and has_cue and (rule.index, False) not in seen:
                             # drop_team spares a country written as a place ("in Gothenburg, Sweden", "in Cairo");
                             # a demonym is never a place ("in Spanish" is the language)
-                            if (action == "drop" or hit[2] in self._demonyms
-                                    or not _written_as_place(text, hit.start)):
+                            if action == "drop" or hit[2] in self._demonyms or not _written_as_place(text, hit.start):
                                 dropped = True
                         elif action == "keep_if" and not has_cue:
                             dropped = True
@@ -312,8 +343,9 @@ class Tagger:
             if self.model is None:
                 pairs = find_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
             else:
-                pairs = self._learned_pairs(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war,
-                                            hard, len(countries), trace)
+                pairs = self._learned_pairs(
+                    mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war, hard, len(countries), trace
+                )
         return Tags(countries, pairs, topics, tuple(sorted(orgs)) if orgs else ())
 
     def _learned_topics(self, topic_items: list, folded: str, title_end: int, trace: dict | None) -> tuple[str, ...]:
@@ -325,8 +357,20 @@ class Tagger:
             trace["topics"] = dict.fromkeys(self.model.topics, vec)
         return self.model.scorer.decide(folded, scores, terms)
 
-    def _learned_pairs(self, mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war, hard,
-                       n_countries: int, trace: dict | None) -> tuple[str, ...]:
+    def _learned_pairs(
+        self,
+        mentions,
+        cue_at,
+        folded,
+        text,
+        side_pos,
+        stance,
+        compare_at,
+        at_war,
+        hard,
+        n_countries: int,
+        trace: dict | None,
+    ) -> tuple[str, ...]:
         """Candidate pairs (the rule's) that the learned pair model keeps."""
         assert self.model is not None
         linear = self.model.pairs
@@ -334,8 +378,7 @@ class Tagger:
         kept = []
         known = None if trace is not None else self.model.pair_words
         context = ArticleContext(mentions, folded, hard, known)
-        for pair, feats in pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at,
-                                         at_war).items():
+        for pair, feats in pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war).items():
             hand = round(sum(map(_HAND_WEIGHT, compress(feats, feats.values()))), 6)
             a, b = pair.split("-")
             vec = pair_vector(a, b, feats, hand, mentions, folded, hard, n_countries, known, context)
@@ -369,8 +412,11 @@ class Tagger:
         key = (code, term)
         rules = self._rule_cache.get(key)
         if rules is None:
-            rules = (self._rules_for.get(key, []) + self._rules_for.get((code, "*"), [])
-                     + self._rules_for.get(("*", "*"), []))
+            rules = (
+                self._rules_for.get(key, [])
+                + self._rules_for.get((code, "*"), [])
+                + self._rules_for.get(("*", "*"), [])
+            )
             self._rule_cache[key] = rules
         return rules
 
@@ -400,6 +446,8 @@ class Tagger:
 
 
 _HAND_WEIGHT = WEIGHTS.__getitem__
+
+
 def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
     """Whether an alias written for one language counts in this text (its language guessed once)."""
     if not memo:
@@ -410,8 +458,10 @@ def _lang_ok(alias_lang: str, text: str, tag: str | None, memo: list) -> bool:
 _EMPTY = Tags((), (), (), ())
 _DROPS = frozenset({"drop", "drop_team"})
 # Before a country written as a place: a preposition of place, perhaps with a city and a comma ("in Santiago, Chile").
-_PLACE_BEFORE = re.compile(rf"\b(?:{gz.alternation(_WORDS['place_before_prepositions'])})\s+(?:(?:the|la|le|les)\s+|l['’]|"
-                           r"[A-Z][\w'’.-]+(?:\s[A-Z][\w'’.-]+)?,\s)?$")
+_PLACE_BEFORE = re.compile(
+    rf"\b(?:{gz.alternation(_WORDS['place_before_prepositions'])})\s+(?:(?:the|la|le|les)\s+|l['’]|"
+    r"[A-Z][\w'’.-]+(?:\s[A-Z][\w'’.-]+)?,\s)?$"
+)
 
 
 def _written_as_place(text: str, start: int) -> bool:
@@ -429,9 +479,11 @@ _R_HIT = _R_ENTITY | _R_CTX
 def _note(entries: tuple) -> tuple[int, tuple[str, ...], tuple]:
     """(route bits, roles of the cue entries in order, topic_terms) of a key's entries."""
     kinds = {e.kind for e in entries}
-    route = ((_R_PERSON_ORG if gz.PERSON in kinds or gz.ORG in kinds else 0)
-             | (0 if kinds.isdisjoint(gz.ENTITY_KINDS) else _R_ENTITY)
-             | (_R_CTX if gz.CONTEXT in kinds else 0))
+    route = (
+        (_R_PERSON_ORG if gz.PERSON in kinds or gz.ORG in kinds else 0)
+        | (0 if kinds.isdisjoint(gz.ENTITY_KINDS) else _R_ENTITY)
+        | (_R_CTX if gz.CONTEXT in kinds else 0)
+    )
     return route, tuple(e.value for e in entries if e.kind == gz.CUE), topic_terms(entries)
 
 
@@ -449,7 +501,6 @@ def default_tagger() -> Tagger:
     return _DEFAULT
 
 
-def tag(title: str, summary: str | None = "", published: datetime | str | None = None,
-        lang: str | None = None) -> Tags:
+def tag(title: str, summary: str | None = "", published: datetime | str | None = None, lang: str | None = None) -> Tags:
     """Tag one article with the default data files; see TAXONOMY.md for what each field means."""
     return default_tagger().tag(title, summary, published, lang)

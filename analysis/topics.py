@@ -1,4 +1,5 @@
 """Topic scoring from the weighted lexicon in analysis/data/topics.csv (multi-label, title boosted)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +7,21 @@ from pathlib import Path
 from analysis.gazetteer import DATA_DIR, TOPIC, read_rows
 from analysis.matcher import EXACT, FOLD, Entry, Hit
 
-TOPICS = ("defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate",
-          "oceans_fisheries", "migration", "human_rights", "humanitarian_aid", "health", "conflict")
+TOPICS = (
+    "defence",
+    "trade",
+    "energy",
+    "critical_minerals",
+    "technology",
+    "arctic",
+    "climate",
+    "oceans_fisheries",
+    "migration",
+    "human_rights",
+    "humanitarian_aid",
+    "health",
+    "conflict",
+)
 # Summed weight a topic needs: a weight-2 term settles a topic alone, a weight-1 term needs a second
 # term (the title boost alone is not enough: "attack" in a headline is not yet a war). Chosen on the gold
 # set and checked on real labelled headlines (docs/analysis.md).

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from analysis.evaluate import FIELDS, Score
 from analysis.model import FORMAT, Linear, Model
@@ -92,8 +93,9 @@ def fit_linear(vecs: list[dict], ys: list[int], c: float, seed: int = SEED) -> L
     x.indices, x.indptr = x.indices.astype("int32"), x.indptr.astype("int32")  # liblinear wants 32-bit
     clf = LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", random_state=seed, max_iter=3000)
     clf.fit(x, ys)
-    weights = {name: round(float(w), 4) for name, w in zip(vectorizer.get_feature_names_out(), clf.coef_[0])
-               if abs(w) >= 1e-3}
+    weights = {
+        name: round(float(w), 4) for name, w in zip(vectorizer.get_feature_names_out(), clf.coef_[0]) if abs(w) >= 1e-3
+    }
     return Linear(round(float(clf.intercept_[0]), 4), dict(sorted(weights.items())), 0.5)
 
 
@@ -131,7 +133,7 @@ def best_threshold(traced: Sequence[Traced], linear: Linear, kind: str, topic: s
     for threshold in THRESHOLDS:
         model = _with_threshold(linear, threshold)
         if kind == "pairs":
-            s = score_field(traced, "pairs", lambda t: predict_pairs(t, model))
+            s = score_field(traced, "pairs", partial(predict_pairs, linear=model))
         else:
             s = Score()
             for t in traced:
@@ -162,15 +164,16 @@ def cross_validate(traced: Sequence[Traced], c: float, seed: int = SEED, k: int 
         test = [traced[i] for i in fold]
         pairs = fit_linear(*_rows(train, "pairs"), c, seed)
         topics = {topic: fit_linear(*_rows(train, "topics", topic), c, seed) for topic in TOPICS}
-        out["pairs"].append(score_field(test, "pairs", lambda t: predict_pairs(t, pairs)).f1)
-        out["topics"].append(score_field(test, "topics", lambda t: predict_topics(t, topics)).f1)
+        out["pairs"].append(score_field(test, "pairs", partial(predict_pairs, linear=pairs)).f1)
+        out["topics"].append(score_field(test, "topics", partial(predict_topics, models=topics)).f1)
         out["rules_pairs"].append(score_field(test, "pairs", lambda t: t.rules["pairs"]).f1)
         out["rules_topics"].append(score_field(test, "topics", lambda t: t.rules["topics"]).f1)
     return out
 
 
-def fit(train: Sequence[Traced], validation: Sequence[Traced], c_pairs: float, c_topics: float,
-        seed: int = SEED) -> tuple[Linear, dict[str, Linear]]:
+def fit(
+    train: Sequence[Traced], validation: Sequence[Traced], c_pairs: float, c_topics: float, seed: int = SEED
+) -> tuple[Linear, dict[str, Linear]]:
     """Steps 2 and 3: weights from `train`, thresholds from `validation`."""
     pairs = fit_linear(*_rows(train, "pairs"), c_pairs, seed)
     pairs = _with_threshold(pairs, best_threshold(validation, pairs, "pairs"))
@@ -210,11 +213,16 @@ def evaluate_traced(traced: Sequence[Traced], pairs: Linear | None, topics: dict
 def per_topic(traced: Sequence[Traced], topics: dict[str, Linear]) -> dict[str, dict]:
     out = {}
     for topic in TOPICS:
-        def only(pred: Iterable[str]) -> set[str]:
+
+        def only(pred: Iterable[str], topic: str = topic) -> set[str]:
             return {x for x in pred if x == topic}
 
-        sub = [Traced({**t.item, "topics": [x for x in t.item.get("topics") or () if x == topic]}, t.rules,
-                      t.pairs, t.topics) for t in traced]
+        sub = [
+            Traced(
+                {**t.item, "topics": [x for x in t.item.get("topics") or () if x == topic]}, t.rules, t.pairs, t.topics
+            )
+            for t in traced
+        ]
         rules = score_field(sub, "topics", lambda t: only(t.rules["topics"]))
         learned = score_field(sub, "topics", lambda t: only(predict_topics(t, topics)))
         out[topic] = {"support": rules.tp + rules.fn, "rules": _figures(rules), "learned": _figures(learned)}
@@ -222,8 +230,14 @@ def per_topic(traced: Sequence[Traced], topics: dict[str, Linear]) -> dict[str, 
 
 
 def _figures(s: Score) -> dict:
-    return {"f1": round(s.f1, 3), "precision": round(s.precision, 3), "recall": round(s.recall, 3),
-            "tp": s.tp, "fp": s.fp, "fn": s.fn}
+    return {
+        "f1": round(s.f1, 3),
+        "precision": round(s.precision, 3),
+        "recall": round(s.recall, 3),
+        "tp": s.tp,
+        "fp": s.fp,
+        "fn": s.fn,
+    }
 
 
 def model_document(pairs: Linear, topics: dict[str, Linear], meta: dict) -> dict:
@@ -236,8 +250,16 @@ def model_document(pairs: Linear, topics: dict[str, Linear], meta: dict) -> dict
 
 
 # Feature families, for the ablations that show what each part of the design pays (docs/quality.md).
-HARD_CASE_PREFIXES = ("mediator:", "joint:", "armed_group:", "citizens:", "origin:", "venue_mention", "demonym",
-                      "third_in_sentence")
+HARD_CASE_PREFIXES = (
+    "mediator:",
+    "joint:",
+    "armed_group:",
+    "citizens:",
+    "origin:",
+    "venue_mention",
+    "demonym",
+    "third_in_sentence",
+)
 WORD_PREFIXES = ("btw:", "pre:", "post:", "gap:")
 
 
@@ -256,8 +278,15 @@ def sample(traced: Sequence[Traced], size: int, seed: int = SEED) -> list[Traced
     return [traced[i] for i in sorted(order[:size])]
 
 
-def run(train_items: Sequence[dict], validation_items: Sequence[dict], report_sets: Mapping[str, Sequence[dict]],
-        corpus_hash: str, seed: int = SEED, data_dir=None, progress: Callable[[str], None] = lambda _m: None) -> dict:
+def run(
+    train_items: Sequence[dict],
+    validation_items: Sequence[dict],
+    report_sets: Mapping[str, Sequence[dict]],
+    corpus_hash: str,
+    seed: int = SEED,
+    data_dir=None,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> dict:
     """The whole training: choose C, fit, pick thresholds, then measure. Returns the model document."""
     progress(f"tracing {len(train_items)} training and {len(validation_items)} validation items")
     train = trace_items(train_items, data_dir)
@@ -271,20 +300,31 @@ def run(train_items: Sequence[dict], validation_items: Sequence[dict], report_se
         sd = (sum((v - mean) ** 2 for v in values) / max(1, len(values) - 1)) ** 0.5
         return {"mean": round(mean, 3), "sd": round(sd, 3)}
 
-    crossval = {"c_pairs": c_pairs, "c_topics": c_topics,
-                "pairs": {"learned": spread(cv[c_pairs]["pairs"]), "rules": spread(cv[c_pairs]["rules_pairs"])},
-                "topics": {"learned": spread(cv[c_topics]["topics"]), "rules": spread(cv[c_topics]["rules_topics"])}}
+    crossval = {
+        "c_pairs": c_pairs,
+        "c_topics": c_topics,
+        "pairs": {"learned": spread(cv[c_pairs]["pairs"]), "rules": spread(cv[c_pairs]["rules_pairs"])},
+        "topics": {"learned": spread(cv[c_topics]["topics"]), "rules": spread(cv[c_topics]["rules_topics"])},
+    }
     progress("learning curve and ablations on the validation part")
     curve = []
     for size in [s for s in CURVE_SIZES if s < len(train)] + [len(train)]:
         subset = sample(train, size, seed)
         p, t = fit(subset, validation, c_pairs, c_topics, seed)
         scores = evaluate_traced(validation, p, t)
-        curve.append({"train_items": size, "pairs": scores["pairs"]["learned"]["f1"],
-                      "topics": scores["topics"]["learned"]["f1"]})
+        curve.append(
+            {
+                "train_items": size,
+                "pairs": scores["pairs"]["learned"]["f1"],
+                "topics": scores["topics"]["learned"]["f1"],
+            }
+        )
     ablations = {}
-    for name, prefixes in (("no hard-case features", HARD_CASE_PREFIXES), ("no context words", WORD_PREFIXES),
-                           ("rule features only", HARD_CASE_PREFIXES + WORD_PREFIXES)):
+    for name, prefixes in (
+        ("no hard-case features", HARD_CASE_PREFIXES),
+        ("no context words", WORD_PREFIXES),
+        ("rule features only", HARD_CASE_PREFIXES + WORD_PREFIXES),
+    ):
         p, _t = fit(without(train, prefixes), without(validation, prefixes), c_pairs, c_topics, seed)
         ablations[name] = evaluate_traced(without(validation, prefixes), p, None)["pairs"]["learned"]["f1"]
     scores = {"validation": evaluate_traced(validation, pairs, topics)}
@@ -294,9 +334,16 @@ def run(train_items: Sequence[dict], validation_items: Sequence[dict], report_se
         scores[name] = evaluate_traced(traced, pairs, topics)
         if name == "test":
             scores["test_per_topic"] = per_topic(traced, topics)
-    meta = {"corpus_hash": corpus_hash, "seed": seed, "train_items": len(train),
-            "validation_items": len(validation), "crossval": crossval, "learning_curve": curve,
-            "ablations_validation_pairs_f1": ablations, "scores": scores}
+    meta = {
+        "corpus_hash": corpus_hash,
+        "seed": seed,
+        "train_items": len(train),
+        "validation_items": len(validation),
+        "crossval": crossval,
+        "learning_curve": curve,
+        "ablations_validation_pairs_f1": ablations,
+        "scores": scores,
+    }
     return model_document(pairs, topics, meta)
 
 
@@ -308,26 +355,42 @@ def report(document: dict) -> str:
             continue
         for field_name in FIELDS:
             s = scores[field_name]
-            lines.append(f"| {name} | {field_name} | {s['rules']['f1']:.3f} | {s['learned']['f1']:.3f} | "
-                         f"{s['learned']['precision']:.3f} | {s['learned']['recall']:.3f} |")
+            lines.append(
+                f"| {name} | {field_name} | {s['rules']['f1']:.3f} | {s['learned']['f1']:.3f} | "
+                f"{s['learned']['precision']:.3f} | {s['learned']['recall']:.3f} |"
+            )
     cv = document["crossval"]
-    lines += ["", f"Cross-validated on the training part (5 folds, C = {cv['c_pairs']} for pairs, "
-                  f"{cv['c_topics']} for topics, threshold 0.5):", "",
-              "| field | rules F1 | learned F1 |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        f"Cross-validated on the training part (5 folds, C = {cv['c_pairs']} for pairs, "
+        f"{cv['c_topics']} for topics, threshold 0.5):",
+        "",
+        "| field | rules F1 | learned F1 |",
+        "| --- | --- | --- |",
+    ]
     for field_name in ("pairs", "topics"):
         r, lrn = cv[field_name]["rules"], cv[field_name]["learned"]
         lines.append(f"| {field_name} | {r['mean']:.3f} ± {r['sd']:.3f} | {lrn['mean']:.3f} ± {lrn['sd']:.3f} |")
     lines += ["", "| training items | pairs F1 (validation) | topics F1 (validation) |", "| --- | --- | --- |"]
     for point in document["learning_curve"]:
         lines.append(f"| {point['train_items']} | {point['pairs']:.3f} | {point['topics']:.3f} |")
-    lines += ["", "| pair model (validation) | F1 |", "| --- | --- |",
-              f"| all features | {document['scores']['validation']['pairs']['learned']['f1']:.3f} |"]
+    lines += [
+        "",
+        "| pair model (validation) | F1 |",
+        "| --- | --- |",
+        f"| all features | {document['scores']['validation']['pairs']['learned']['f1']:.3f} |",
+    ]
     for name, f1 in document["ablations_validation_pairs_f1"].items():
         lines.append(f"| {name} | {f1:.3f} |")
     if "test_per_topic" in document["scores"]:
-        lines += ["", "| topic (test part) | support | rules F1 | learned F1 | learned P | learned R |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "| topic (test part) | support | rules F1 | learned F1 | learned P | learned R |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for topic, s in document["scores"]["test_per_topic"].items():
-            lines.append(f"| {topic} | {s['support']} | {s['rules']['f1']:.3f} | {s['learned']['f1']:.3f} | "
-                         f"{s['learned']['precision']:.3f} | {s['learned']['recall']:.3f} |")
+            lines.append(
+                f"| {topic} | {s['support']} | {s['rules']['f1']:.3f} | {s['learned']['f1']:.3f} | "
+                f"{s['learned']['precision']:.3f} | {s['learned']['recall']:.3f} |"
+            )
     return "\n".join(lines)

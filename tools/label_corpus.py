@@ -72,10 +72,16 @@ def read_archive(pattern: str) -> list[dict]:
         rel = str(Path(path).relative_to(REALDATA))
         for entry in entries:
             if entry.get("link") and entry.get("title"):
-                items.append({"ref": {"path": rel, "link": entry["link"]}, "title": plain(entry["title"]),
-                              "summary": plain(entry.get("description")),
-                              "published": str(entry.get("date_published") or "")[:10], "lang": "en",
-                              "outlet": rel.split("/")[-1].replace("_entries.json", "")})
+                items.append(
+                    {
+                        "ref": {"path": rel, "link": entry["link"]},
+                        "title": plain(entry["title"]),
+                        "summary": plain(entry.get("description")),
+                        "published": str(entry.get("date_published") or "")[:10],
+                        "lang": "en",
+                        "outlet": rel.split("/")[-1].replace("_entries.json", ""),
+                    }
+                )
     return items
 
 
@@ -85,21 +91,38 @@ def pools() -> dict[str, list[dict]]:
         rel = str(path.relative_to(REALDATA))
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            recent.append({"ref": {"path": rel, "link": row["url"]}, "title": row["title"],
-                           "summary": row.get("summary") or "", "published": row.get("published") or "",
-                           "lang": row.get("lang") or "en", "outlet": row.get("outlet") or ""})
+            recent.append(
+                {
+                    "ref": {"path": rel, "link": row["url"]},
+                    "title": row["title"],
+                    "summary": row.get("summary") or "",
+                    "published": row.get("published") or "",
+                    "lang": row.get("lang") or "en",
+                    "outlet": row.get("outlet") or "",
+                }
+            )
     cbc_2023 = read_archive("rumca-rss-2023/2023/*/*/*www.cbc.ca*_entries.json")
-    world_2023 = [i for i in read_archive("rumca-rss-2023/2023/*/*/*_entries.json")
-                  if "www.cbc.ca" not in i["ref"]["path"] and "nationalpost" not in i["ref"]["path"]]
+    world_2023 = [
+        i
+        for i in read_archive("rumca-rss-2023/2023/*/*/*_entries.json")
+        if "www.cbc.ca" not in i["ref"]["path"] and "nationalpost" not in i["ref"]["path"]
+    ]
     cbc_2025 = []
     rel = "canadian-news-feed-history/history_dedup_by_url.csv"
     with (REALDATA / rel).open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             if "/the-curator/" in row["url"] or row["source"] != "cbc":
                 continue
-            cbc_2025.append({"ref": {"path": rel, "link": row["url"]}, "title": plain(row["headline"]),
-                             "summary": "", "published": row["first_seen_commit_date"][:10], "lang": "en",
-                             "outlet": "CBC"})
+            cbc_2025.append(
+                {
+                    "ref": {"path": rel, "link": row["url"]},
+                    "title": plain(row["headline"]),
+                    "summary": "",
+                    "published": row["first_seen_commit_date"][:10],
+                    "lang": "en",
+                    "outlet": "CBC",
+                }
+            )
     return {"recent": recent, "cbc_2023": cbc_2023, "cbc_2025": cbc_2025, "world_2023": world_2023}
 
 
@@ -180,10 +203,21 @@ def main(argv: list[str] | None = None) -> int:
     MANIFEST.parent.mkdir(parents=True, exist_ok=True)
     with MANIFEST.open("w", encoding="utf-8") as fh:
         for item in chosen:
-            fh.write(json.dumps({"id": item["id"], "ref": item["ref"], "pool": item["pool"],
-                                 "split": item["split"], "published": item["published"],
-                                 "lang": item["lang"], "second_batch": item.get("second_batch")},
-                                ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": item["id"],
+                        "ref": item["ref"],
+                        "pool": item["pool"],
+                        "split": item["split"],
+                        "published": item["published"],
+                        "lang": item["lang"],
+                        "second_batch": item.get("second_batch"),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     args.out.mkdir(parents=True, exist_ok=True)
     by_batch = defaultdict(list)
     for item in chosen:
@@ -193,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     for batch, items in by_batch.items():
         with (args.out / f"{batch}.jsonl").open("w", encoding="utf-8") as fh:
             for item in items:
-                fh.write(json.dumps({k: item[k] for k in ("id", "title", "summary", "published", "lang", "outlet")},
-                                    ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {k: item[k] for k in ("id", "title", "summary", "published", "lang", "outlet")},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     splits = defaultdict(int)
     for item in chosen:
         splits[item["split"]] += 1

@@ -50,8 +50,13 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
             s.fp += len(y - x)
             s.fn += len(x - y)
             same += x == y
-        out[name] = {"f1": round(s.f1, 3), "exact_items": round(same / max(1, len(both)), 3), "items": len(both),
-                     "labels_first": s.tp + s.fn, "labels_second": s.tp + s.fp}
+        out[name] = {
+            "f1": round(s.f1, 3),
+            "exact_items": round(same / max(1, len(both)), 3),
+            "items": len(both),
+            "labels_first": s.tp + s.fn,
+            "labels_second": s.tp + s.fp,
+        }
     return out
 
 
@@ -81,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             target[row["id"]] = row
             who[row["id"]].append(reader)
-        provenance.append({"batch": batch, "reader": reader, "items": len(rows), "date": args.date,
-                           "role": "first reader" if batch.startswith("b") else "second reader",
-                           "who": "a helper agent that saw only TAXONOMY.md, docs/labelling-guide.md and the text"})
+        provenance.append(
+            {
+                "batch": batch,
+                "reader": reader,
+                "items": len(rows),
+                "date": args.date,
+                "role": "first reader" if batch.startswith("b") else "second reader",
+                "who": "a helper agent that saw only TAXONOMY.md, docs/labelling-guide.md and the text",
+            }
+        )
     missing = sorted(set(manifest) - set(first))
     decisions = {row["id"]: row for row in read_jsonl(args.adjudicated)} if args.adjudicated else {}
     gold = []
@@ -102,12 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     with (CORPUS / "labels.jsonl").open("w", encoding="utf-8") as fh:
         for row in gold:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    stats = {"agreement": agreement(first, second) if second else {}, "double_read": len(second),
-             "disagreeing_items": disagreements, "adjudicated": sum("adjudicated" in r for r in gold)}
+    stats = {
+        "agreement": agreement(first, second) if second else {},
+        "double_read": len(second),
+        "disagreeing_items": disagreements,
+        "adjudicated": sum("adjudicated" in r for r in gold),
+    }
     (CORPUS / "agreement.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     (CORPUS / "readers.json").write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(gold)} gold items ({len(missing)} of the manifest not labelled yet), {len(second)} read twice, "
-          f"{disagreements} disagreeing, {stats['adjudicated']} adjudicated")
+    print(
+        f"{len(gold)} gold items ({len(missing)} of the manifest not labelled yet), {len(second)} read twice, "
+        f"{disagreements} disagreeing, {stats['adjudicated']} adjudicated"
+    )
     print(json.dumps(stats["agreement"], indent=1))
     return 0
 

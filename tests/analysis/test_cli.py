@@ -1,4 +1,5 @@
 """`python -m analysis tag | evaluate | retag` run as real subprocesses (TAXONOMY.md batch interface)."""
+
 import json
 import subprocess
 import sys
@@ -10,8 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args, stdin="", env=None):
-    return subprocess.run([sys.executable, "-m", "analysis", *args], input=stdin.encode("utf-8"),
-                          capture_output=True, cwd=ROOT, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        input=stdin.encode("utf-8"),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+    )
 
 
 def lines_of(proc):
@@ -20,8 +27,13 @@ def lines_of(proc):
 
 def test_tag_outputs_one_sorted_line_per_input_in_order():
     items = [
-        {"id": "a", "title": "Carney and Takaichi sign Canada-Japan partnership", "summary": "LNG and defence.",
-         "published": "2026-03-06T09:18:00-05:00", "lang": "en"},
+        {
+            "id": "a",
+            "title": "Carney and Takaichi sign Canada-Japan partnership",
+            "summary": "LNG and defence.",
+            "published": "2026-03-06T09:18:00-05:00",
+            "lang": "en",
+        },
         {"id": 2, "title": "Turkey dinner prices rise"},
         {"id": "c", "title": "L'OTAN et l'ONU", "summary": None, "published": None, "lang": None},
     ]
@@ -29,23 +41,33 @@ def test_tag_outputs_one_sorted_line_per_input_in_order():
     assert proc.returncode == 0, proc.stderr
     out = lines_of(proc)
     assert [o["id"] for o in out] == ["a", 2, "c"]
-    assert out[0] == {"id": "a", "countries": ["CAN", "JPN"], "pairs": ["CAN-JPN"],
-                      "topics": ["defence", "energy"], "organizations": []}
+    assert out[0] == {
+        "id": "a",
+        "countries": ["CAN", "JPN"],
+        "pairs": ["CAN-JPN"],
+        "topics": ["defence", "energy"],
+        "organizations": [],
+    }
     assert out[1]["countries"] == [] and set(out[1]) == {"id", "countries", "pairs", "topics", "organizations"}
     assert out[2]["organizations"] == ["nato", "un"]
 
 
 def test_malformed_lines_are_reported_in_place_and_the_run_goes_on():
-    stdin = "\n".join([
-        json.dumps({"id": "ok1", "title": "Canada and Mexico talk trade"}),
-        "{not json",
-        json.dumps({"title": "no id"}),
-        json.dumps({"id": "x"}),
-        json.dumps(["a", "list"]),
-        json.dumps({"id": "t", "title": 42}),
-        "",
-        json.dumps({"id": "ok2", "title": "Japon"}),
-    ]) + "\n"
+    stdin = (
+        "\n".join(
+            [
+                json.dumps({"id": "ok1", "title": "Canada and Mexico talk trade"}),
+                "{not json",
+                json.dumps({"title": "no id"}),
+                json.dumps({"id": "x"}),
+                json.dumps(["a", "list"]),
+                json.dumps({"id": "t", "title": 42}),
+                "",
+                json.dumps({"id": "ok2", "title": "Japon"}),
+            ]
+        )
+        + "\n"
+    )
     proc = run(["tag"], stdin)
     assert proc.returncode == 1
     out = lines_of(proc)
@@ -64,8 +86,9 @@ def test_tag_on_empty_input_exits_zero():
 def test_tag_survives_invalid_utf8_and_huge_lines():
     big = json.dumps({"id": "big", "title": "Canada", "summary": "Japan " * 200_000})
     stdin = b'{"id": "bad", "title": "caf\xe9 Canada"}\n' + big.encode() + b"\n"
-    proc = subprocess.run([sys.executable, "-m", "analysis", "tag"], input=stdin, capture_output=True,
-                          cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "tag"], input=stdin, capture_output=True, cwd=ROOT, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     out = lines_of(proc)
     assert out[0]["countries"] == ["CAN"] and "CAN" in out[1]["countries"]
@@ -73,12 +96,30 @@ def test_tag_survives_invalid_utf8_and_huge_lines():
 
 def test_evaluate_prints_precision_recall_f1_per_field(tmp_path):
     gold = tmp_path / "g.jsonl"
-    gold.write_text("\n".join(json.dumps(x) for x in [
-        {"id": "1", "title": "Canada and Japan sign trade deal", "countries": ["CAN", "JPN"],
-         "pairs": ["CAN-JPN"], "topics": ["trade"], "organizations": []},
-        {"id": "2", "title": "NATO meets", "countries": ["BEL"], "pairs": [], "topics": [],
-         "organizations": ["nato"]},
-    ]), encoding="utf-8")
+    gold.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {
+                    "id": "1",
+                    "title": "Canada and Japan sign trade deal",
+                    "countries": ["CAN", "JPN"],
+                    "pairs": ["CAN-JPN"],
+                    "topics": ["trade"],
+                    "organizations": [],
+                },
+                {
+                    "id": "2",
+                    "title": "NATO meets",
+                    "countries": ["BEL"],
+                    "pairs": [],
+                    "topics": [],
+                    "organizations": ["nato"],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     proc = run(["evaluate", str(gold)])
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout.decode()
@@ -100,9 +141,17 @@ def test_retag_rewrites_the_store(tmp_path):
         pytest.skip("ingest.store.retag_all is not there yet")
     db = tmp_path / "news.db"
     conn = store.open_store(db)
-    conn.execute("INSERT INTO articles (url, title, summary, published_at, source, fetched_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", ("https://example.com/1", "Canada and Japan sign LNG deal", "",
-                                               "2026-03-06T14:00:00Z", "Test", "2026-03-06T14:00:00Z"))
+    conn.execute(
+        "INSERT INTO articles (url, title, summary, published_at, source, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            "https://example.com/1",
+            "Canada and Japan sign LNG deal",
+            "",
+            "2026-03-06T14:00:00Z",
+            "Test",
+            "2026-03-06T14:00:00Z",
+        ),
+    )
     conn.commit()
     conn.close()
     proc = run(["retag", "--db", str(db)])

@@ -3,24 +3,34 @@ import csv
 import pycountry
 import pytest
 
-from analysis.countries import (DISPLAY_NAMES_PATH, all_country_codes, country_name, iso2, iso3_from_iso2,
-                                iso_numeric, name_map)
+from analysis.countries import (
+    DISPLAY_NAMES_PATH,
+    all_country_codes,
+    country_name,
+    iso2,
+    iso3_from_iso2,
+    iso_numeric,
+    name_map,
+)
 
 
-@pytest.mark.parametrize("code,en,fr", [
-    ("CAN", "Canada", "Canada"),
-    ("JPN", "Japan", "Japon"),
-    ("KOR", "South Korea", "Corée du Sud"),
-    ("PRK", "North Korea", "Corée du Nord"),
-    ("RUS", "Russia", "Russie"),
-    ("TWN", "Taiwan", "Taïwan"),
-    ("TUR", "Türkiye", "Turquie"),
-    ("DEU", "Germany", "Allemagne"),
-    ("USA", "United States", "États-Unis"),
-    ("IRN", "Iran", "Iran"),
-    ("XKX", "Kosovo", "Kosovo"),
-    ("COD", "DR Congo", "RD Congo"),
-])
+@pytest.mark.parametrize(
+    "code,en,fr",
+    [
+        ("CAN", "Canada", "Canada"),
+        ("JPN", "Japan", "Japon"),
+        ("KOR", "South Korea", "Corée du Sud"),
+        ("PRK", "North Korea", "Corée du Nord"),
+        ("RUS", "Russia", "Russie"),
+        ("TWN", "Taiwan", "Taïwan"),
+        ("TUR", "Türkiye", "Turquie"),
+        ("DEU", "Germany", "Allemagne"),
+        ("USA", "United States", "États-Unis"),
+        ("IRN", "Iran", "Iran"),
+        ("XKX", "Kosovo", "Kosovo"),
+        ("COD", "DR Congo", "RD Congo"),
+    ],
+)
 def test_names(code, en, fr):
     assert country_name(code) == en
     assert country_name(code, "fr") == fr

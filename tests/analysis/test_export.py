@@ -12,25 +12,29 @@ def _rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-@pytest.mark.parametrize("cell,expected", [
-    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
-    ("+1", "'+1"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"),
-    ("\rcmd", "'\rcmd"),
-    ("Québec, Türkiye", "Québec, Türkiye"),
-    ("a=b", "a=b"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Québec, Türkiye", "Québec, Türkiye"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_text_cells(cell, expected):
     rows = _rows(to_safe_csv(pd.DataFrame({"title": [cell]})))
     assert rows == [["title"], [expected]]
 
 
 def test_numbers_left_intact_and_roundtrip_with_pandas():
-    df = pd.DataFrame({"key": ["CAN-JPN", "=cmd|' /C calc'!A0"], "change": [-3, 5], "pct": [-0.25, 1.5],
-                       "flag": [True, False]})
+    df = pd.DataFrame(
+        {"key": ["CAN-JPN", "=cmd|' /C calc'!A0"], "change": [-3, 5], "pct": [-0.25, 1.5], "flag": [True, False]}
+    )
     data = to_safe_csv(df)
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(back.columns) == ["key", "change", "pct", "flag"]

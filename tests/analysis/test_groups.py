@@ -30,9 +30,20 @@ def test_every_group_has_labels_and_source(groups):
         assert len(set(g.members)) == len(g.members)
 
 
-@pytest.mark.parametrize("slug,size", [("g7", 7), ("g20", 19), ("eu27", 27), ("mikta", 5), ("nato", 32),
-                                        ("five_eyes", 5), ("great_powers", 3), ("middle_powers", 8),
-                                        ("indo_pacific", 40)])
+@pytest.mark.parametrize(
+    "slug,size",
+    [
+        ("g7", 7),
+        ("g20", 19),
+        ("eu27", 27),
+        ("mikta", 5),
+        ("nato", 32),
+        ("five_eyes", 5),
+        ("great_powers", 3),
+        ("middle_powers", 8),
+        ("indo_pacific", 40),
+    ],
+)
 def test_group_sizes(groups, slug, size):
     assert len(groups[slug].members) == size
 
@@ -66,19 +77,42 @@ def test_load_returns_a_copy():
 
 def test_edited_file_is_read(tmp_path):
     p = tmp_path / "groups.json"
-    p.write_text(json.dumps({"groups": [{"slug": "arctic8", "label": "Arctic Council", "label_fr": "Conseil de l'Arctique",
-                                         "members": ["can", "USA", "RUS", "NOR", "DNK", "ISL", "SWE", "FIN"],
-                                         "source": "arctic-council.org"}]}), encoding="utf-8")
+    p.write_text(
+        json.dumps(
+            {
+                "groups": [
+                    {
+                        "slug": "arctic8",
+                        "label": "Arctic Council",
+                        "label_fr": "Conseil de l'Arctique",
+                        "members": ["can", "USA", "RUS", "NOR", "DNK", "ISL", "SWE", "FIN"],
+                        "source": "arctic-council.org",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     g = load_groups(p)
-    assert g == {"arctic8": Group("arctic8", "Arctic Council", ("CAN", "USA", "RUS", "NOR", "DNK", "ISL", "SWE", "FIN"),
-                                  "arctic-council.org", label_fr="Conseil de l'Arctique")}
+    assert g == {
+        "arctic8": Group(
+            "arctic8",
+            "Arctic Council",
+            ("CAN", "USA", "RUS", "NOR", "DNK", "ISL", "SWE", "FIN"),
+            "arctic-council.org",
+            label_fr="Conseil de l'Arctique",
+        )
+    }
 
 
-@pytest.mark.parametrize("entry", [
-    {"slug": "x", "label": "X", "members": ["CAN"]},                       # no source
-    {"slug": "x", "label": "X", "members": ["CANADA"], "source": "s"},     # not alpha-3
-    {"slug": "x", "label": "X", "members": ["CAN", "CAN"], "source": "s"},  # duplicate member
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"slug": "x", "label": "X", "members": ["CAN"]},  # no source
+        {"slug": "x", "label": "X", "members": ["CANADA"], "source": "s"},  # not alpha-3
+        {"slug": "x", "label": "X", "members": ["CAN", "CAN"], "source": "s"},  # duplicate member
+    ],
+)
 def test_malformed_group_rejected(tmp_path, entry):
     p = tmp_path / "groups.json"
     p.write_text(json.dumps({"groups": [entry]}), encoding="utf-8")

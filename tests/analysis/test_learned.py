@@ -17,9 +17,34 @@ from analysis.model import MODEL_FILE, load
 from analysis.tagger import Tagger, default_tagger
 from analysis.topics import TOPICS
 
-ORGS = {"eu", "nato", "un", "g7", "g20", "asean", "apec", "aukus", "quad", "mikta", "cptpp", "wto", "who", "imf",
-        "world_bank", "opec", "arctic_council", "five_eyes", "commonwealth", "francophonie", "oas", "african_union",
-        "brics", "icc", "icj", "iaea"}
+ORGS = {
+    "eu",
+    "nato",
+    "un",
+    "g7",
+    "g20",
+    "asean",
+    "apec",
+    "aukus",
+    "quad",
+    "mikta",
+    "cptpp",
+    "wto",
+    "who",
+    "imf",
+    "world_bank",
+    "opec",
+    "arctic_council",
+    "five_eyes",
+    "commonwealth",
+    "francophonie",
+    "oas",
+    "african_union",
+    "brics",
+    "icc",
+    "icj",
+    "iaea",
+}
 needs_realdata = pytest.mark.skipif(not corpus.REALDATA.is_dir(), reason=f"no real data at {corpus.REALDATA}")
 
 
@@ -42,8 +67,12 @@ def test_corpus_is_large_split_once_and_holds_references_only():
         assert set(row["ref"]) == {"path", "link"}
         assert "title" not in row and "summary" not in row
     assert sum(r["second_batch"] is not None for r in rows) >= 400
-    earlier = {label["ref"]["link"] for name in corpus.TRAINING_SETS if name.startswith("realdata")
-               for label in corpus.read_jsonl(corpus.DATA / name)}
+    earlier = {
+        label["ref"]["link"]
+        for name in corpus.TRAINING_SETS
+        if name.startswith("realdata")
+        for label in corpus.read_jsonl(corpus.DATA / name)
+    }
     assert not earlier & {r["ref"]["link"] for r in rows}
 
 
@@ -132,8 +161,9 @@ def test_explain_agrees_with_tag():
         assert sorted(e["pair"] for e in why["pairs"] if e["kept"]) == list(tags.pairs), item["id"]
         assert sorted(e["topic"] for e in why["topics"] if e["kept"]) == list(tags.topics), item["id"]
         for entry in why["pairs"] + why["topics"]:
-            assert (entry["score"] >= entry["threshold"]) == entry["kept"] or abs(entry["score"] -
-                                                                                   entry["threshold"]) < 1e-3
+            assert (entry["score"] >= entry["threshold"]) == entry["kept"] or abs(
+                entry["score"] - entry["threshold"]
+            ) < 1e-3
         for entry in why["pairs"]:
             assert compact(entry).startswith(entry["pair"])
 
@@ -144,10 +174,12 @@ def test_fast_topic_scorer_decides_as_the_models_do():
     tagger = Tagger(model=model)
     for item in _texts():
         trace: dict = {}
-        tags = tagger.tag(item["title"], item.get("summary") or "", item.get("published"), item.get("lang"),
-                          trace=trace)
-        expected = sorted(t for t, vec in trace.get("topics", {}).items()
-                          if model.topics[t].logit(vec) >= model.topics[t].cut)
+        tags = tagger.tag(
+            item["title"], item.get("summary") or "", item.get("published"), item.get("lang"), trace=trace
+        )
+        expected = sorted(
+            t for t, vec in trace.get("topics", {}).items() if model.topics[t].logit(vec) >= model.topics[t].cut
+        )
         assert list(tags.topics) == expected, item["id"]
 
 
@@ -189,25 +221,51 @@ def test_learned_floors_and_gain_over_the_rules(part):
 def test_train_command_reproduces_the_shipped_model(tmp_path):
     pytest.importorskip("sklearn")
     out = tmp_path / "model.json"
-    done = subprocess.run([sys.executable, "-m", "analysis", "train", "--out", str(out)], capture_output=True,
-                          text=True, timeout=600, cwd=corpus.REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "train", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=corpus.REPO,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert "| test | pairs |" in done.stdout
 
 
 def test_explain_command(tmp_path):
-    lines = [json.dumps({"id": "a", "title": "Carney and Takaichi sign Canada-Japan defence pact in Tokyo",
-                         "summary": "The leaders agreed on LNG exports.", "published": "2026-03-06"}), "not json"]
-    done = subprocess.run([sys.executable, "-m", "analysis", "explain"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, timeout=60, cwd=corpus.REPO)
+    lines = [
+        json.dumps(
+            {
+                "id": "a",
+                "title": "Carney and Takaichi sign Canada-Japan defence pact in Tokyo",
+                "summary": "The leaders agreed on LNG exports.",
+                "published": "2026-03-06",
+            }
+        ),
+        "not json",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "explain"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=corpus.REPO,
+    )
     assert done.returncode == 1  # one bad line
     first, second = [json.loads(line) for line in done.stdout.splitlines()]
     assert first["id"] == "a" and any(e["pair"] == "CAN-JPN" and e["kept"] for e in first["pairs"])
     assert all({"feature", "effect", "reads"} <= set(f) for e in first["pairs"] for f in e["features"])
     assert second == {"line": 2, "error": "invalid JSON: Expecting value: line 1 column 1 (char 0)"}
-    text = subprocess.run([sys.executable, "-m", "analysis", "explain", "--text"], input=lines[0] + "\n",
-                          capture_output=True, text=True, timeout=60, cwd=corpus.REPO)
+    text = subprocess.run(
+        [sys.executable, "-m", "analysis", "explain", "--text"],
+        input=lines[0] + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=corpus.REPO,
+    )
     assert "+ CAN-JPN" in text.stdout and "threshold" in text.stdout
 
 

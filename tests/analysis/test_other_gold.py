@@ -6,6 +6,7 @@ tests/data/gold.jsonl, in styles of their own (wire copy, Government of Canada r
 show how the rule does on phrasing it was not written against. They were scored blind once (figures in
 docs/analysis.md) and used for error analysis after that, so their floors sit below the main gold floors.
 """
+
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,21 @@ from analysis.tagger import tag
 DATA = Path(__file__).resolve().parents[1] / "data"
 SETS = {"gold_a.jsonl": 150, "gold_c.jsonl": 150, "gold_d.jsonl": 160, "gold_f.jsonl": 150, "gold_k.jsonl": 200}
 FLOORS = {"countries": 0.95, "pairs": 0.70, "topics": 0.80, "organizations": 0.90}
-TOPICS = {"defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate", "oceans_fisheries",
-          "migration", "human_rights", "humanitarian_aid", "health", "conflict"}
+TOPICS = {
+    "defence",
+    "trade",
+    "energy",
+    "critical_minerals",
+    "technology",
+    "arctic",
+    "climate",
+    "oceans_fisheries",
+    "migration",
+    "human_rights",
+    "humanitarian_aid",
+    "health",
+    "conflict",
+}
 
 
 def _items(name: str) -> list[dict]:
@@ -41,7 +55,12 @@ def test_set_is_well_formed(name):
 @pytest.mark.parametrize("name", SETS)
 def test_tagger_floors_on_sets_by_other_hands(name):
     items = _items(name)
-    scores = evaluate(items, lambda it: {f: list(getattr(tag(it["title"], it.get("summary"), it.get("published"),
-                                                             it.get("lang")), f)) for f in FIELDS})
+    scores = evaluate(
+        items,
+        lambda it: {
+            f: list(getattr(tag(it["title"], it.get("summary"), it.get("published"), it.get("lang")), f))
+            for f in FIELDS
+        },
+    )
     below = {f: round(scores[f].f1, 3) for f in FIELDS if scores[f].f1 < FLOORS[f]}
     assert not below, f"{name}: F1 below the floor: {below} (floors {FLOORS})"

@@ -6,6 +6,7 @@ The labels file holds only references (path + link) into ../shared/realdata, nev
 so the evaluation needs that folder and skips cleanly without it. Run with `-s` to see the table
 and the misses.
 """
+
 import csv
 import html
 import json
@@ -13,9 +14,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 import pycountry
+import pytest
 
 from analysis.evaluate import FIELDS, errors, evaluate
 
@@ -23,8 +23,11 @@ REPO = Path(__file__).resolve().parents[2]
 REALDATA = REPO / ".." / "shared" / "realdata"
 LABELS = REPO / "tests" / "data" / "realdata_labels.jsonl"
 # file -> number of labelled items
-LABEL_FILES = {LABELS: 200, REPO / "tests" / "data" / "realdata_labels_b.jsonl": 160,
-               REPO / "tests" / "data" / "realdata_labels_e.jsonl": 160}
+LABEL_FILES = {
+    LABELS: 200,
+    REPO / "tests" / "data" / "realdata_labels_b.jsonl": 160,
+    REPO / "tests" / "data" / "realdata_labels_e.jsonl": 160,
+}
 
 # Real text is harder than the written gold set; the measured figures are in REALDATA_LABELS.md. The third
 # file, mostly world news from outlets outside Canada (BBC, Sky, Washington Post, Moscow Times, Arab News...),
@@ -32,11 +35,49 @@ LABEL_FILES = {LABELS: 200, REPO / "tests" / "data" / "realdata_labels_b.jsonl":
 FLOORS = {"countries": 0.90, "pairs": 0.70, "topics": 0.65, "organizations": 0.85}
 FILE_FLOORS = {"realdata_labels_e.jsonl": {"countries": 0.90, "pairs": 0.60, "topics": 0.58, "organizations": 0.85}}
 
-TOPICS = {"defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate", "oceans_fisheries",
-          "migration", "human_rights", "humanitarian_aid", "health", "conflict"}
-ORGANIZATIONS = {"eu", "nato", "un", "g7", "g20", "asean", "apec", "aukus", "quad", "mikta", "cptpp", "wto", "who",
-                 "imf", "world_bank", "opec", "arctic_council", "five_eyes", "commonwealth", "francophonie", "oas",
-                 "african_union", "brics", "icc", "icj", "iaea"}
+TOPICS = {
+    "defence",
+    "trade",
+    "energy",
+    "critical_minerals",
+    "technology",
+    "arctic",
+    "climate",
+    "oceans_fisheries",
+    "migration",
+    "human_rights",
+    "humanitarian_aid",
+    "health",
+    "conflict",
+}
+ORGANIZATIONS = {
+    "eu",
+    "nato",
+    "un",
+    "g7",
+    "g20",
+    "asean",
+    "apec",
+    "aukus",
+    "quad",
+    "mikta",
+    "cptpp",
+    "wto",
+    "who",
+    "imf",
+    "world_bank",
+    "opec",
+    "arctic_council",
+    "five_eyes",
+    "commonwealth",
+    "francophonie",
+    "oas",
+    "african_union",
+    "brics",
+    "icc",
+    "icj",
+    "iaea",
+}
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -114,6 +155,7 @@ def test_label_files_do_not_overlap():
 
 def _predict(item: dict) -> dict:
     from analysis.tagger import tag
+
     tags = tag(item["title"], item["summary"], item["published"], item["lang"])
     return {field: list(getattr(tags, field)) for field in FIELDS}
 
@@ -139,8 +181,10 @@ def test_tagger_on_real_headlines(path, count):
     print(f"{'field':<14} {'precision':>9} {'recall':>7} {'f1':>6} {'tp':>5} {'fp':>5} {'fn':>5} {'floor':>6}")
     for field in FIELDS:
         s = scores[field]
-        print(f"{field:<14} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.tp:5d} {s.fp:5d} {s.fn:5d} "
-              f"{floors[field]:6.2f}")
+        print(
+            f"{field:<14} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.tp:5d} {s.fp:5d} {s.fn:5d} "
+            f"{floors[field]:6.2f}"
+        )
     for field in FIELDS:
         wrong = errors(items, predict, field)
         print(f"\n{field}: {len(wrong)} items wrong")

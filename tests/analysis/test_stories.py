@@ -1,4 +1,5 @@
 """Story clustering: tables of headline pairs that must and must not share a story."""
+
 import pandas as pd
 import pytest
 
@@ -9,30 +10,47 @@ T0 = pd.Timestamp("2026-03-06T09:00:00Z")
 
 def frame(rows):
     """rows: (title, hours after T0, source)"""
-    return pd.DataFrame({
-        "id": range(1, len(rows) + 1),
-        "title": [r[0] for r in rows],
-        "published_at": [(T0 + pd.Timedelta(hours=r[1])).strftime("%Y-%m-%dT%H:%M:%SZ") for r in rows],
-        "source": [r[2] for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "id": range(1, len(rows) + 1),
+            "title": [r[0] for r in rows],
+            "published_at": [(T0 + pd.Timedelta(hours=r[1])).strftime("%Y-%m-%dT%H:%M:%SZ") for r in rows],
+            "source": [r[2] for r in rows],
+        }
+    )
 
 
 SAME = [
     ("Carney, Takaichi sign defence pact in Tokyo", "Canada and Japan sign defence pact, Carney says in Tokyo"),
-    ("Carney, Takaichi sign defence pact in Tokyo | CBC News", "Carney, Takaichi sign defence pact in Tokyo - CTV News"),
+    (
+        "Carney, Takaichi sign defence pact in Tokyo | CBC News",
+        "Carney, Takaichi sign defence pact in Tokyo - CTV News",
+    ),
     ("Canada, Japan sign defence pact in Tokyo", "Carney and Takaichi sign Canada-Japan defence pact in Tokyo"),
     ("Trump slaps 25% tariffs on Canadian steel", "Trump slaps 25 per cent tariffs on Canadian steel, aluminum"),
-    ("Anand meets Chinese foreign minister Wang Yi in Beijing", "Foreign Minister Anand meets China's Wang Yi in Beijing"),
+    (
+        "Anand meets Chinese foreign minister Wang Yi in Beijing",
+        "Foreign Minister Anand meets China's Wang Yi in Beijing",
+    ),
     ("Canada expels Indian diplomats over Nijjar killing", "Canada expels 6 Indian diplomats over Nijjar case"),
-    ("India, Canada agree to restore high commissioners",
-     "Canada and India agree to restore high commissioners after G7 meeting"),
+    (
+        "India, Canada agree to restore high commissioners",
+        "Canada and India agree to restore high commissioners after G7 meeting",
+    ),
     ("UPDATE: Carney lands in Canberra for talks with Albanese", "Carney lands in Canberra for talks with Albanese"),
     ("CARNEY LANDS IN CANBERRA FOR TALKS WITH ALBANESE", "Carney lands in Canberra for talks with Albanese"),
-    ("Le Canada et le Japon signent un pacte de défense à Tokyo | Radio-Canada",
-     "Le Canada et le Japon signent un pacte de defense a Tokyo - Le Devoir"),
-    ("Ottawa, Tokyo sign LNG supply deal as U.S. tariffs bite", "Ottawa and Tokyo sign LNG supply deal as US tariffs bite"),
-    ("Carney et Takaichi signent un pacte de défense à Tokyo",
-     "Le Canada et le Japon signent un pacte de défense, dit Carney à Tokyo"),
+    (
+        "Le Canada et le Japon signent un pacte de défense à Tokyo | Radio-Canada",
+        "Le Canada et le Japon signent un pacte de defense a Tokyo - Le Devoir",
+    ),
+    (
+        "Ottawa, Tokyo sign LNG supply deal as U.S. tariffs bite",
+        "Ottawa and Tokyo sign LNG supply deal as US tariffs bite",
+    ),
+    (
+        "Carney et Takaichi signent un pacte de défense à Tokyo",
+        "Le Canada et le Japon signent un pacte de défense, dit Carney à Tokyo",
+    ),
 ]
 
 DIFFERENT = [
@@ -41,29 +59,48 @@ DIFFERENT = [
     ("Carney meets Albanese in Canberra", "Carney meets Modi in Kananaskis"),
     ("Canada imposes sanctions on Russia", "Canada imposes sanctions on Iran"),
     ("Carney to visit Japan next week", "Carney to visit India next week"),
-    ("Canada announces new sanctions on Russian oil executives over Ukraine war",
-     "Canada announces new sanctions on Iranian oil executives over Ukraine war"),
+    (
+        "Canada announces new sanctions on Russian oil executives over Ukraine war",
+        "Canada announces new sanctions on Iranian oil executives over Ukraine war",
+    ),
     ("Carney, Wang Yi agree on nuclear energy accord", "Wang Yi, Sharif agree on nuclear energy accord"),
-    ("Canada to impose 25 per cent tariffs on Chinese electric vehicles",
-     "Canada to impose 100 per cent tariffs on Chinese electric vehicles"),
+    (
+        "Canada to impose 25 per cent tariffs on Chinese electric vehicles",
+        "Canada to impose 100 per cent tariffs on Chinese electric vehicles",
+    ),
     ("Canada-Japan relations", "Canada-Japan relations: what the LNG deal means for B.C. exporters"),
-    ("Le Canada et le Japon signent un accord sur le GNL",
-     "Le Canada et le Japon tiennent des exercices de garde côtière"),
+    (
+        "Le Canada et le Japon signent un accord sur le GNL",
+        "Le Canada et le Japon tiennent des exercices de garde côtière",
+    ),
     ("Ottawa impose des sanctions à la Russie", "Ottawa impose des sanctions à l'Iran"),
     # demonyms are countries too: a swap of one for another is a different story
-    ("Australian firefighters arrive to help battle Canadian wildfires",
-     "Mexican firefighters arrive to help battle Canadian wildfires"),
-    ("Canadian troops arrive in Latvia to lead NATO battle group",
-     "Canadian troops arrive in Poland to lead NATO battle group"),
-    ("Chinese foreign minister visits Ottawa for trade talks", "Japanese foreign minister visits Ottawa for trade talks"),
-    ("Canadian curlers suffer extra-end loss to Sweden at mixed doubles worlds",
-     "Canadian curlers suffer extra-end loss to Scotland at mixed doubles worlds"),  # real CBC pair, 2025
+    (
+        "Australian firefighters arrive to help battle Canadian wildfires",
+        "Mexican firefighters arrive to help battle Canadian wildfires",
+    ),
+    (
+        "Canadian troops arrive in Latvia to lead NATO battle group",
+        "Canadian troops arrive in Poland to lead NATO battle group",
+    ),
+    (
+        "Chinese foreign minister visits Ottawa for trade talks",
+        "Japanese foreign minister visits Ottawa for trade talks",
+    ),
+    (
+        "Canadian curlers suffer extra-end loss to Sweden at mixed doubles worlds",
+        "Canadian curlers suffer extra-end loss to Scotland at mixed doubles worlds",
+    ),  # real CBC pair, 2025
     # a city swapped for a city (not a demonym) still separates
-    ("Australian firefighters arrive in Winnipeg to help battle wildfires",
-     "Australian firefighters arrive in Kelowna to help battle wildfires"),
+    (
+        "Australian firefighters arrive in Winnipeg to help battle wildfires",
+        "Australian firefighters arrive in Kelowna to help battle wildfires",
+    ),
     # the main-clause score must not let a shared clause carry different news
-    ("Carney sworn in as prime minister; U.S. trade war tops agenda",
-     "Poilievre concedes defeat; U.S. trade war tops agenda"),
+    (
+        "Carney sworn in as prime minister; U.S. trade war tops agenda",
+        "Poilievre concedes defeat; U.S. trade war tops agenda",
+    ),
     ("Ukraine war: Zelenskyy visits Ottawa", "Ukraine war: Putin visits Pyongyang"),
     ("Japan", "Japan"),  # too little to go on is still an exact match (kept last: tested apart)
 ]
@@ -124,8 +161,10 @@ def test_sample_copies_do_not_absorb_neighbours():
 
 
 def test_core_clause():
-    assert core_clause("Mark Carney sworn in as prime minister; U.S. trade war tops agenda") == \
-        "mark carney sworn prime minister"
+    assert (
+        core_clause("Mark Carney sworn in as prime minister; U.S. trade war tops agenda")
+        == "mark carney sworn prime minister"
+    )
     assert core_clause("Ukraine war: Zelenskyy visits Ottawa") == "zelenskyy visits ottawa"
     assert core_clause("Carney lands in Canberra") == "carney lands canberra"
     assert core_clause("Tariffs: a primer") == "tariffs primer"  # no clause of 3 content words
@@ -166,15 +205,22 @@ def test_transitive_group_and_smallest_id():
 
 
 def test_tagger_countries_column_separates_leader_swaps():
-    a, b = "Carney meets premier in Tokyo to talk trade and energy", "Carney meets premier in Seoul to talk trade and energy"
+    a, b = (
+        "Carney meets premier in Tokyo to talk trade and energy",
+        "Carney meets premier in Seoul to talk trade and energy",
+    )
     df = frame([(a, 0, "A"), (b, 1, "B")])
     df["countries"] = [("CAN", "JPN"), ("CAN", "KOR")]
     assert cluster_stories(df).tolist() == [1, 2]
     df["countries"] = [("CAN", "JPN"), ("CAN", "JPN")]
     assert cluster_stories(df.assign(title=[a, a])).tolist() == [1, 1]
     # one headline, two visits: only the tagger's countries (from the summaries) tell them apart
-    same = frame([("Carney meets premier to talk trade and energy", 0, "A"),
-                  ("Carney meets premier to talk trade and energy", 1, "B")])
+    same = frame(
+        [
+            ("Carney meets premier to talk trade and energy", 0, "A"),
+            ("Carney meets premier to talk trade and energy", 1, "B"),
+        ]
+    )
     assert cluster_stories(same).tolist() == [1, 1]
     assert cluster_stories(same.assign(countries=["CAN,JPN", "CAN,KOR"])).tolist() == [1, 2]
 
@@ -187,36 +233,51 @@ def test_empty_countries_fall_back_to_the_title():
 
 
 def test_bad_input_is_its_own_story():
-    df = pd.DataFrame({"id": [1, 2, 3, 4], "title": ["", None, "Carney in Tokyo for talks", "Carney in Tokyo for talks"],
-                       "published_at": ["2026-03-06T09:00:00Z", "2026-03-06T09:00:00Z", "not a date",
-                                        "2026-03-06T10:00:00Z"],
-                       "source": ["A", "B", "C", "D"]})
+    df = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "title": ["", None, "Carney in Tokyo for talks", "Carney in Tokyo for talks"],
+            "published_at": ["2026-03-06T09:00:00Z", "2026-03-06T09:00:00Z", "not a date", "2026-03-06T10:00:00Z"],
+            "source": ["A", "B", "C", "D"],
+        }
+    )
     assert cluster_stories(df).tolist() == [1, 2, 3, 4]
 
 
 def test_empty_and_datetime_input_and_no_mutation():
     empty = cluster_stories(pd.DataFrame(columns=["id", "title", "published_at", "source"]))
     assert empty.empty and empty.name == "story_id"
-    df = frame([("Carney lands in Canberra for talks with Albanese", 0, "A"),
-                ("Carney lands in Canberra for talks with Albanese", 1, "B")])
+    df = frame(
+        [
+            ("Carney lands in Canberra for talks with Albanese", 0, "A"),
+            ("Carney lands in Canberra for talks with Albanese", 1, "B"),
+        ]
+    )
     df["published_at"] = pd.to_datetime(df["published_at"], utc=True)
     before = df.copy()
     assert cluster_stories(df).tolist() == [1, 1]
     pd.testing.assert_frame_equal(df, before)
 
 
-@pytest.mark.parametrize("title,source,expected", [
-    ("Carney, Takaichi sign defence pact in Tokyo | CBC News", "CBC News", "carney takaichi sign defence pact tokyo"),
-    ("Canada and Japan sign defence pact - National Post", "National Post", "canada japan sign defence pact"),
-    ("Opinion | Why Canada needs Japan", None, "why canada needs japan"),
-    ("UPDATE: Canada-Japan deal signed - CTV News - Politics", None, "canada japan deal signed"),
-    ("Tariffs - Canada responds", None, "tariffs canada responds"),
-    ("Carney à Tokyo - Le Devoir", "Le Devoir", "carney tokyo"),
-    ("U.S. and U.K. talks", None, "us uk talks"),
-    (None, None, ""),
-    ("Kim orders increase in N. Korea's arsenal", None, "kim orders increase north korea arsenal"),
-    ("Seoul's Korea policy", None, "seoul korea policy"),
-])
+@pytest.mark.parametrize(
+    "title,source,expected",
+    [
+        (
+            "Carney, Takaichi sign defence pact in Tokyo | CBC News",
+            "CBC News",
+            "carney takaichi sign defence pact tokyo",
+        ),
+        ("Canada and Japan sign defence pact - National Post", "National Post", "canada japan sign defence pact"),
+        ("Opinion | Why Canada needs Japan", None, "why canada needs japan"),
+        ("UPDATE: Canada-Japan deal signed - CTV News - Politics", None, "canada japan deal signed"),
+        ("Tariffs - Canada responds", None, "tariffs canada responds"),
+        ("Carney à Tokyo - Le Devoir", "Le Devoir", "carney tokyo"),
+        ("U.S. and U.K. talks", None, "us uk talks"),
+        (None, None, ""),
+        ("Kim orders increase in N. Korea's arsenal", None, "kim orders increase north korea arsenal"),
+        ("Seoul's Korea policy", None, "seoul korea policy"),
+    ],
+)
 def test_normalize_title(title, source, expected):
     assert normalize_title(title, source) == expected
 
@@ -227,7 +288,11 @@ def test_proper_nouns():
 
 
 def test_same_story_direct():
-    assert same_story("carney takaichi sign defence pact tokyo", "canada japan sign defence pact carney tokyo",
-                      frozenset({"carney", "takaichi", "tokyo"}), frozenset({"canada", "japan", "carney", "tokyo"}))
+    assert same_story(
+        "carney takaichi sign defence pact tokyo",
+        "canada japan sign defence pact carney tokyo",
+        frozenset({"carney", "takaichi", "tokyo"}),
+        frozenset({"canada", "japan", "carney", "tokyo"}),
+    )
     assert not same_story("canada imposes sanctions russia", "canada imposes sanctions iran")
     assert not same_story("", "x")

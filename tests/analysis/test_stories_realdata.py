@@ -1,4 +1,5 @@
 """Smoke test of story clustering on ~19,000 real 2023 headlines (skips when the data is absent)."""
+
 import json
 from pathlib import Path
 

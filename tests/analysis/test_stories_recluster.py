@@ -1,4 +1,5 @@
 """recluster() in ingest/writes.py hands the tagger's countries to cluster_stories (real SQLite file)."""
+
 from ingest.store import open_store
 from ingest.writes import recluster
 
@@ -17,11 +18,13 @@ def test_recluster_separates_by_tagged_countries(tmp_path):
     conn = open_store(tmp_path / "news.db")
     try:
         for article_id, title, published, source, countries in ROWS:
-            conn.execute("INSERT INTO articles(id, url, title, published_at, source, fetched_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
-                         (article_id, f"https://example.com/{article_id}", title, published, source, published))
-            conn.executemany("INSERT INTO article_countries(article_id, country) VALUES (?, ?)",
-                             [(article_id, c) for c in countries])
+            conn.execute(
+                "INSERT INTO articles(id, url, title, published_at, source, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, f"https://example.com/{article_id}", title, published, source, published),
+            )
+            conn.executemany(
+                "INSERT INTO article_countries(article_id, country) VALUES (?, ?)", [(article_id, c) for c in countries]
+            )
         conn.commit()
         assert recluster(conn, [1, 2, 3, 4, 5]) == 5
         stories = dict(conn.execute("SELECT id, story_id FROM articles").fetchall())

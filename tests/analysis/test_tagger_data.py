@@ -1,4 +1,5 @@
 """Consistency of the tagger's data files: every row is usable and every registry is complete."""
+
 import collections
 
 import pycountry
@@ -10,9 +11,34 @@ from analysis.pairs import CUE_ROLES
 from analysis.topics import TOPICS
 
 CODES = {c.alpha_3 for c in pycountry.countries} | {"XKX"}
-ORG_SLUGS = {"eu", "nato", "un", "g7", "g20", "asean", "apec", "aukus", "quad", "mikta", "cptpp", "wto", "who", "imf",
-             "world_bank", "opec", "arctic_council", "five_eyes", "commonwealth", "francophonie", "oas",
-             "african_union", "brics", "icc", "icj", "iaea"}
+ORG_SLUGS = {
+    "eu",
+    "nato",
+    "un",
+    "g7",
+    "g20",
+    "asean",
+    "apec",
+    "aukus",
+    "quad",
+    "mikta",
+    "cptpp",
+    "wto",
+    "who",
+    "imf",
+    "world_bank",
+    "opec",
+    "arctic_council",
+    "five_eyes",
+    "commonwealth",
+    "francophonie",
+    "oas",
+    "african_union",
+    "brics",
+    "icc",
+    "icj",
+    "iaea",
+}
 
 
 def rows(name):
@@ -37,8 +63,31 @@ def test_no_term_points_to_two_countries():
     assert {k: v for k, v in codes_of.items() if len(v) > 1} == {}
 
 
-@pytest.mark.parametrize("code", ["CAN", "USA", "JPN", "KOR", "MEX", "IDN", "TUR", "IND", "AUS", "CHN", "DEU",
-                                  "FRA", "GBR", "RUS", "UKR", "BRA", "ITA", "ZAF", "SAU", "ARG"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "CAN",
+        "USA",
+        "JPN",
+        "KOR",
+        "MEX",
+        "IDN",
+        "TUR",
+        "IND",
+        "AUS",
+        "CHN",
+        "DEU",
+        "FRA",
+        "GBR",
+        "RUS",
+        "UKR",
+        "BRA",
+        "ITA",
+        "ZAF",
+        "SAU",
+        "ARG",
+    ],
+)
 def test_g20_and_middle_powers_have_names_demonyms_and_capitals_in_both_languages(code):
     kinds = {(r["kind"], r["lang"]) for r in rows("countries.csv") if r["code"] == code}
     assert {("name", "en"), ("demonym", "en"), ("demonym", "fr")} <= kinds
@@ -88,8 +137,12 @@ def test_organization_slugs_are_the_taxonomy_ones():
 
 
 def test_no_duplicate_rows_in_lexicons():
-    for name, key in (("topics.csv", ("topic", "term", "lang")), ("cues.csv", ("term", "lang", "role")),
-                      ("blockers.csv", ("term", "case")), ("countries.csv", ("code", "term"))):
+    for name, key in (
+        ("topics.csv", ("topic", "term", "lang")),
+        ("cues.csv", ("term", "lang", "role")),
+        ("blockers.csv", ("term", "case")),
+        ("countries.csv", ("code", "term")),
+    ):
         keys = [tuple(r[k].lower() for k in key) for r in rows(name)]
         dups = [k for k, n in collections.Counter(keys).items() if n > 1]
         assert not dups, (name, dups)
@@ -97,6 +150,7 @@ def test_no_duplicate_rows_in_lexicons():
 
 def test_wars_are_alphabetical_pairs_with_iso_dates():
     from datetime import date
+
     for row in rows("wars.csv"):
         a, b = row["pair"].split("-")
         assert a < b and a in CODES and b in CODES, row["pair"]
@@ -108,7 +162,11 @@ def test_wars_are_alphabetical_pairs_with_iso_dates():
 
 def test_a_war_counts_only_on_its_dates():
     from analysis.tagger import tag
-    text = ("Canada and Ukraine sign reconstruction deal", "The agreement comes on the anniversary of the Russian invasion.")
+
+    text = (
+        "Canada and Ukraine sign reconstruction deal",
+        "The agreement comes on the anniversary of the Russian invasion.",
+    )
     assert tag(*text, "2024-02-24").pairs == ("CAN-UKR", "RUS-UKR")
     # before the war the same words name no fighting, and nothing else links the two
     assert tag(*text, "2012-02-24").pairs == ("CAN-UKR",)
@@ -131,8 +189,14 @@ def test_word_lists_are_named_noted_unique_and_used():
         assert len(terms) == len(set(terms)), (name, [t for t in terms if terms.count(t) > 1])
     code = "".join((Path(DATA_DIR).parent / f).read_text(encoding="utf-8") for f in ("pairs.py", "tagger.py"))
     contexts = (Path(DATA_DIR) / "contexts.csv").read_text(encoding="utf-8")
-    refs = {token[1:] for line in contexts.splitlines() if not line.startswith("#")
-            for field in line.split(",") for token in field.split("|") if token.startswith("@")}
+    refs = {
+        token[1:]
+        for line in contexts.splitlines()
+        if not line.startswith("#")
+        for field in line.split(",")
+        for token in field.split("|")
+        if token.startswith("@")
+    }
     assert refs <= set(lists), refs - set(lists)
     unused = [n for n in lists if f'"{n}"' not in code and f"'{n}'" not in code and n not in refs]
     assert not unused, unused

@@ -1,21 +1,43 @@
 """The matcher's promises: folding keeps offsets, hits are whole words, case modes hold, longest wins."""
+
 import pytest
 
 from analysis.matcher import EXACT, FOLD, TITLE, Entry, Matcher, fold, longest_non_overlapping, normalize
 
 
-@pytest.mark.parametrize("text", ["", "Türkiye’s İstanbul", "ÉTATS-UNIS", "straße Œuvre Ærø", "日本 Канада",
-                                  "a\x00b\x1fc\u200bd", "\ud800x", "ǅ ﬁ ŉ ẞ", "".join(chr(i) for i in range(0x3000))])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Türkiye’s İstanbul",
+        "ÉTATS-UNIS",
+        "straße Œuvre Ærø",
+        "日本 Канада",
+        "a\x00b\x1fc\u200bd",
+        "\ud800x",
+        "ǅ ﬁ ŉ ẞ",
+        "".join(chr(i) for i in range(0x3000)),
+    ],
+)
 def test_fold_keeps_the_length(text):
     assert len(fold(text)) == len(text)
 
 
-@pytest.mark.parametrize("text", ["Türkiye’s İstanbul", "« Le Canada » — l’Inde", "日本 Канада, Ελλάδα",
-                                  "\ud800x\U0001F600 é", "".join(chr(i) for i in range(0x3100))])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Türkiye’s İstanbul",
+        "« Le Canada » — l’Inde",
+        "日本 Канада, Ελλάδα",
+        "\ud800x\U0001f600 é",
+        "".join(chr(i) for i in range(0x3100)),
+    ],
+)
 def test_fold_of_mixed_text_is_the_character_map(text):
     # The fast path folds ASCII with a byte table and only the non-ASCII runs with the character map;
     # the result must be the character map's over the whole text.
     from analysis.matcher import _FOLD_TABLE
+
     assert fold(text) == text.translate(_FOLD_TABLE)
 
 
@@ -30,7 +52,7 @@ def matcher(*terms):
 
 
 def found(m, text):
-    return [(text[h.start:h.end], [e.value for e in h.entries]) for h in m.scan(text)[1]]
+    return [(text[h.start : h.end], [e.value for e in h.entries]) for h in m.scan(text)[1]]
 
 
 def test_hits_are_whole_words_only():
@@ -46,7 +68,12 @@ def test_case_modes():
 
 
 def test_longest_non_overlapping():
-    m = matcher(("Mexico", "MEX", FOLD), ("New Mexico", None, FOLD), ("Guinea", "GIN", FOLD),
-                ("Papua New Guinea", "PNG", FOLD), ("New Guinea", None, FOLD))
+    m = matcher(
+        ("Mexico", "MEX", FOLD),
+        ("New Mexico", None, FOLD),
+        ("Guinea", "GIN", FOLD),
+        ("Papua New Guinea", "PNG", FOLD),
+        ("New Guinea", None, FOLD),
+    )
     hits = longest_non_overlapping(m.scan("New Mexico and Papua New Guinea, not Mexico")[1])
     assert [h.key for h in hits] == ["new mexico", "papua new guinea", "mexico"]

@@ -3,6 +3,7 @@
 Real RSS items (CBC, Reuters, NYT, Guardian... 2023) and CBC/Global headlines of spring 2025 go through
 the tagger: no exception, valid output, and the shares one expects from those outlets.
 """
+
 import collections
 import csv
 import json
@@ -19,9 +20,10 @@ REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
 RSS = REALDATA / "rumca-rss-2023"
 HISTORY = REALDATA / "canadian-news-feed-history" / "history_dedup_by_url.csv"
 
-pytestmark = [pytest.mark.realdata,
-              pytest.mark.skipif(not RSS.exists() or not HISTORY.exists(), reason="../shared/realdata is absent")]
-
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(not RSS.exists() or not HISTORY.exists(), reason="../shared/realdata is absent"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -211,7 +211,9 @@ def test_requests_keep_their_pace_one_at_a_time(tmp_path):
         starts = [h.at for h in archive.hits]
     assert len(starts) >= 9  # 1 index query + 7 captures + the redirect's second hop
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= 0.24, gaps
+    # The delay is kept between the client's requests; arrival times at the server jitter by a few
+    # milliseconds, so the floor sits below 0.25 s (without pacing the gaps would be about 0.02 s).
+    assert min(gaps) >= 0.2, gaps
 
 
 def test_index_429_is_waited_out_and_the_index_is_paged(world, monkeypatch):

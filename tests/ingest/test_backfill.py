@@ -211,9 +211,11 @@ def test_requests_keep_their_pace_one_at_a_time(tmp_path):
         starts = [h.at for h in archive.hits]
     assert len(starts) >= 9  # 1 index query + 7 captures + the redirect's second hop
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    # The delay is kept between the client's requests; arrival times at the server jitter by a few
-    # milliseconds, so the floor sits below 0.25 s (without pacing the gaps would be about 0.02 s).
-    assert min(gaps) >= 0.2, gaps
+    # The delay is kept between the client's requests; arrival times at the server jitter (by up to 60 ms
+    # seen on a loaded machine), so one gap may look short while the pace holds over the run. Without
+    # pacing the gaps would be about 0.02 s.
+    assert min(gaps) >= 0.12, gaps
+    assert sum(gaps) >= 0.22 * len(gaps), gaps
 
 
 def test_index_429_is_waited_out_and_the_index_is_paged(world, monkeypatch):

@@ -30,6 +30,8 @@ db = str(config.db_path())
 PAGES = [
     st.Page("dashboard/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("dashboard/pages/pairs.py", title="Country pairs", icon=":material/compare_arrows:"),
+    st.Page("dashboard/pages/compare.py", title="Compare", icon=":material/stacked_line_chart:"),
+    st.Page("dashboard/pages/changes.py", title="What changed", icon=":material/trending_up:"),
     st.Page("dashboard/pages/topics.py", title="Topics", icon=":material/category:"),
     st.Page("dashboard/pages/middle_powers.py", title="Middle powers", icon=":material/hub:"),
     st.Page("dashboard/pages/articles.py", title="Articles", icon=":material/article:"),
@@ -50,6 +52,6 @@ with errors.store_errors(db, page.title):
     with st.sidebar:
         st.caption(f"Store: `{db}` · {status['articles']:,} articles")
 
-    first_run.sample_notice(db, status, PAGES[5])
+    first_run.sample_notice(db, status, next(p for p in PAGES if p.title == "Sources"))
 
     page.run()

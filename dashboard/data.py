@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import analytics, queries
 from dashboard.queries import Filters
 
 _CTX_KEY = "_mpm_context"
@@ -47,13 +47,20 @@ def context() -> Context:
     return ctx
 
 
+# The modules whose functions q() runs: `q("headline", ...)` is queries.headline,
+# `q("analytics.window_counts", ...)` analytics.window_counts. A fixed table, so a name can never
+# reach anything else.
+_MODULES = {"queries": queries, "analytics": analytics}
+
+
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached(name: str, db: str, version: tuple, args: tuple, kwargs: tuple):
-    return getattr(queries, name)(db, *args, **dict(kwargs))
+    module, _, function = name.rpartition(".")
+    return getattr(_MODULES[module or "queries"], function)(db, *args, **dict(kwargs))
 
 
 def q(name: str, *args, **kwargs):
-    """Run `dashboard.queries.<name>(db, *args, **kwargs)` through the cache."""
+    """Run `dashboard.queries.<name>(db, *args, **kwargs)` (or `analytics.<name>`) through the cache."""
     ctx = context()
     return _cached(name, ctx.db, ctx.version, args, tuple(sorted(kwargs.items())))
 

@@ -103,6 +103,67 @@ def _keep_dates_valid(status: dict) -> None:
     ss["f_dates"], ss[_BOUNDS] = (start, end), bounds
 
 
+_IGNORED = "_f_ignored_params"
+_IGNORED_FOR = "_f_ignored_for"
+_IGNORED_SLOT = "_f_ignored_slot"
+_REASONS = {"country": "not a country code we know", "partner": "not a country code we know",
+            "group": "not a group we know", "topic": "not a topic we know", "org": "not an organization we know",
+            "source": "not a source in this store", "lang": "not a language in this store",
+            "unit": "not articles or stories", "from": "not a date (use YYYY-MM-DD)", "to": "not a date (use YYYY-MM-DD)"}
+
+
+def _ignored_in_url(status: dict) -> dict[str, str]:
+    """The link's filter parameters that `_load_from_url` had to drop, with why: `?country=XXX&
+    from=2026-13-45` used to show the default view without a word (issue 10)."""
+    ss, out = st.session_state, {}
+    for field, key in SINGLE.items():
+        if _url_value(key) and ss.get(f"f_{field}") is None:
+            out[key] = _REASONS[key]
+    for field, key in MULTI.items():
+        kept = set(ss.get(f"f_{field}") or ())
+        if any(v not in kept for v in _url_list(key)):
+            out[key] = _REASONS[key] if not kept else _REASONS[key].replace("not ", "some values not ", 1)
+    if _url_value("unit") and _url_value("unit") not in UNITS:
+        out["unit"] = _REASONS["unit"]
+    for key in ("from", "to"):
+        if _url_value(key) and _day(_url_value(key)) is None:
+            out[key] = _REASONS[key]
+    return out
+
+
+def ignored_notice() -> None:
+    """Say which parameters of the opened link were ignored, at the top of the page, until the view
+    changes. Only our own parameter names and reasons are shown, never the link's values."""
+    ss = st.session_state
+    ignored, slot = ss.get(_IGNORED) or {}, ss.get(_IGNORED_SLOT)
+    if not ignored or slot is None:
+        return
+    listed = "; ".join(f"`{key}` ({why})" for key, why in ignored.items())
+    slot.warning(f"Part of this link was ignored: {listed}. The page shows the other settings.",
+                 icon=":material/link_off:")
+
+
+# Streamlit's date range field applies a typed date only when it loses focus or on Escape; people
+# press Enter. This listener (installed once per browser tab) turns Enter inside the field into the
+# field's own Escape, which applies a complete range (issue 10). tests/dashboard/test_browser_analyst.py
+# checks it in Chromium, so a Streamlit upgrade that changes the field is noticed.
+ENTER_APPLIES_DATES = """<script>
+(() => {
+  const doc = document;
+  if (doc.__mpmEnterAppliesDates) return;
+  doc.__mpmEnterAppliesDates = true;
+  doc.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing || !event.target.closest) return;
+    if (!event.target.closest('[data-testid="stDateInputField"]')) return;
+    event.preventDefault();
+    event.stopPropagation();
+    // Escape is the field's own key for "apply what was typed and stop editing".
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", code: "Escape", bubbles: true}));
+  }, true);
+})();
+</script>"""
+
+
 def reset() -> None:
     """Back to the defaults (an on_click callback: it runs before the widgets are drawn)."""
     ss = st.session_state
@@ -170,6 +231,7 @@ def sidebar(status: dict) -> Filters:
     if not ss.get(_LOADED):
         _load_from_url(status)
         ss[_LOADED] = True
+        ss[_IGNORED] = _ignored_in_url(status)
     _keep_dates_valid(status)
     opts = _options(status)
     # Values that a newer store no longer offers (a removed source) must not crash the widgets.
@@ -203,8 +265,16 @@ def sidebar(status: dict) -> Filters:
                       "of all articles in a period (Share % on Country pairs; the Overview's groups) rather "
                       "than raw counts.")
         st.button("Reset filters", on_click=reset, icon=":material/restart_alt:", width="stretch")
+        # Our own constant script, no visitor text in it: Enter in the date field applies the range.
+        st.html(ENTER_APPLIES_DATES, unsafe_allow_javascript=True)
     f = current(status)
     write_url(f)
+    if ss.get(_IGNORED_FOR) is None:
+        ss[_IGNORED_FOR] = f
+    elif ss[_IGNORED_FOR] != f:  # the visitor has changed the view since: the link no longer matters
+        ss[_IGNORED] = {}
+    ss[_IGNORED_SLOT] = st.empty()  # at the top of the page; page_param writes into it too
+    ignored_notice()
     return f
 
 
@@ -228,6 +298,9 @@ def page_param(key: str, default: Any, allowed: Callable[[Any], bool] | list | N
         ok = candidate is not None and (
             allowed is None or (candidate in allowed if isinstance(allowed, (list, tuple, dict)) else allowed(candidate)))
         value = candidate if ok else default
+        if not ok and raw.strip():
+            ss.setdefault(_IGNORED, {})[key] = "not one of this page's choices"
+            ignored_notice()
     ss[key] = value
 
 

@@ -64,6 +64,20 @@ def labelled_topics(rows: pd.DataFrame, freq: str) -> pd.DataFrame:
     return out
 
 
+def topic_mix(rows: pd.DataFrame, totals: pd.DataFrame, freq: str, start=None, end=None) -> pd.DataFrame:
+    """[period, topic, label, count, total, share]: per period and topic, the articles of a series
+    (a pair, a country's pairs) that carry the topic, the series' articles, and the share of them.
+
+    `rows` are the `series_tag_timeseries` counts, `totals` the series' own per-period counts. An
+    article with three topics counts once under each, so the topics' counts add up to more than
+    `total`: these are lines to read one by one, never a stack (a stacked area once showed 78
+    "articles" in a month where the pair had 20, issue 10)."""
+    out = fill_periods(rows.rename(columns={"value": "topic"}), freq, start, end, by="topic")
+    out = with_share(out, fill_periods(totals, freq, start, end))
+    out["label"] = out["topic"].map(labels.topic)
+    return out[["period", "topic", "label", "count", "total", "share"]]
+
+
 def rolling_mean(frame: pd.DataFrame, window: int, value: str = "count", by: str = "key",
                  on: str = "period") -> pd.DataFrame:
     """``frame`` plus a ``rolling`` column: the mean of ``value`` over the last ``window`` rows of

@@ -1,7 +1,8 @@
 """Chart, table and CSV building blocks shared by the pages.
 
 Every chart comes with the table it was drawn from (in an expander) and a CSV download of exactly
-that table, made by analysis.export.to_safe_csv (UTF-8 with BOM, formula cells neutralized).
+that table, made by analysis.export.to_safe_csv (UTF-8 with BOM, formula cells neutralized) under a
+header line saying what it is; every chart is titled the same way (dashboard.exports).
 Feed text only ever reaches the browser through st.dataframe, plotly traces and plain st.text /
 st.caption strings; nothing here passes it to markdown or HTML.
 """
@@ -13,12 +14,25 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.export import to_safe_csv
+from dashboard import exports, labels
 from dashboard.data import context
+from dashboard.queries import Filters
 
 PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#264653", "#8ab17d",
            "#b56576", "#457b9d", "#9c6644", "#43aa8b", "#577590"]
 
+
+# One colour per topic, the same on every chart. Thirteen topics need thirteen colours told apart at
+# a glance: picked from Kelly's 22 colours of maximum contrast (K. L. Kelly, "Twenty-two colors of
+# maximum contrast", Color Engineering 3(6), 1965), leaving out white, black and the ones too pale
+# on white; no two are closer than 28 in CIELAB (tests/dashboard/test_analyst.py checks it).
+TOPIC_COLOURS = {
+    "conflict": "#BE0032", "trade": "#0067A5", "energy": "#F38400", "humanitarian_aid": "#008856",
+    "technology": "#875692", "migration": "#F3C300", "arctic": "#A1CAF1", "health": "#882D17",
+    "climate": "#8DB600", "human_rights": "#E68FAC", "defence": "#2B3D26", "critical_minerals": "#848482",
+    "oceans_fisheries": "#00A6A6",
+}
+TOPIC_COLOURS_BY_LABEL = {labels.topic(slug): colour for slug, colour in TOPIC_COLOURS.items()}
 
 # The base map of choropleths, served by Streamlit from static/topojson/ so maps draw offline.
 # Relative, so it also works under a server.baseUrlPath.
@@ -42,15 +56,31 @@ def style(fig: go.Figure, height: int = 380) -> go.Figure:
     return fig
 
 
+# Left and right margins (px) of charts that share a time axis (`chart(x_range=...)`): room for the
+# y-axis title and for a legend on the right, the same on each, so their plot areas line up.
+ALIGNED_MARGIN = (90, 190)
+
+
+def export_meta(name: str, scope: Filters | None = None) -> list[tuple[str, str]]:
+    """What an export of this view is (dashboard.exports): `scope` is the page's effective filter
+    when it differs from the sidebar's (a page that picks its own countries)."""
+    from dashboard.data import q
+    ctx = context()
+    return exports.meta(name, scope or ctx.filters, ctx.status, q("analytics.tagger_versions"))
+
+
 def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          height: int | str = "auto") -> None:
-    """The table as shown, and a CSV download of exactly it."""
-    st.dataframe(df, hide_index=True, column_config=column_config, height=height, width="stretch")
-    st.download_button("Download CSV", data=to_safe_csv(df), file_name=f"{slug(name)}.csv",
+          height: int | str = "auto", scope: Filters | None = None, column_order: list | None = None) -> None:
+    """The table as shown, and a CSV download of it under a header line saying what it is
+    (dashboard.exports)."""
+    st.dataframe(df, hide_index=True, column_config=column_config, height=height, width="stretch",
+                 column_order=column_order)
+    st.download_button("Download CSV", data=exports.csv_bytes(df, export_meta(name, scope)), file_name=f"{slug(name)}.csv",
                        mime="text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore")
 
 
 def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          scope: Filters | None = None, *, x_range: list | None = None, expanded: bool = False,
           height: int = 380, coverage: str | None = None) -> None:
     """A plotly chart with its data table and CSV beneath it.
 
@@ -60,11 +90,16 @@ def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config
     thin = 0
     if coverage:
         data, thin = mark_thin(fig, data, coverage)
-    st.plotly_chart(style(fig, height), key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
+    # Titled with what it is (dashboard.exports), so a saved PNG says it too.
+    fig = exports.title(style(fig, height), export_meta(name, scope))
+    if x_range is not None:  # charts stacked over one time axis: same range, same plot width
+        fig.update_xaxes(range=x_range)
+        fig.update_layout(margin=dict(l=ALIGNED_MARGIN[0], r=ALIGNED_MARGIN[1]))
+    st.plotly_chart(fig, key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
     if thin:
         st.caption(THIN_NOTE)
-    with st.expander(f"Data: {name}"):
-        table(data, name, key, column_config)
+    with st.expander(f"Data: {name}", expanded=expanded):
+        table(data, name, key, column_config, scope=scope)
 
 
 THIN_FILL = "#8c8c8c"
@@ -106,6 +141,22 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
     return out, int(cov["thin"].sum())
 
 
+# Hover text: plotly's default ("period=Dec 1, 2025<br>count=8") reads a month as a day and shows
+# column names; every chart sets its own template from these pieces instead.
+PERIOD_FORMAT = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
+
+
+def period_hover(freq: str, axis: str = "x") -> str:
+    """'%{x|%B %Y}' for a month: the period as people name it."""
+    return "%{" + axis + "|" + PERIOD_FORMAT[freq] + "}"
+
+
+def hover(fig: go.Figure, template: str, **selector) -> go.Figure:
+    """Set one hover template on the figure's traces (all, or those matching `selector`)."""
+    fig.update_traces(hovertemplate=template + "<extra></extra>", selector=selector or None)
+    return fig
+
+
 def safe_url(url: object) -> str | None:
     """Only web links become clickable; anything else (javascript:, data:, urn:mpm:) is dropped."""
     return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
@@ -114,6 +165,7 @@ def safe_url(url: object) -> str | None:
 ARTICLE_CONFIG = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
     "title": st.column_config.TextColumn("Title", width="large"),
+    "match": st.column_config.TextColumn("Match", help="Where the search matched, the matched words **marked**."),
     "source": st.column_config.TextColumn("Source"),
     "url": st.column_config.LinkColumn("Link", display_text="Open ↗", width="small"),
     "countries": st.column_config.TextColumn("Countries"),
@@ -132,14 +184,36 @@ ARTICLE_CONFIG = {
 }
 
 
-def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "auto") -> None:
-    """Articles as plain-text cells (titles are untrusted feed text) with a link column."""
+# What fits a 1280-pixel screen beside the sidebar without scrolling sideways: the date, the title,
+# the matching passage of a search, and the tags (pairs, topics, countries); the rest follows.
+ARTICLE_WIDTHS = {"published_at": 118, "title": 300, "match": 260, "pairs": 120, "topics": 150, "countries": 120}
+ARTICLE_ORDER = ["published_at", "title", "match", "pairs", "topics", "countries", "source", "url", "organizations",
+                 "lang", "provenance", "captured_at", "story_id"]
+
+
+def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "auto",
+                  scope: Filters | None = None) -> None:
+    """Articles as plain-text cells (titles are untrusted feed text) with a link column; the tags
+    come right after the title so they are seen without scrolling (issue 10)."""
     shown = rows.copy()
     shown["url"] = shown["url"].map(safe_url)
     if "id" in shown:
         shown = shown.drop(columns="id")
-    config = {k: v for k, v in ARTICLE_CONFIG.items() if k in shown.columns}
-    table(shown, name, key, column_config=config, height=height)
+    searching = "match" in shown.columns
+    config = {}
+    for column, setting in ARTICLE_CONFIG.items():
+        if column in shown.columns and setting is not None:
+            width = ARTICLE_WIDTHS.get(column)
+            if column == "title" and searching:
+                width = 230
+            config[column] = setting if width is None else _with_width(setting, width)
+    order = [c for c in ARTICLE_ORDER if c in shown.columns] + [c for c in shown.columns if c not in ARTICLE_ORDER]
+    table(shown[order], name, key, column_config=config, height=height, scope=scope)
+
+
+def _with_width(setting, width: int):
+    """A column config (a dict under the hood) with another width in pixels."""
+    return {**setting, "width": width}
 
 
 def explanation(why: dict | None) -> None:

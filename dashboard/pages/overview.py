@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.groups import load_groups
-from dashboard import frames, labels, widgets
+from dashboard import changes, frames, labels, stats, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 from dashboard.queries import stored_time
@@ -30,6 +30,8 @@ def ago(stamp: str | None) -> str:
         return f"{minutes // 60} h ago"
     return f"{minutes // 1440} days ago"
 
+
+MIN_PERIOD = 20  # articles in a period below which a share is too noisy to draw on the line
 
 ctx = widgets.page_start("Overview",
                          "What the store holds for the current filters, Canada's main partners, and where attention is moving.")
@@ -62,9 +64,10 @@ if top.empty:
 else:
     top = top.assign(name=top["partner"].map(labels.country))[["partner", "name", "count"]]
     fig = px.bar(top.iloc[::-1], x="count", y="name", orientation="h",
-                 labels={"count": unit.capitalize(), "name": ""}, hover_data={"partner": True})
+                 labels={"count": unit.capitalize(), "name": ""})
     fig.update_traces(marker_color=widgets.PALETTE[0])
-    widgets.chart(fig, top, f"Top partners of {focus}", "overview_partners", height=420)
+    widgets.hover(fig, f"%{{y}}: %{{x:,}} {unit} reporting it dealing with {labels.country(focus)}")
+    widgets.chart(fig, top, f"Top partners of {labels.country(focus)}", "overview_partners", height=420)
 
 # Middle powers against great powers ----------------------------------------------------------
 st.subheader("Attention to the middle powers against the great powers")
@@ -75,6 +78,8 @@ sync_page_param("ov_freq", "month")
 groups = load_groups()
 chosen = {g.label: tuple(m for m in g.members if m != focus)
           for slug, g in groups.items() if slug in ("middle_powers", "great_powers")}
+st.caption(" ".join(f"{label}: {', '.join(labels.country(m) for m in members)}." for label, members in chosen.items())
+           + f" {labels.country(focus)} is left out, since nearly every article names it.")
 shares = q("group_timeseries", f, freq, chosen)
 if shares.empty:
     widgets.nothing("No article mentions a member of these groups under the current filters.")
@@ -87,27 +92,47 @@ else:
         part["group"] = label
         parts.append(part)
     table = frames.with_share(pd.concat(parts, ignore_index=True), totals)[["period", "group", "count", "total", "share"]]
-    fig = px.line(table, x="period", y="share", color="group", markers=freq == "month",
-                  labels={"share": f"Share of {unit} (%)", "period": ""},
-                  hover_data={"count": True, "total": True})
+    # A share of 3 articles jumps between 0 and 100 %: below MIN_PERIOD articles a period is drawn
+    # as a grey dot off the line, and marked in the table.
+    table["too_few"] = table["total"] < MIN_PERIOD
+    when = widgets.period_hover(freq)
+    fig = go.Figure()
+    for i, label in enumerate(chosen):
+        part = table[table["group"] == label]
+        custom = part[["count", "total"]].to_numpy()
+        fig.add_trace(go.Scatter(
+            x=part["period"], y=part["share"].where(~part["too_few"]), name=label,
+            mode="lines+markers" if freq == "month" else "lines", line=dict(color=widgets.PALETTE[i]),
+            customdata=custom, hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of "
+                                              f"%{{customdata[1]:,}} {unit} (%{{y:.1f}} %)<extra></extra>")))
+        small = part[part["too_few"]]
+        fig.add_trace(go.Scatter(
+            x=small["period"], y=small["share"], name=f"under {MIN_PERIOD} {unit} in the period",
+            mode="markers", marker=dict(color="#c4c4c4", size=6, line=dict(color=widgets.PALETTE[i], width=1)),
+            legendgroup="too_few", showlegend=bool(i == 0 and len(small)),
+            customdata=small[["count", "total"]].to_numpy(),
+            hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} {unit} "
+                           f"(%{{y:.1f}} %)<br>too few {unit} in the period to read a share<extra></extra>")))
+    fig.update_layout(yaxis_title=f"Share of {unit} (%)", xaxis_title="")
     widgets.chart(fig, table, "Middle powers vs great powers", "overview_groups", coverage=freq)
-    st.caption(f"Share of the filtered {unit} in each period that mention a member of each group"
-               f" ({labels.country(focus)} itself left out, since nearly every article names it).")
+    st.caption(f"Share of the filtered {unit} in each period that mention a member of each group (hover for "
+               f"the counts). Periods with fewer than {MIN_PERIOD} {unit} in all are grey dots off the line: "
+               "a share of so few swings on one article.")
 
 # Biggest movers -------------------------------------------------------------------------------
 st.subheader("Biggest movers")
-moves, start, end = q("movers", f, exclude=(focus,), limit=12, days=30, last=ctx.status.get("last"))
-if moves.empty or start is None:
+w = changes.window_for(f, ctx.status.get("last"), days=30)
+if w is None:
     widgets.nothing("Not enough dated articles to compare two periods.")
 else:
-    length = (end - start).days + 1
-    moves = moves.assign(name=moves["country"].map(labels.country))[["country", "name", "current", "previous", "change"]]
-    colors = [widgets.PALETTE[1] if c >= 0 else widgets.PALETTE[0] for c in moves["change"]]
-    fig = go.Figure(go.Bar(x=moves["change"].iloc[::-1], y=moves["name"].iloc[::-1], orientation="h",
-                           marker_color=colors[::-1],
-                           customdata=moves[["current", "previous"]].iloc[::-1].to_numpy(),
-                           hovertemplate="%{y}: %{x:+d}<br>now %{customdata[0]}, before %{customdata[1]}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"Change in {unit}", yaxis_title="")
-    widgets.chart(fig, moves, "Biggest movers", "overview_movers", height=420)
-    st.caption(f"{start} to {end} ({length} days) against the {length} days before. "
-               "Set a date range in the sidebar to choose the period.")
+    moved, n_now, n_before = changes.tested(f, w, "article_countries", "country", exclude=(focus,))
+    rows = changes.shown(moved, 12)
+    if rows.empty:
+        widgets.nothing(f"No country has {stats.MIN_BASE} {unit} or more in these periods: too few to compare.")
+    else:
+        names = changes.names_of(rows, labels.country)
+        table = rows.assign(name=names)[["key", "name", *stats.COLUMNS[1:]]].rename(columns={"key": "country"})
+        widgets.chart(changes.figure(rows, names, unit, w), table, f"Biggest movers, {changes.span(w)}",
+                      "overview_movers", height=440, scope=changes.scope(f, w))
+        st.caption(f"{n_now:,} {unit} now, {n_before:,} in the {w.k} periods before. " + stats.explain(w, unit)
+                   + " " + changes.legend_caption() + " Set a date range in the sidebar to choose the period.")

@@ -54,7 +54,9 @@ else:
     series = frames.labelled_topics(series, freq)
     totals = series.groupby("label")["count"].sum().sort_values(ascending=False)
     fig = px.line(series, x="period", y="count", color="label", category_orders={"label": totals.index.tolist()},
+                  color_discrete_map=widgets.TOPIC_COLOURS_BY_LABEL,
                   labels={"count": unit.capitalize(), "period": "", "label": ""})
+    widgets.hover(fig, f"<b>%{{fullData.name}}</b> · {widgets.period_hover(freq)}: %{{y:,}} {unit}")
     shown = set(totals.index[:5])
     fig.for_each_trace(lambda t: t.update(visible=True if t.name in shown else "legendonly"))
     widgets.chart(fig, series[["period", "topic", "count"]], "Topic trends", "topics_trend", height=440,

@@ -13,8 +13,9 @@ from dashboard import queries
 from dashboard.queries import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["overview", "pairs", "topics", "middle_powers", "articles", "sources"]
-CHARTS = {"overview": 3, "pairs": 2, "topics": 2, "middle_powers": 3, "articles": 0, "sources": 0}
+PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
+CHARTS = {"overview": 3, "pairs": 2, "compare": 1, "changes": 2, "topics": 2, "middle_powers": 3, "articles": 0,
+          "sources": 0}
 
 
 def make_app(monkeypatch, db: str, params: dict | None = None, sample: bool = True) -> AppTest:
@@ -161,7 +162,8 @@ def test_store_written_between_runs_is_seen(monkeypatch, tiny_db):
 def test_articles_page_searches_and_pages(monkeypatch, generated_db):
     at = open_page(make_app(monkeypatch, generated_db), "articles")
     table = at.dataframe[0].value
-    assert len(table) == 50 and list(table.columns[:4]) == ["published_at", "title", "source", "url"]
+    # The tags right after the title, visible without scrolling sideways (issue 10).
+    assert len(table) == 50 and list(table.columns[:5]) == ["published_at", "title", "pairs", "topics", "countries"]
     at.number_input(key="page").set_value(2).run()
     assert at.query_params["page"] == "2"
     assert at.dataframe[0].value["url"].tolist() != table["url"].tolist()

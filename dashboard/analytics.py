@@ -14,13 +14,13 @@ from datetime import date
 import pandas as pd
 
 from dashboard.queries import (
+    _PERIOD_SQL,
     Filters,
     _check,
     _count,
     _frame,
     _marks,
     _periods,
-    _PERIOD_SQL,
     _scope,
     pair_code,
     reader,

@@ -35,7 +35,8 @@ def scope(f: Filters, w: stats.Windows) -> Filters:
     return replace(f, start=w.baseline_start, end=w.end)
 
 
-def tested(f: Filters, w: stats.Windows, table: str, column: str, exclude: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int, int]:
+def tested(f: Filters, w: stats.Windows, table: str, column: str,
+           exclude: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int, int]:
     """stats.changes over one tag table, with the two windows' totals (N now, N before)."""
     n_now, n_before = q("analytics.window_totals", f, w.baseline_start, w.start, w.end)
     counts = q("analytics.window_counts", f, table, column, w.baseline_start, w.start, w.end, exclude)

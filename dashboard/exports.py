@@ -23,7 +23,7 @@ tags' tagger versions (`analytics.tagger_versions`) and the store's sample count
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -48,7 +48,8 @@ def describe_filters(f: Filters) -> str:
         parts.append(f"Partner: {labels.country_option(f.partner)}")
     if f.group:
         parts.append(f"Group: {labels.group(f.group)}")
-    for name, values, show in (("Topic", f.topics, labels.topic), ("Organization", f.organizations, labels.organization),
+    for name, values, show in (("Topic", f.topics, labels.topic),
+                               ("Organization", f.organizations, labels.organization),
                                ("Source", f.sources, str), ("Language", f.langs, lambda c: labels.LANGS.get(c, c))):
         if values:
             parts.append(f"{name}: {', '.join(show(v) for v in values)}")
@@ -80,9 +81,10 @@ def describe_sample(status: dict) -> str:
     return f"YES, {sample:,} of the store's {total:,} articles are illustrative sample data, not real news"
 
 
-def meta(name: str, f: Filters, status: dict, versions: dict | None, now: datetime | None = None) -> list[tuple[str, str]]:
+def meta(name: str, f: Filters, status: dict, versions: dict | None,
+         now: datetime | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs describing one exported view."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return [("view", _one_line(name)), ("filters", _one_line(describe_filters(f))),
             ("dates", describe_dates(f, status)),
             ("unit", "stories (syndicated copies counted once)" if f.unit == "stories" else "articles"),

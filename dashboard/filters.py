@@ -109,7 +109,8 @@ _IGNORED_SLOT = "_f_ignored_slot"
 _REASONS = {"country": "not a country code we know", "partner": "not a country code we know",
             "group": "not a group we know", "topic": "not a topic we know", "org": "not an organization we know",
             "source": "not a source in this store", "lang": "not a language in this store",
-            "unit": "not articles or stories", "from": "not a date (use YYYY-MM-DD)", "to": "not a date (use YYYY-MM-DD)"}
+            "unit": "not articles or stories", "from": "not a date (use YYYY-MM-DD)",
+            "to": "not a date (use YYYY-MM-DD)"}
 
 
 def _ignored_in_url(status: dict) -> dict[str, str]:

@@ -75,7 +75,8 @@ def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = No
     (dashboard.exports)."""
     st.dataframe(df, hide_index=True, column_config=column_config, height=height, width="stretch",
                  column_order=column_order)
-    st.download_button("Download CSV", data=exports.csv_bytes(df, export_meta(name, scope)), file_name=f"{slug(name)}.csv",
+    st.download_button("Download CSV", data=exports.csv_bytes(df, export_meta(name, scope)),
+                       file_name=f"{slug(name)}.csv",
                        mime="text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore")
 
 

@@ -26,7 +26,8 @@ f = ctx.filters
 page_param("q", "", parse=lambda v: v[:SEARCH_MAX])
 page_param("page", 1, lambda v: v >= 1, int)
 c1, c2 = st.columns([4, 1])
-search = strip_control(c1.text_input("Search", key="q", placeholder='e.g. japan OR korea "critical minerals" -china defen*', max_chars=SEARCH_MAX,
+search = strip_control(c1.text_input("Search", key="q", max_chars=SEARCH_MAX,
+                                     placeholder='e.g. japan OR korea "critical minerals" -china defen*',
                                      help=SEARCH_HELP,
                                      on_change=clean_widget, args=("q",)))
 sync_page_param("q", "")

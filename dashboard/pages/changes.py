@@ -30,7 +30,7 @@ if f.start or f.end:
 else:
     page_param("wc_days", 30, list(DAYS), int)
     days = st.segmented_control("Period", list(DAYS), key="wc_days", format_func=DAYS.get, required=True,
-                                help="The last days of the store; set a date range in the sidebar for any other period.")
+                                help="The last days of the store; a date range in the sidebar sets any other period.")
     sync_page_param("wc_days", 30)
 w = changes.window_for(f, ctx.status.get("last"), days=days or 30)
 if w is None:
@@ -67,9 +67,10 @@ for title, table, column, kind, show, key in SECTIONS:
         continue
     options = moved["key"].tolist()
     page_param(key, None, options)
-    arrows = dict(zip(moved["key"], moved["verdict"]))
+    arrows = {k: "▲" if v == "rose" else "▼" for k, v in zip(moved["key"], moved["verdict"])}
     picked = st.pills(f"Read the articles of the period: {len(options)} {title.lower()} moved beyond chance",
-                      options, key=key, format_func=lambda k, show=show, arrows=arrows: f"{'▲' if arrows[k] == 'rose' else '▼'} {show(k)}")
+                      options, key=key,
+                      format_func=lambda k, show=show, arrows=arrows: f"{arrows[k]} {show(k)}")
     sync_page_param(key, None)
     if picked:
         articles, total = q("articles", window, "", 50, 0, series=(kind, picked))

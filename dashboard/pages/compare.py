@@ -16,7 +16,6 @@ from analysis.countries import all_country_codes
 from dashboard import frames, labels, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
-from dashboard.queries import pair_code
 
 MODES = {"countries": "Two countries", "pairs": "Two pairs", "pair_vs_all": "A pair against all of a country's pairs"}
 PAIR_CHOICES = 400  # the pairs offered in the pickers: the most frequent under the filters

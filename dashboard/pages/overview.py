@@ -91,7 +91,8 @@ else:
                                    totals["period"].min(), totals["period"].max())
         part["group"] = label
         parts.append(part)
-    table = frames.with_share(pd.concat(parts, ignore_index=True), totals)[["period", "group", "count", "total", "share"]]
+    table = frames.with_share(pd.concat(parts, ignore_index=True), totals)[
+        ["period", "group", "count", "total", "share"]]
     # A share of 3 articles jumps between 0 and 100 %: below MIN_PERIOD articles a period is drawn
     # as a grey dot off the line, and marked in the table.
     table["too_few"] = table["total"] < MIN_PERIOD

@@ -85,9 +85,10 @@ def _run_once(args) -> RunSummary:
     bar = ProgressBar()
     try:
         if args.from_dir:
-            summary = ingest_dir(args.db, args.from_dir, on_progress=bar)
+            summary = ingest_dir(args.db, args.from_dir, on_progress=bar, max_entries=args.max_entries)
         else:
-            summary = fetch_all(args.db, args.sources, force=args.force, on_progress=bar)
+            summary = fetch_all(args.db, args.sources, force=args.force, on_progress=bar,
+                                max_entries=args.max_entries)
     finally:
         bar.close()
     _print_summary(summary, args.verbose)
@@ -110,6 +111,10 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
+    try:  # settled once, so a bad MPM_MAX_ENTRIES stops here and not in the middle of --watch
+        args.max_entries = config.max_entries(args.max_entries)
+    except ValueError as exc:
+        raise SystemExit(_usage_error(str(exc))) from None
     if args.sample or args.remove_sample:
         if (args.sample and args.remove_sample) or args.from_dir or args.watch:
             raise SystemExit(_usage_error("--sample and --remove-sample go alone (no --from-dir, --watch)"))
@@ -130,6 +135,16 @@ def cmd_run(args) -> int:
             # In watch mode a bad moment (disk full, list being edited) must not end the loop.
             print(f"ingest: run failed: {exc}", file=sys.stderr)
         time.sleep(max(0.0, every - (time.monotonic() - started)))
+
+
+def _entry_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no cap) or more")
+    return value
 
 
 def _usage_error(message: str) -> int:
@@ -258,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--watch", action="store_true", help="keep running, one run per --every interval")
     parser.add_argument("--every", type=parse_duration, metavar="DURATION",
                         help="interval for --watch, e.g. 90s, 30m, 2h (default 30m)")
+    parser.add_argument("--max-entries", type=_entry_count, metavar="N",
+                        help="keep each feed's N newest entries per run (default: $MPM_MAX_ENTRIES, else "
+                             f"{config.DEFAULT_MAX_ENTRIES:,}; 0 = no cap)")
     parser.add_argument("--sample", action="store_true",
                         help="load the bundled illustrative sample feeds (sample_data/) instead of fetching")
     parser.add_argument("--remove-sample", action="store_true",

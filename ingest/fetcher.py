@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -313,7 +314,8 @@ _WHY_UNLISTED = " and this URL comes from a redirect, not from the source list"
 
 def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified: str | None = None, *,
           deadline_s: float | None = None, max_bytes: int = MAX_BYTES,
-          max_redirects: int = MAX_REDIRECTS, trusted: bool = True) -> FetchResult:
+          max_redirects: int = MAX_REDIRECTS, trusted: bool = True,
+          body_gate: Callable[[int], float] | None = None) -> FetchResult:
     """GET `url` within `deadline_s` (default DEADLINE_S) in total; never raises, whatever the server does.
 
     `trusted` says the person listed this URL, so it may be on a private address (netguard's rules);
@@ -387,6 +389,14 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
                     for raw in resp.iter_raw():
                         chunks.append(inflater.feed(raw))
                         nbytes = inflater.total
+                        if body_gate is not None:
+                            # body_gate(bytes so far) may block until memory is free for a large body
+                            # (ingest.runner holds only a few at once); queueing is our doing, not the
+                            # server's, so the wait is not charged to the feed's deadline.
+                            waited = body_gate(nbytes)
+                            if waited:
+                                started += waited
+                                _clock.deadline += waited
                         if time.monotonic() - started > deadline_s:
                             return done("failed", error=f"deadline of {deadline_s:g} s exceeded (server too slow)")
                 except _TooBig:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import heapq
 import html
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
+from feedparser.datetimes import _parse_date as _feed_date  # what feedparser applies to every entry
 
 TITLE_MAX = 500
 SUMMARY_MAX = 5000
@@ -56,7 +59,13 @@ class ParsedFeed:
     lang: str | None
     entries: tuple[Entry, ...]
     skipped: int              # entries with neither title, summary nor link
-    warning: str | None       # set when the XML was broken but feedparser recovered entries
+    warning: str | None       # set when the XML was broken but feedparser recovered entries, or capped
+    capped_from: int = 0      # entries the feed held when it held more than the cap; 0 = not capped
+
+    @property
+    def seen(self) -> int:
+        """Entries the feed held, including those the cap left out and those with nothing to show."""
+        return self.capped_from or len(self.entries) + self.skipped
 
 
 def canonical_url(url: str) -> str:
@@ -211,10 +220,135 @@ def _describe(exc: BaseException) -> str:
     return f"{match.group(3)} (line {match.group(1)}, column {match.group(2)})" if match else text
 
 
+# ---------------------------------------------------------------- the entry cap
+#
+# feedparser builds a dictionary per entry and cannot stop early: 50,000 entries (9.5 MB) cost 9 s
+# and 160 MB before a single one is normalized. So an over-cap body is cut *before* feedparser sees
+# it: one regular-expression pass finds each item's span and date, a heap keeps the newest
+# `max_entries`, and feedparser reads a small document made of the feed's head, those items and its
+# tail. Bytes, not a parsed tree, so broken XML (which feedparser's loose parser still reads) is cut
+# the same way; CDATA sections and comments are stepped over, so markup quoted inside them is not
+# mistaken for an item.
+_ITEM_TOKEN = re.compile(
+    rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
+    rb"|<(/?)(?:[A-Za-z_][\w.-]*:)?(item|entry)(?=[\s/>])[^>]*>"
+    rb"|<(?:[A-Za-z_][\w.-]*:)?(pubDate|published|issued|updated|modified|date|created)(?=[\s/>])[^>]*>"
+    rb"\s*(?:<!\[CDATA\[)?\s*([^<\]]{1,120})", re.DOTALL | re.IGNORECASE)
+# The same preference as `_when`: the publication date, else the last update, else the creation.
+_DATE_RANK = {b"pubdate": 0, b"published": 0, b"issued": 0, b"updated": 1, b"modified": 1, b"date": 1,
+              b"created": 2}
+_DEADLINE_EVERY = 1024  # items between two looks at the clock
+
+
+class ParseDeadline(FeedError):
+    """Parsing ran past the feed's deadline."""
+
+
+def _check(deadline: float | None, what: str) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise ParseDeadline(f"deadline exceeded while parsing ({what})")
+
+
+def _timestamp(raw: bytes) -> float | None:
+    """A feed date as a POSIX time, or None, by feedparser's own date parser (about 4 us a date),
+    so the ranking agrees with the dates that are stored."""
+    try:
+        parsed = _feed_date(raw.decode("utf-8", "replace").strip())
+        return calendar.timegm(parsed) if parsed else None
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
+                deadline: float | None = None) -> tuple[bytes, int]:
+    """`body` with only its `max_entries` newest items, and how many items it held.
+
+    Dated items rank newest first; undated ones (and ones dated more than a day after the fetch,
+    which are stored undated too) come after them, in the feed's order; ties keep the feed's order.
+    Text between two items is dropped with the items (a feed's head and tail are kept). When the
+    body holds no more than `max_entries` items it is returned as it is, with 0. Raises
+    ParseDeadline past `deadline`.
+    """
+    # A cheap over-count first (it also counts closing tags and <items>): most feeds stop here.
+    if max_entries <= 0 or sum(body.count(tag) for tag in (b"<item", b"<entry", b":item", b":entry",
+                                                           b"<ITEM", b"<ENTRY")) <= max_entries:
+        return body, 0
+    latest = (fetched_at + FUTURE_TOLERANCE).timestamp()
+    heap: list[tuple[tuple, int, int]] = []   # ((dated, time, -index), start, end), smallest first
+    total = 0
+    first = last = None
+    open_at, open_name, depth, date = None, b"", 0, None    # date: (rank, raw text) of the open item
+
+    def close(start: int, end: int) -> None:
+        nonlocal total, last
+        when = _timestamp(date[1]) if date is not None else None
+        key = (1, when, -total) if when is not None and when <= latest else (0, 0.0, -total)
+        total += 1
+        last = end
+        if len(heap) < max_entries:
+            heapq.heappush(heap, (key, start, end))
+        elif key > heap[0][0]:
+            heapq.heapreplace(heap, (key, start, end))
+        if total % _DEADLINE_EVERY == 0:
+            _check(deadline, f"{total:,} entries read")
+
+    for m in _ITEM_TOKEN.finditer(body):
+        name = m.group(2)
+        if name is None:
+            if m.group(3) is not None and open_at is not None:   # a date inside an item
+                rank = _DATE_RANK.get(m.group(3).lower(), 3)
+                if date is None or rank < date[0]:
+                    date = (rank, m.group(4))
+            continue                                             # else CDATA, a comment, a feed date
+        name = name.lower()
+        if m.group(1):                # a closing tag
+            if open_at is not None and name == open_name:
+                depth -= 1
+                if depth == 0:
+                    close(open_at, m.end())
+                    open_at = None
+        elif open_at is None:
+            first = m.start() if first is None else first
+            date = None
+            if m.group(0).endswith(b"/>"):
+                close(m.start(), m.end())   # an empty item still counts, and is cheap to keep
+            else:
+                open_at, open_name, depth = m.start(), name, 1
+        elif name == open_name and not m.group(0).endswith(b"/>"):
+            depth += 1
+    if open_at is not None:           # an item left open by a truncated body runs to the end
+        close(open_at, len(body))
+    if total <= max_entries:
+        return body, 0
+    kept = sorted((start, end) for _, start, end in heap)
+    return b"".join([body[:first], b"\n".join(body[s:e] for s, e in kept), body[last:]]), total
+
+
+_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _newest(entries: list[Entry], max_entries: int) -> list[Entry]:
+    """The last word on the cap, for bodies the byte pass cannot read (UTF-16, unusual markup):
+    the same order as `keep_newest`, on the normalized entries, which keep the feed's order."""
+    def rank(i: int) -> tuple:
+        dated = entries[i].date_flag is None
+        return dated, entries[i].published if dated else _UNDATED, -i
+    order = sorted(range(len(entries)), key=rank, reverse=True)
+    return [entries[i] for i in sorted(order[:max_entries])]
+
+
 def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: str | None = None,
-               content_type: str | None = None) -> ParsedFeed:
-    """Parse `body` (bytes as received, already decompressed) into a ParsedFeed or raise FeedError."""
-    if not body or not body.strip():
+               content_type: str | None = None, *, max_entries: int | None = None,
+               deadline: float | None = None) -> ParsedFeed:
+    """Parse `body` (bytes as received, already decompressed) into a ParsedFeed or raise FeedError.
+
+    `max_entries` keeps only the newest that many entries (None or 0: all; see `keep_newest`); the
+    result's `capped_from` then says how many the feed held. `deadline` is a `time.monotonic()`
+    value: parsing checks it between steps and every so many entries and raises ParseDeadline past
+    it. feedparser's own pass cannot be interrupted, but after the cut it reads at most
+    `max_entries` items.
+    """
+    if not body or body.isspace():  # not body.strip(): that copies a 10 MB body to look at it
         raise FeedError("empty body")
     head = body[:65536]
     if _dangerous_dtd(body):
@@ -224,8 +358,14 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
         raise FeedError("not a feed (JSON; feedparser 6.0 reads RSS, Atom and RDF only)")
     if content_type:
         headers["content-type"] = content_type
+    capped_from = 0
+    if max_entries:
+        body, capped_from = keep_newest(body, max_entries, fetched_at, deadline)
+    _check(deadline, "before reading the entries")
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
+    del body  # the cut copy, or the caller's: nothing below needs the bytes
+    _check(deadline, f"{len(parsed.entries):,} entries read")
     version = parsed.get("version") or ""
     if not parsed.entries and not version:
         if _HTML_START.match(head):
@@ -238,7 +378,9 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
     entries: list[Entry] = []
     seen: set[str] = set()
     skipped = 0
-    for raw in parsed.entries:
+    for i, raw in enumerate(parsed.entries, 1):
+        if i % 100 == 0:
+            _check(deadline, f"{i:,} entries normalized")
         entry = normalize_entry(raw, feed_url, fetched_at, feed_lang)
         if entry is None:
             skipped += 1
@@ -254,6 +396,13 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
         if not entries:
             raise FeedError(f"invalid XML: {_describe(exc)}")
         warning = f"recovered from invalid XML: {_describe(exc)}"
+    if max_entries and len(entries) > max_entries:
+        capped_from = max(capped_from, len(parsed.entries))
+        entries = _newest(entries, max_entries)
+    if capped_from:
+        # Recorded like a recovered-XML warning: in fetch_log.error and feeds.last_error of an ok fetch.
+        capped = f"capped: kept the newest {len(entries):,} of {capped_from:,} entries (--max-entries {max_entries:,})"
+        warning = f"{warning}; {capped}" if warning else capped
     return ParsedFeed(
         title=plain_text(feed.get("title"), _is_html(feed.get("title_detail"))),
         site_url=feed.get("link") or "",
@@ -261,4 +410,5 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
         entries=tuple(entries),
         skipped=skipped,
         warning=warning,
+        capped_from=capped_from,
     )

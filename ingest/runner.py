@@ -17,7 +17,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from ingest import config
-from ingest.fetcher import MAX_BYTES, FetchResult, fetch, make_client
+from ingest.fetcher import DEADLINE_S, MAX_BYTES, FetchResult, fetch, make_client
 from ingest.netguard import strip_credentials
 from ingest.normalize import FeedError, ParsedFeed, parse_feed
 from ingest.opml import OPMLError, Source, read_opml
@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 WORKERS = 32
 PER_HOST = 3
+# A body over LARGE_BODY bytes may be held (downloaded, cut to the entry cap, parsed) by at most
+# LARGE_SLOTS feeds at once; the others wait, holding LARGE_BODY bytes each. Parsing is CPU under
+# one GIL, so more at once is no faster; eight 9.5 MB feeds read at once peaked at 1.23 GB (issue 11).
+LARGE_BODY = 1024 * 1024
+LARGE_SLOTS = 2
 FETCH_LOG_KEEP = timedelta(days=90)
 Progress = Callable[[int, int, str], None]
 # Saved-feed folders often hold notes and source lists beside the feeds.
@@ -89,23 +94,93 @@ class _HostGate:
             return self.gates.setdefault(host, threading.Semaphore(self.per_host))
 
 
-def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | None
+class _BodySlot:
+    """One feed's claim on one of LARGE_SLOTS places: taken when its body passes LARGE_BODY bytes
+    (the fetcher calls it as the body grows; it returns the seconds spent waiting, which the
+    fetcher does not charge to the feed's deadline), given back once the body is parsed."""
+
+    def __init__(self, places: threading.Semaphore):
+        self._places = places
+        self._held = False
+
+    def __call__(self, nbytes: int) -> float:
+        if self._held or nbytes <= LARGE_BODY:
+            return 0.0
+        t = time.monotonic()
+        self._places.acquire()
+        self._held = True
+        return time.monotonic() - t
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._places.release()
+
+
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8   # glibc's mallopt parameters (malloc.h)
+_malloc_tuned = False
+
+
+def _tune_malloc() -> None:
+    """Two malloc arenas, and blocks of 1 MB or more always given back to the system when freed.
+
+    glibc gives each thread that allocates its own arena (up to 8 per core), and an arena keeps
+    what its thread freed. 32 fetch threads that each held a 9.5 MB body once kept it between them:
+    20 large feeds peaked at 358 MB, 205 MB with two arenas and 179 MB with the 1 MB threshold too
+    (bench/ingest_bench.py --large 20). Threads that take turns under the GIL lose nothing to
+    sharing two arenas. Process-wide, so done once, before the first pool starts; off glibc
+    (musl, macOS) there is no mallopt and nothing changes.
+    """
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    mallopt(_M_ARENA_MAX, 2)
+    mallopt(_M_MMAP_THRESHOLD, LARGE_BODY)
+
+
+def _fetch_parse_release(client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int,
+                         large: threading.Semaphore):
+    """`_fetch_and_parse` with a large-body place that is always given back, whatever happens."""
+    slot = _BodySlot(large)
+    try:
+        return _fetch_and_parse(client, gate, feed, deadline_s, max_entries, slot)
+    finally:
+        slot.release()
+
+
+def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int = 0,
+                     slot: _BodySlot | None = None
                      ) -> tuple[datetime, FetchResult, ParsedFeed | None, str | None]:
-    """Runs in a worker thread; returns (started, result, parsed feed or None, error) and never raises."""
+    """Runs in a worker thread; returns (started, result, parsed feed or None, error) and never raises.
+
+    The result comes back without its body: the bytes are dropped once parsed, so the run holds
+    parsed entries (at most `max_entries` per feed), not bodies, while the writing thread catches up.
+    Parsing counts against the feed's deadline: it gets what the fetch left of `deadline_s`.
+    """
     started = utc_now()
     try:
         with gate(feed.url):
             result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s,
-                           trusted=feed.trusted)
+                           trusted=feed.trusted, body_gate=slot)
     except Exception as exc:  # fetch() handles network trouble itself; this is a bug, keep it to one feed
         log.exception("fetch crashed on %s", strip_credentials(feed.url))
         return started, FetchResult(url=feed.url, final_url=feed.url, outcome="failed",
                                     error=f"internal error: {exc.__class__.__name__}: {exc}"), None, None
     if result.outcome != "ok":
         return started, result, None, result.error
+    body, result = result.body, replace(result, body=b"")
+    left = (DEADLINE_S if deadline_s is None else deadline_s) - result.duration_ms / 1000
     try:
-        return started, result, parse_feed(result.body, result.final_url, started, feed.lang,
-                                           result.content_type), None
+        return started, result, parse_feed(body, result.final_url, started, feed.lang, result.content_type,
+                                           max_entries=max_entries,
+                                           deadline=time.monotonic() + max(left, 0.0)), None
     except FeedError as exc:
         return started, result, None, str(exc)
     except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
@@ -124,7 +199,7 @@ def _record(result: FetchResult, parsed: ParsedFeed | None, error: str | None, s
         etag=result.etag if outcome != "failed" else None,
         last_modified=result.last_modified if outcome != "failed" else None,
         moved_to=result.moved_to, retry_after=result.retry_after,
-        items_seen=len(parsed.entries) + parsed.skipped if parsed else 0)
+        items_seen=parsed.seen if parsed else 0)
 
 
 def _tally(summary: RunSummary, name: str, record: FetchRecord, new: int) -> None:
@@ -153,12 +228,18 @@ def _due_feeds(conn, ids: list[int], force: bool) -> tuple[list[_Feed], int]:
 
 
 def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress: Progress | None = None,
-              *, workers: int = WORKERS, per_host: int = PER_HOST, deadline_s: float | None = None) -> RunSummary:
+              *, workers: int = WORKERS, per_host: int = PER_HOST, deadline_s: float | None = None,
+              max_entries: int | None = None) -> RunSummary:
     """Fetch every enabled, due feed of the source list once; failures are recorded, never raised.
 
-    `deadline_s` bounds each feed's whole fetch (connect, headers, body); None means DEADLINE_S.
+    `deadline_s` bounds each feed's whole fetch (connect, headers, body) and its parsing; None means
+    DEADLINE_S. `max_entries` keeps each feed's newest that many entries (None: `config.max_entries`,
+    i.e. MPM_MAX_ENTRIES or 1,000; 0: no cap).
     """
     t0 = time.monotonic()
+    cap = config.max_entries(max_entries)
+    large = threading.Semaphore(LARGE_SLOTS)
+    _tune_malloc()
     sources = read_opml(config.sources_path(sources_path))
     conn = open_store(config.db_path(db_path))
     summary = RunSummary()
@@ -170,14 +251,16 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
         due = [replace(f, trusted=_listed_host(f.url, listed.get(f.id))) for f in due]
         gate = _HostGate(per_host)
         with make_client(max(workers, 1) * 2) as client, ThreadPoolExecutor(max(workers, 1)) as pool:
-            futures = {pool.submit(_fetch_and_parse, client, gate, f, deadline_s): f for f in due}
+            futures = {pool.submit(_fetch_parse_release, client, gate, f, deadline_s, cap, large): f for f in due}
             try:
                 for done, future in enumerate(as_completed(futures), 1):
-                    feed = futures[future]
+                    feed = futures.pop(future)  # with as_completed's own reference gone, the entries go once saved
                     started, result, parsed, error = future.result()
+                    del future
                     record = _record(result, parsed, error, started)
                     saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (),
                                        source=feed.outlet)
+                    del parsed
                     new_ids.extend(saved.new_ids)
                     _tally(summary, feed.name, record, len(saved.new_ids))
                     log.info("%s %s %s %d bytes %d ms, %d seen, %d new%s", feed.name, record.outcome,
@@ -240,14 +323,17 @@ def _outlet_from_title(title: str) -> str:
 
 
 def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
-               on_progress: Progress | None = None) -> RunSummary:
+               on_progress: Progress | None = None, *, max_entries: int | None = None) -> RunSummary:
     """Ingest every saved feed file under `folder` (any format feedparser reads), one feed per file.
 
     A file whose bytes have not changed since the last time (same SHA-1, kept as the feed's ETag)
     counts as not modified. Names, outlets and languages come from an OPML file in the folder when
-    one lists the file, else from the feed's own title.
+    one lists the file, else from the feed's own title. `max_entries` is the same cap as
+    `fetch_all`'s; a file that was capped counts as not modified only under the same cap, so
+    raising it (or `--max-entries 0`) reads the rest.
     """
     t0 = time.monotonic()
+    cap = config.max_entries(max_entries)
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
@@ -260,7 +346,7 @@ def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
         for done, path in enumerate(files, 1):
             rel = path.relative_to(folder).as_posix()
             url = f"sample:{rel}" if kind == "sample" else path.resolve().as_uri()
-            _ingest_file(conn, path, url, kind, is_sample, sidecar.get(path.resolve()), summary, new_ids)
+            _ingest_file(conn, path, url, kind, is_sample, sidecar.get(path.resolve()), summary, new_ids, cap)
             if on_progress:
                 on_progress(done, len(files), rel)
         _finish(conn, new_ids)
@@ -271,7 +357,7 @@ def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
 
 
 def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source: Source | None,
-                 summary: RunSummary, new_ids: list[int]) -> None:
+                 summary: RunSummary, new_ids: list[int], max_entries: int = 0) -> None:
     started = utc_now()
     t = time.monotonic()
     row = conn.execute("SELECT id, name, outlet, etag FROM feeds WHERE url = ?", (url,)).fetchone()
@@ -282,13 +368,14 @@ def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source:
             raise FeedError(f"file of {size:,} bytes is over the {MAX_BYTES:,}-byte cap")
         body = path.read_bytes()
         digest = hashlib.sha1(body).hexdigest()
-        if row and row[3] == digest:
-            record = FetchRecord(url=url, started_at=started, outcome="not_modified", etag=digest, bytes=len(body),
+        capped_key = f"{digest} max-entries={max_entries}"
+        if row and row[3] in (digest, capped_key):
+            record = FetchRecord(url=url, started_at=started, outcome="not_modified", etag=row[3], bytes=len(body),
                                  duration_ms=int((time.monotonic() - t) * 1000))
             save_fetch(conn, row[0], record)
             _tally(summary, name, record, 0)
             return
-        parsed = parse_feed(body, url, started, source.lang if source else None)
+        parsed = parse_feed(body, url, started, source.lang if source else None, max_entries=max_entries)
     except (FeedError, OSError) as exc:
         record = FetchRecord(url=url, started_at=started, outcome="failed", error=str(exc),
                              duration_ms=int((time.monotonic() - t) * 1000))
@@ -311,9 +398,10 @@ def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source:
                               url=url, kind=kind, lang=(source.lang if source else None) or parsed.lang,
                               site_url=(source.site_url if source else None) or parsed.site_url or None)
         outlet = conn.execute("SELECT outlet FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
-    record = FetchRecord(url=url, started_at=started, outcome="ok", error=parsed.warning, etag=digest,
+    record = FetchRecord(url=url, started_at=started, outcome="ok", error=parsed.warning,
+                         etag=capped_key if parsed.capped_from else digest,
                          bytes=len(body), duration_ms=int((time.monotonic() - t) * 1000),
-                         items_seen=len(parsed.entries) + parsed.skipped)
+                         items_seen=parsed.seen)
     saved = save_fetch(conn, feed_id, record, parsed.entries, source=outlet, is_sample=is_sample,
                        provenance="sample" if is_sample or kind == "sample" else "file")
     new_ids.extend(saved.new_ids)

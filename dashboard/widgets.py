@@ -187,7 +187,8 @@ ARTICLE_CONFIG = {
 
 # What fits a 1280-pixel screen beside the sidebar without scrolling sideways: the date, the title,
 # the matching passage of a search, and the tags (pairs, topics, countries); the rest follows.
-ARTICLE_WIDTHS = {"published_at": 118, "title": 300, "match": 260, "pairs": 120, "topics": 150, "countries": 120}
+# In pixels; the main column is about 820 px wide at 1280 (tests/dashboard/test_browser_analyst.py).
+ARTICLE_WIDTHS = {"published_at": 118, "title": 280, "match": 230, "pairs": 120, "topics": 150, "countries": 130}
 ARTICLE_ORDER = ["published_at", "title", "match", "pairs", "topics", "countries", "source", "url", "organizations",
                  "lang", "provenance", "captured_at", "story_id"]
 
@@ -206,7 +207,7 @@ def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "
         if column in shown.columns and setting is not None:
             width = ARTICLE_WIDTHS.get(column)
             if column == "title" and searching:
-                width = 230
+                width = 185  # the match passage carries the words searched for
             config[column] = setting if width is None else _with_width(setting, width)
     order = [c for c in ARTICLE_ORDER if c in shown.columns] + [c for c in shown.columns if c not in ARTICLE_ORDER]
     table(shown[order], name, key, column_config=config, height=height, scope=scope)

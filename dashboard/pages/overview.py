@@ -98,6 +98,7 @@ else:
     table["too_few"] = table["total"] < MIN_PERIOD
     when = widgets.period_hover(freq)
     fig = go.Figure()
+    shown_small = False  # one legend entry for the grey dots of both groups
     for i, label in enumerate(chosen):
         part = table[table["group"] == label]
         custom = part[["count", "total"]].to_numpy()
@@ -107,13 +108,16 @@ else:
             customdata=custom, hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of "
                                               f"%{{customdata[1]:,}} {unit} (%{{y:.1f}} %)<extra></extra>")))
         small = part[part["too_few"]]
+        if small.empty:
+            continue
         fig.add_trace(go.Scatter(
             x=small["period"], y=small["share"], name=f"under {MIN_PERIOD} {unit} in the period",
             mode="markers", marker=dict(color="#c4c4c4", size=6, line=dict(color=widgets.PALETTE[i], width=1)),
-            legendgroup="too_few", showlegend=bool(i == 0 and len(small)),
+            legendgroup="too_few", showlegend=not shown_small,
             customdata=small[["count", "total"]].to_numpy(),
             hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} {unit} "
                            f"(%{{y:.1f}} %)<br>too few {unit} in the period to read a share<extra></extra>")))
+        shown_small = True
     fig.update_layout(yaxis_title=f"Share of {unit} (%)", xaxis_title="")
     widgets.chart(fig, table, "Middle powers vs great powers", "overview_groups", coverage=freq)
     st.caption(f"Share of the filtered {unit} in each period that mention a member of each group (hover for "

@@ -101,7 +101,8 @@ def test_world_map_shows_the_whole_world(page, server):
 
 def hover_template_problems(pg) -> list:
     return pg.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap((p, i) =>
-        p._fullData.filter(t => t.visible !== false && t.hoverinfo !== 'skip' && (!t.hovertemplate || /\\w=%\\{/.test(t.hovertemplate)))
+        p._fullData.filter(t => t.visible !== false && t.hoverinfo !== 'skip'
+                                && (!t.hovertemplate || /\\w=%\\{/.test(t.hovertemplate)))
                    .map(t => [i, t.type, t.name, t.hovertemplate || null]))""")
 
 
@@ -173,8 +174,9 @@ def test_ignored_link_parameters_are_named(page, server):
 def test_article_tags_are_visible_without_scrolling_sideways(page, server):
     """Move the grid's focus cell across to the tag columns: the grid must not scroll to show them."""
     scroller = "() => document.querySelector('[data-testid=stDataFrame] .dvn-scroller').scrollLeft"
+    searched = ["Published (UTC)", "Title", "Match", "Pairs", "Topics"]
     for path, columns in (("articles", ["Published (UTC)", "Title", "Pairs", "Topics", "Countries"]),
-                          ("articles?q=trade%20OR%20defence", ["Published (UTC)", "Title", "Match", "Pairs", "Topics"])):
+                          ("articles?q=trade%20OR%20defence", searched)):
         go(page, server, path)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()

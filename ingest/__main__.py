@@ -5,6 +5,7 @@ say which), 1 when a `sources` command found nothing to act on, 2 when the run c
 all (bad arguments, unreadable source list, unwritable database), 3 when `backfill` was stopped early
 by the archive (run it again to resume), 130 on Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,7 @@ def _run_once(args) -> RunSummary:
         if args.from_dir:
             summary = ingest_dir(args.db, args.from_dir, on_progress=bar, max_entries=args.max_entries)
         else:
-            summary = fetch_all(args.db, args.sources, force=args.force, on_progress=bar,
-                                max_entries=args.max_entries)
+            summary = fetch_all(args.db, args.sources, force=args.force, on_progress=bar, max_entries=args.max_entries)
     finally:
         bar.close()
     _print_summary(summary, args.verbose)
@@ -98,6 +98,7 @@ def _run_once(args) -> RunSummary:
 def cmd_sample(args) -> int:
     """--sample / --remove-sample: the bundled illustrative feeds in, or out (ingest/sample.py)."""
     from ingest.sample import load_sample, remove_sample
+
     if args.remove_sample:
         print(f"ingest: removed {remove_sample(args.db)} sample articles")
         return EXIT_OK
@@ -154,6 +155,7 @@ def _usage_error(message: str) -> int:
 
 # ---------------------------------------------------------------- sources
 
+
 def _load_sources(args) -> tuple[Path, list[Source]]:
     path = config.sources_path(args.sources)
     return path, (read_opml(path) if path.exists() else [])
@@ -166,8 +168,9 @@ def cmd_sources_list(args) -> int:
     if db.exists():
         conn = open_store(db)
         try:
-            for row in conn.execute("SELECT url, enabled, disabled_reason, last_status, last_ok_at, last_error "
-                                    "FROM feeds"):
+            for row in conn.execute(
+                "SELECT url, enabled, disabled_reason, last_status, last_ok_at, last_error FROM feeds"
+            ):
                 state[row[0]] = row[1:]
         finally:
             conn.close()
@@ -195,8 +198,15 @@ def cmd_sources_add(args) -> int:
     path, sources = _load_sources(args)
     # Without --name, host and path: two feeds of one site must not replace each other.
     name = args.name if args.name is not None else (parts.hostname or "") + parts.path.rstrip("/")
-    source = Source(name=name, outlet=args.outlet if args.outlet is not None else name, url=args.url,
-                    site_url=args.site_url or "", lang=args.lang or "", kind=args.kind, note=args.note or "")
+    source = Source(
+        name=name,
+        outlet=args.outlet if args.outlet is not None else name,
+        url=args.url,
+        site_url=args.site_url or "",
+        lang=args.lang or "",
+        kind=args.kind,
+        note=args.note or "",
+    )
     try:
         source = check_source(source)  # a control character in a name once made the list unreadable
     except OPMLError as exc:
@@ -229,8 +239,10 @@ def cmd_sources_import(args) -> int:
     merged, added = merge_sources(sources, usable)
     save_opml(path, merged)
     skipped = len(incoming) - len(usable)
-    print(f"imported {added} new source(s) of {len(incoming)} from {args.file} into {path}"
-          + (f"; {skipped} refused" if skipped else ""))
+    print(
+        f"imported {added} new source(s) of {len(incoming)} from {args.file} into {path}"
+        + (f"; {skipped} refused" if skipped else "")
+    )
     return EXIT_OK
 
 
@@ -246,6 +258,7 @@ def cmd_sources_export(args) -> int:
 
 def _set_enabled(args, enabled: bool) -> int:
     from ingest.writes import set_enabled
+
     conn = open_store(config.db_path(args.db))
     try:
         found = set_enabled(conn, args.name, enabled)
@@ -262,29 +275,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Fetch the source list's feeds into the SQLite store (default action), ingest saved "
-                    "feed files, or manage the source list.")
+        "feed files, or manage the source list.",
+    )
     parser.add_argument("--db", help="the SQLite store (default: $MPM_DB, else data/news.db)")
     parser.add_argument("--sources", help="the OPML source list (default: $MPM_SOURCES, else ingest/sources.opml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every fetch to stderr")
-    parser.add_argument("--force", action="store_true",
-                        help="fetch every enabled feed now, ignoring backoff (next_fetch_at)")
-    parser.add_argument("--from-dir", metavar="DIR",
-                        help="ingest the saved feed files under DIR (recursively) instead of fetching")
+    parser.add_argument(
+        "--force", action="store_true", help="fetch every enabled feed now, ignoring backoff (next_fetch_at)"
+    )
+    parser.add_argument(
+        "--from-dir", metavar="DIR", help="ingest the saved feed files under DIR (recursively) instead of fetching"
+    )
     parser.add_argument("--watch", action="store_true", help="keep running, one run per --every interval")
-    parser.add_argument("--every", type=parse_duration, metavar="DURATION",
-                        help="interval for --watch, e.g. 90s, 30m, 2h (default 30m)")
-    parser.add_argument("--max-entries", type=_entry_count, metavar="N",
-                        help="keep each feed's N newest entries per run (default: $MPM_MAX_ENTRIES, else "
-                             f"{config.DEFAULT_MAX_ENTRIES:,}; 0 = no cap)")
-    parser.add_argument("--sample", action="store_true",
-                        help="load the bundled illustrative sample feeds (sample_data/) instead of fetching")
-    parser.add_argument("--remove-sample", action="store_true",
-                        help="delete the sample articles and feeds, keeping live ones")
+    parser.add_argument(
+        "--every", type=parse_duration, metavar="DURATION", help="interval for --watch, e.g. 90s, 30m, 2h (default 30m)"
+    )
+    parser.add_argument(
+        "--max-entries",
+        type=_entry_count,
+        metavar="N",
+        help="keep each feed's N newest entries per run (default: $MPM_MAX_ENTRIES, else "
+        f"{config.DEFAULT_MAX_ENTRIES:,}; 0 = no cap)",
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="load the bundled illustrative sample feeds (sample_data/) instead of fetching",
+    )
+    parser.add_argument(
+        "--remove-sample", action="store_true", help="delete the sample articles and feeds, keeping live ones"
+    )
     parser.set_defaults(func=cmd_run)
 
     sub = parser.add_subparsers(dest="command", title="commands", metavar="{sources,backfill}")
-    sources = sub.add_parser("sources", help="list, add, remove, import, export, enable or disable sources",
-                             description="Manage the OPML source list (--sources) and the feeds' state.")
+    sources = sub.add_parser(
+        "sources",
+        help="list, add, remove, import, export, enable or disable sources",
+        description="Manage the OPML source list (--sources) and the feeds' state.",
+    )
     actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     p = actions.add_parser("list", help="show every source, with its fetch state when the store exists")
@@ -310,8 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = actions.add_parser("export", help="print the source list as OPML 2.0 (without credentials in URLs)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
-    p.add_argument("--keep-credentials", action="store_true",
-                   help="keep user:password@ in feed URLs (for a private backup; removed by default)")
+    p.add_argument(
+        "--keep-credentials",
+        action="store_true",
+        help="keep user:password@ in feed URLs (for a private backup; removed by default)",
+    )
     p.set_defaults(func=cmd_sources_export)
 
     p = actions.add_parser("enable", help="re-enable a disabled feed and clear its backoff")
@@ -323,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a: _set_enabled(a, False))
 
     from ingest import backfill_cli  # `python -m ingest backfill` (issue 12)
+
     backfill_cli.add_parser(sub)
     return parser
 
@@ -333,7 +365,7 @@ def _setup_logging(verbose: bool) -> None:
     for handler in [h for h in logger.handlers if getattr(h, "mpm_cli", False)]:
         logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler.mpm_cli = True
+    handler.mpm_cli = True  # type: ignore[attr-defined]  # marks our handler, to replace it on a second call
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)

@@ -29,6 +29,7 @@ capture gave is kept in the store (archive_windows, archive_captures, backfill_r
 capture's articles commit together with its row, so a backfill stopped at any moment (Ctrl-C,
 SIGKILL, lost network) resumes where it was and never stores an item twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,19 +54,21 @@ from ingest.writes import FetchRecord, recluster, save_fetch, sync_sources, tran
 log = logging.getLogger(__name__)
 
 DEFAULT_SINCE = date(2025, 1, 1)
-DEFAULT_DELAY_S = config.DEFAULT_ARCHIVE_DELAY   # between the starts of two requests to the archive
-DEFAULT_PER_DAY = 2            # captures kept per feed URL and day
-CDX_PAGE = 2000                # index rows per answer; more come through the resumption key
-RETRIES = 4                    # a 429/503 is asked again this many times before the run stops
-BACKOFF_S = 60.0               # the first wait after a 429/503 without Retry-After; doubles
-MAX_WAIT_S = 900.0             # a Retry-After longer than this stops the run instead
-NETWORK_STRIKES = 3            # network failures in a row that mean the archive (or the network) is gone
-MAX_ATTEMPTS = 3               # runs in which a capture failing for a passing reason is tried
-SETTLE = timedelta(days=3)     # the archive indexes captures within days; younger months are listed again
+DEFAULT_DELAY_S = config.DEFAULT_ARCHIVE_DELAY  # between the starts of two requests to the archive
+DEFAULT_PER_DAY = 2  # captures kept per feed URL and day
+CDX_PAGE = 2000  # index rows per answer; more come through the resumption key
+RETRIES = 4  # a 429/503 is asked again this many times before the run stops
+BACKOFF_S = 60.0  # the first wait after a 429/503 without Retry-After; doubles
+MAX_WAIT_S = 900.0  # a Retry-After longer than this stops the run instead
+NETWORK_STRIKES = 3  # network failures in a row that mean the archive (or the network) is gone
+MAX_ATTEMPTS = 3  # runs in which a capture failing for a passing reason is tried
+SETTLE = timedelta(days=3)  # the archive indexes captures within days; younger months are listed again
 CDX_FIELDS = ("timestamp", "original", "digest", "statuscode", "mimetype")
 # Answers that will not change by asking again: the capture is recorded as failed for good.
-_PERMANENT = re.compile(r"^(HTTP 4\d\d|redirect loop|more than \d+ redirects|body |bad compressed body|"
-                        r"unsupported Content-Encoding|bad URL|refused)")
+_PERMANENT = re.compile(
+    r"^(HTTP 4\d\d|redirect loop|more than \d+ redirects|body |bad compressed body|"
+    r"unsupported Content-Encoding|bad URL|refused)"
+)
 _CAPTURE_PATH = re.compile(r"/web/(\d{14})[a-z_]*/")
 
 
@@ -83,10 +86,11 @@ class BackfillBusy(BackfillError):
 
 # ---------------------------------------------------------------- the archive's answers
 
+
 @dataclass(frozen=True)
 class Capture:
-    url: str            # the feed URL as the archive recorded it (its `original` field)
-    timestamp: str      # 14 digits, UTC
+    url: str  # the feed URL as the archive recorded it (its `original` field)
+    timestamp: str  # 14 digits, UTC
     digest: str | None
 
     @property
@@ -99,12 +103,21 @@ def capture_time(timestamp: str) -> datetime:
     return datetime.strptime(timestamp[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
-def cdx_query_url(archive: str, url: str, first: date, last: date, resume_key: str | None = None,
-                  limit: int | None = None) -> str:
+def cdx_query_url(
+    archive: str, url: str, first: date, last: date, resume_key: str | None = None, limit: int | None = None
+) -> str:
     """The index query for `url`'s successful captures from `first` to `last` (both inclusive)."""
-    params = [("url", url), ("output", "json"), ("from", first.strftime("%Y%m%d")), ("to", last.strftime("%Y%m%d")),
-              ("filter", "statuscode:200"), ("collapse", "digest"), ("fl", ",".join(CDX_FIELDS)),
-              ("limit", str(limit or CDX_PAGE)), ("showResumeKey", "true")]
+    params = [
+        ("url", url),
+        ("output", "json"),
+        ("from", first.strftime("%Y%m%d")),
+        ("to", last.strftime("%Y%m%d")),
+        ("filter", "statuscode:200"),
+        ("collapse", "digest"),
+        ("fl", ",".join(CDX_FIELDS)),
+        ("limit", str(limit or CDX_PAGE)),
+        ("showResumeKey", "true"),
+    ]
     if resume_key:
         params.append(("resumeKey", resume_key))
     return f"{archive}/cdx/search/cdx?{urlencode(params)}"
@@ -156,8 +169,9 @@ def parse_cdx(body: bytes) -> tuple[list[Capture], str | None]:
     return captures, resume_key
 
 
-def thin(captures: Iterable[Capture], per_day: int = DEFAULT_PER_DAY,
-         seen_digests: set[str] | None = None) -> list[Capture]:
+def thin(
+    captures: Iterable[Capture], per_day: int = DEFAULT_PER_DAY, seen_digests: set[str] | None = None
+) -> list[Capture]:
     """At most `per_day` captures a day: the last of each 24/per_day-hour slot whose content is new.
 
     The last rather than the first: a feed keeps its newest items, so the latest capture of a slot
@@ -206,15 +220,24 @@ def spread(items: Sequence, n: int | None) -> list:
 
 # ---------------------------------------------------------------- one polite client
 
+
 class Archive:
     """Every request to the archive, one at a time, paced, with 429/503 waited out.
 
     `sleep` and `clock` are parameters so that tests can watch the pace without waiting for it.
     """
 
-    def __init__(self, base: str, delay: float = DEFAULT_DELAY_S, *, retries: int = RETRIES,
-                 backoff: float = BACKOFF_S, max_wait: float = MAX_WAIT_S,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        base: str,
+        delay: float = DEFAULT_DELAY_S,
+        *,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF_S,
+        max_wait: float = MAX_WAIT_S,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.base = base.rstrip("/")
         self.delay = max(0.0, delay)
         self.retries, self.backoff, self.max_wait = retries, backoff, max_wait
@@ -258,14 +281,18 @@ class Archive:
             self._paced = False
             if result.status in (429, 503):
                 if attempt == self.retries:
-                    raise ArchiveStopped(f"the archive still answers {result.error} after {self.retries} "
-                                         "waits; stopped, run the backfill again later to resume")
+                    raise ArchiveStopped(
+                        f"the archive still answers {result.error} after {self.retries} "
+                        "waits; stopped, run the backfill again later to resume"
+                    )
                 pause = wait
                 if result.retry_after is not None:
                     pause = max(0.0, (result.retry_after - datetime.now(UTC)).total_seconds())
                 if pause > self.max_wait:
-                    raise ArchiveStopped(f"the archive answers {result.error} and asks for a wait of "
-                                         f"{pause:,.0f} s; stopped, run the backfill again later to resume")
+                    raise ArchiveStopped(
+                        f"the archive answers {result.error} and asks for a wait of "
+                        f"{pause:,.0f} s; stopped, run the backfill again later to resume"
+                    )
                 log.warning("archive: %s on %s; waiting %.0f s", result.error, url, pause)
                 self.sleep(pause)
                 wait *= 2
@@ -273,8 +300,10 @@ class Archive:
             if result.outcome == "failed" and result.status is None and not _PERMANENT.match(result.error or ""):
                 self._strikes += 1
                 if self._strikes >= NETWORK_STRIKES:
-                    raise ArchiveStopped(f"the archive cannot be reached ({result.error}; {self._strikes} requests "
-                                         "in a row); stopped, run the backfill again to resume")
+                    raise ArchiveStopped(
+                        f"the archive cannot be reached ({result.error}; {self._strikes} requests "
+                        "in a row); stopped, run the backfill again to resume"
+                    )
             else:
                 self._strikes = 0
             return result
@@ -283,19 +312,21 @@ class Archive:
 
 # ---------------------------------------------------------------- the run
 
+
 @dataclass(frozen=True)
 class Progress:
     """What a progress bar shows: where the run is, and how much it has brought in."""
+
     feeds_done: int
     feeds_total: int
     feed: str
-    phase: str                 # 'listing' | 'fetching'
-    captures_done: int         # this run, all feeds
-    captures_total: int        # listed so far for this run (grows as feeds are listed)
-    feed_done: int             # this feed
+    phase: str  # 'listing' | 'fetching'
+    captures_done: int  # this run, all feeds
+    captures_total: int  # listed so far for this run (grows as feeds are listed)
+    feed_done: int  # this feed
     feed_total: int
     items_new: int
-    reached: str | None        # capture time of the last capture done, YYYY-MM-DD
+    reached: str | None  # capture time of the last capture done, YYYY-MM-DD
 
     @property
     def fraction(self) -> float:
@@ -308,22 +339,24 @@ class Progress:
 @dataclass
 class BackfillSummary:
     feeds: int = 0
-    listed: int = 0            # captures listed in the period, after thinning (all runs)
-    fetched: int = 0           # captures fetched and stored this run
-    failed: int = 0            # captures recorded as failed this run (for good or to retry)
-    retry_later: int = 0       # ... of which will be tried again by the next run
+    listed: int = 0  # captures listed in the period, after thinning (all runs)
+    fetched: int = 0  # captures fetched and stored this run
+    failed: int = 0  # captures recorded as failed this run (for good or to retry)
+    retry_later: int = 0  # ... of which will be tried again by the next run
     items_seen: int = 0
     items_new: int = 0
     requests: int = 0
     seconds: float = 0.0
     stopped: str | None = None
-    errors: list[tuple[str, str, str]] = field(default_factory=list)   # (feed, capture timestamp or '', error)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (feed, capture timestamp or '', error)
     run_id: int | None = None
 
     def line(self) -> str:
-        text = (f"{self.feeds} feeds, {self.fetched:,} captures stored, {self.failed:,} failed "
-                f"({self.retry_later:,} to retry); {self.items_new:,} new articles of {self.items_seen:,} items; "
-                f"{self.requests:,} requests in {self.seconds:.1f} s")
+        text = (
+            f"{self.feeds} feeds, {self.fetched:,} captures stored, {self.failed:,} failed "
+            f"({self.retry_later:,} to retry); {self.items_new:,} new articles of {self.items_seen:,} items; "
+            f"{self.requests:,} requests in {self.seconds:.1f} s"
+        )
         return text + (f"; STOPPED: {self.stopped}" if self.stopped else "")
 
 
@@ -436,8 +469,9 @@ def _select_feeds(conn, sources: list[Source], ids: list[int], names: Sequence[s
         chosen.append(_Feed(feed_id, name, outlet, lang, _feed_urls(conn, feed_id, url, by_id[feed_id])))
     unknown = wanted - matched
     if unknown:
-        raise BackfillError(f"no feed or outlet named {', '.join(sorted(given[u] for u in unknown))} "
-                            "in the source list")
+        raise BackfillError(
+            f"no feed or outlet named {', '.join(sorted(given[u] for u in unknown))} in the source list"
+        )
     order = {feed_id: i for i, feed_id in enumerate(ids)}
     return sorted(chosen, key=lambda f: order[f.id])
 
@@ -445,8 +479,9 @@ def _select_feeds(conn, sources: list[Source], ids: list[int], names: Sequence[s
 class _Run:
     """One backfill run's bookkeeping: the backfill_runs row and the counters behind the bar."""
 
-    def __init__(self, conn, since: date, until: date, archive: str, feeds: int,
-                 on_progress: Callable[[Progress], None] | None):
+    def __init__(
+        self, conn, since: date, until: date, archive: str, feeds: int, on_progress: Callable[[Progress], None] | None
+    ):
         self.conn = conn
         self.on_progress = on_progress
         self.summary = BackfillSummary(feeds=feeds)
@@ -458,12 +493,14 @@ class _Run:
         now = iso(utc_now())
         with transaction(conn):
             # Any run still marked running is dead: we hold the lock.
-            conn.execute("UPDATE backfill_runs SET status = 'interrupted', finished_at = updated_at "
-                         "WHERE status = 'running'")
+            conn.execute(
+                "UPDATE backfill_runs SET status = 'interrupted', finished_at = updated_at WHERE status = 'running'"
+            )
             self.id = conn.execute(
                 "INSERT INTO backfill_runs(pid, started_at, updated_at, since, until, archive, status, feeds_total) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                (os.getpid(), now, now, since.isoformat(), until.isoformat(), archive, feeds)).lastrowid
+                (os.getpid(), now, now, since.isoformat(), until.isoformat(), archive, feeds),
+            ).lastrowid
         self.summary.run_id = self.id
 
     def write(self, conn, message: str | None = None) -> None:
@@ -473,8 +510,19 @@ class _Run:
             "UPDATE backfill_runs SET updated_at = ?, feeds_done = ?, current_feed = ?, captures_total = ?, "
             "captures_done = ?, captures_failed = ?, items_new = ?, reached = ?, message = COALESCE(?, message) "
             "WHERE id = ?",
-            (iso(utc_now()), self.feeds_done, self.feed, self.captures_total, self.captures_done, s.failed,
-             s.items_new, self.reached, message, self.id))
+            (
+                iso(utc_now()),
+                self.feeds_done,
+                self.feed,
+                self.captures_total,
+                self.captures_done,
+                s.failed,
+                s.items_new,
+                self.reached,
+                message,
+                self.id,
+            ),
+        )
 
     def save(self, message: str | None = None) -> None:
         with transaction(self.conn):
@@ -482,15 +530,27 @@ class _Run:
 
     def tell(self) -> None:
         if self.on_progress:
-            self.on_progress(Progress(self.feeds_done, self.feeds_total, self.feed, self.phase, self.captures_done,
-                                      self.captures_total, self.feed_done, self.feed_total,
-                                      self.summary.items_new, self.reached))
+            self.on_progress(
+                Progress(
+                    self.feeds_done,
+                    self.feeds_total,
+                    self.feed,
+                    self.phase,
+                    self.captures_done,
+                    self.captures_total,
+                    self.feed_done,
+                    self.feed_total,
+                    self.summary.items_new,
+                    self.reached,
+                )
+            )
 
     def finish(self, status: str, message: str | None) -> None:
         with transaction(self.conn):
             self.write(self.conn, message)
-            self.conn.execute("UPDATE backfill_runs SET status = ?, finished_at = ? WHERE id = ?",
-                              (status, iso(utc_now()), self.id))
+            self.conn.execute(
+                "UPDATE backfill_runs SET status = ?, finished_at = ? WHERE id = ?", (status, iso(utc_now()), self.id)
+            )
 
 
 def _list_window(archive: Archive, url: str, first: date, last: date) -> tuple[list[Capture] | None, str | None]:
@@ -514,13 +574,19 @@ def _list_window(archive: Archive, url: str, first: date, last: date) -> tuple[l
 def _list_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, per_day: int, run: _Run) -> None:
     """Ask the index for every month of the period not yet listed for good; keep the thinned
     captures as 'pending' rows. A window the index does not answer is not marked: the next run asks again."""
-    seen = {r[0] for r in conn.execute("SELECT digest FROM archive_captures WHERE feed_id = ? AND digest IS NOT NULL",
-                                       (feed.id,))}
+    seen = {
+        r[0]
+        for r in conn.execute(
+            "SELECT digest FROM archive_captures WHERE feed_id = ? AND digest IS NOT NULL", (feed.id,)
+        )
+    }
     for url in feed.urls:
         for first, last in month_windows(since, until):
-            row = conn.execute("SELECT listed_at FROM archive_windows WHERE feed_id = ? AND url = ? "
-                               "AND window_from = ? AND window_to = ?",
-                               (feed.id, url, first.isoformat(), last.isoformat())).fetchone()
+            row = conn.execute(
+                "SELECT listed_at FROM archive_windows WHERE feed_id = ? AND url = ? "
+                "AND window_from = ? AND window_to = ?",
+                (feed.id, url, first.isoformat(), last.isoformat()),
+            ).fetchone()
             if row and date.fromisoformat(row[0][:10]) - last > SETTLE:
                 continue  # listed after the month had settled: the index will not add to it
             run.reached = first.isoformat()
@@ -535,37 +601,52 @@ def _list_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, pe
                 conn.executemany(
                     "INSERT OR IGNORE INTO archive_captures(feed_id, url, timestamp, captured_at, digest) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(feed.id, c.url, c.timestamp, iso(c.when), c.digest) for c in kept])
+                    [(feed.id, c.url, c.timestamp, iso(c.when), c.digest) for c in kept],
+                )
                 conn.execute(
                     "INSERT INTO archive_windows(feed_id, url, window_from, window_to, captures, listed_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, url, window_from, window_to) DO UPDATE SET "
                     "captures = excluded.captures, listed_at = excluded.listed_at",
-                    (feed.id, url, first.isoformat(), last.isoformat(), len(kept), iso(utc_now())))
+                    (feed.id, url, first.isoformat(), last.isoformat(), len(kept), iso(utc_now())),
+                )
                 run.write(conn, f"listing {feed.name}: {first:%Y-%m}")
     run.reached = None
 
 
-def _store_failure(conn, run: _Run, feed: _Feed, url: str, timestamp: str, attempts: int,
-                   status: int | None, error: str, nbytes: int) -> None:
-    permanent = bool(_PERMANENT.match(error)) or error.startswith(("not a feed", "invalid XML", "empty body",
-                                                                   "refused", "parser error"))
+def _store_failure(
+    conn, run: _Run, feed: _Feed, url: str, timestamp: str, attempts: int, status: int | None, error: str, nbytes: int
+) -> None:
+    permanent = bool(_PERMANENT.match(error)) or error.startswith(
+        ("not a feed", "invalid XML", "empty body", "refused", "parser error")
+    )
     state = "failed" if permanent or attempts + 1 >= MAX_ATTEMPTS else "error"
     run.summary.failed += 1
     run.summary.retry_later += state == "error"
     run.summary.errors.append((feed.name, timestamp, error))
     with transaction(conn):
-        conn.execute("UPDATE archive_captures SET state = ?, attempts = attempts + 1, status = ?, error = ?, "
-                     "bytes = ?, done_at = ? WHERE feed_id = ? AND url = ? AND timestamp = ?",
-                     (state, status, error, nbytes, iso(utc_now()), feed.id, url, timestamp))
+        conn.execute(
+            "UPDATE archive_captures SET state = ?, attempts = attempts + 1, status = ?, error = ?, "
+            "bytes = ?, done_at = ? WHERE feed_id = ? AND url = ? AND timestamp = ?",
+            (state, status, error, nbytes, iso(utc_now()), feed.id, url, timestamp),
+        )
         run.write(conn)
 
 
-def _fetch_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, max_captures: int | None,
-                run: _Run, new_ids: list[int]) -> None:
+def _fetch_feed(
+    conn,
+    archive: Archive,
+    feed: _Feed,
+    since: date,
+    until: date,
+    max_captures: int | None,
+    run: _Run,
+    new_ids: list[int],
+) -> None:
     todo = conn.execute(
         "SELECT url, timestamp, attempts FROM archive_captures WHERE feed_id = ? AND state IN ('pending', 'error') "
         "AND captured_at >= ? AND captured_at < ? ORDER BY captured_at, url",
-        (feed.id, f"{since.isoformat()}T00:00:00Z", f"{(until + timedelta(days=1)).isoformat()}T00:00:00Z")).fetchall()
+        (feed.id, f"{since.isoformat()}T00:00:00Z", f"{(until + timedelta(days=1)).isoformat()}T00:00:00Z"),
+    ).fetchall()
     todo = spread(todo, max_captures)
     run.phase, run.feed_done, run.feed_total = "fetching", 0, len(todo)
     run.captures_total += len(todo)
@@ -581,8 +662,9 @@ def _fetch_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, m
         run.captures_done += 1
         run.reached = when.date().isoformat()
         if result.outcome != "ok":
-            _store_failure(conn, run, feed, url, timestamp, attempts, result.status,
-                           result.error or "failed", result.nbytes)
+            _store_failure(
+                conn, run, feed, url, timestamp, attempts, result.status, result.error or "failed", result.nbytes
+            )
             run.tell()
             continue
         try:
@@ -593,46 +675,95 @@ def _fetch_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, m
             continue
         except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
             log.exception("parser crashed on %s", result.url)
-            _store_failure(conn, run, feed, url, timestamp, attempts, result.status,
-                           f"parser error: {exc.__class__.__name__}: {exc}", result.nbytes)
+            _store_failure(
+                conn,
+                run,
+                feed,
+                url,
+                timestamp,
+                attempts,
+                result.status,
+                f"parser error: {exc.__class__.__name__}: {exc}",
+                result.nbytes,
+            )
             run.tell()
             continue
         seen = len(parsed.entries) + parsed.skipped
-        record = FetchRecord(url=result.url, started_at=utc_now(), outcome="ok", status=result.status,
-                             bytes=result.nbytes, duration_ms=result.duration_ms, error=parsed.warning,
-                             items_seen=seen)
+        record = FetchRecord(
+            url=result.url,
+            started_at=utc_now(),
+            outcome="ok",
+            status=result.status,
+            bytes=result.nbytes,
+            duration_ms=result.duration_ms,
+            error=parsed.warning,
+            items_seen=seen,
+        )
 
-        def mark(c, ids: tuple[int, ...], url=url, timestamp=timestamp, seen=seen, warning=parsed.warning,
-                 status=result.status, nbytes=result.nbytes) -> None:
+        def mark(
+            c,
+            ids: tuple[int, ...],
+            url=url,
+            timestamp=timestamp,
+            seen=seen,
+            warning=parsed.warning,
+            status=result.status,
+            nbytes=result.nbytes,
+        ) -> None:
             run.summary.fetched += 1
             run.summary.items_seen += seen
             run.summary.items_new += len(ids)
-            c.execute("UPDATE archive_captures SET state = 'ok', attempts = attempts + 1, status = ?, error = ?, "
-                      "bytes = ?, items_seen = ?, items_new = ?, done_at = ? WHERE feed_id = ? AND url = ? "
-                      "AND timestamp = ?",
-                      (status, warning, nbytes, seen, len(ids), iso(utc_now()), feed.id, url, timestamp))
+            c.execute(
+                "UPDATE archive_captures SET state = 'ok', attempts = attempts + 1, status = ?, error = ?, "
+                "bytes = ?, items_seen = ?, items_new = ?, done_at = ? WHERE feed_id = ? AND url = ? "
+                "AND timestamp = ?",
+                (status, warning, nbytes, seen, len(ids), iso(utc_now()), feed.id, url, timestamp),
+            )
             run.write(c)
 
         before = (run.summary.fetched, run.summary.items_seen, run.summary.items_new)
         try:
-            saved = save_fetch(conn, feed.id, record, parsed.entries, source=feed.outlet, provenance="archive",
-                               captured_at=when, also=mark)
+            saved = save_fetch(
+                conn,
+                feed.id,
+                record,
+                parsed.entries,
+                source=feed.outlet,
+                provenance="archive",
+                captured_at=when,
+                also=mark,
+            )
         except BaseException:
             run.summary.fetched, run.summary.items_seen, run.summary.items_new = before  # rolled back
             raise
         new_ids.extend(saved.new_ids)
         if parsed.warning:
             run.summary.errors.append((feed.name, timestamp, parsed.warning))
-        log.info("%s %s: %d items, %d new%s", feed.name, timestamp, seen, len(saved.new_ids),
-                 f" ({parsed.warning})" if parsed.warning else "")
+        log.info(
+            "%s %s: %d items, %d new%s",
+            feed.name,
+            timestamp,
+            seen,
+            len(saved.new_ids),
+            f" ({parsed.warning})" if parsed.warning else "",
+        )
         run.tell()
 
 
-def backfill(db_path=None, sources_path=None, *, since: date = DEFAULT_SINCE, until: date | None = None,
-             feeds: Sequence[str] | None = None, max_captures: int | None = None, archive_url: str | None = None,
-             delay: float | None = None, per_day: int = DEFAULT_PER_DAY,
-             on_progress: Callable[[Progress], None] | None = None, archive: Archive | None = None
-             ) -> BackfillSummary:
+def backfill(
+    db_path=None,
+    sources_path=None,
+    *,
+    since: date = DEFAULT_SINCE,
+    until: date | None = None,
+    feeds: Sequence[str] | None = None,
+    max_captures: int | None = None,
+    archive_url: str | None = None,
+    delay: float | None = None,
+    per_day: int = DEFAULT_PER_DAY,
+    on_progress: Callable[[Progress], None] | None = None,
+    archive: Archive | None = None,
+) -> BackfillSummary:
     """Backfill every enabled feed of the source list (or the `feeds` named) from `since` to `until`.
 
     `delay` is the least time between two requests (None: `MPM_ARCHIVE_DELAY`, else 2.5 s).
@@ -677,16 +808,21 @@ def backfill(db_path=None, sources_path=None, *, since: date = DEFAULT_SINCE, un
                 status, message = "stopped", str(exc)
                 run.summary.stopped = str(exc)
             except BaseException as exc:
-                run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
-                           "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{exc.__class__.__name__}: {exc}")
+                run.finish(
+                    "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                    "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{exc.__class__.__name__}: {exc}",
+                )
                 raise
             if new_ids:
                 run.save(f"clustering stories among {len(new_ids):,} new articles")
                 recluster(conn, new_ids)
-            run.summary.listed = sum(conn.execute(
-                "SELECT COUNT(*) FROM archive_captures WHERE feed_id = ? AND captured_at >= ? AND captured_at < ?",
-                (f.id, f"{since.isoformat()}T00:00:00Z", f"{(until + timedelta(days=1)).isoformat()}T00:00:00Z")
-            ).fetchone()[0] for f in chosen)
+            run.summary.listed = sum(
+                conn.execute(
+                    "SELECT COUNT(*) FROM archive_captures WHERE feed_id = ? AND captured_at >= ? AND captured_at < ?",
+                    (f.id, f"{since.isoformat()}T00:00:00Z", f"{(until + timedelta(days=1)).isoformat()}T00:00:00Z"),
+                ).fetchone()[0]
+                for f in chosen
+            )
             run.summary.requests = client.requests
             run.summary.seconds = time.monotonic() - t0
             run.finish(status, message or run.summary.line())

@@ -3,6 +3,7 @@
 One place decides where the store lives so that `python -m ingest`, `python -m analysis`
 and `streamlit run app.py` always agree: `--db PATH` beats `MPM_DB` beats `data/news.db`.
 """
+
 from __future__ import annotations
 
 import os
@@ -91,8 +92,10 @@ def max_entries(cli_value: int | None = None) -> int:
 # The Internet Archive's Wayback Machine, where `python -m ingest backfill` finds the feeds' past.
 DEFAULT_ARCHIVE_URL = "https://web.archive.org"
 # The backfill names itself apart from the live reader, so the archive's operators can tell the two.
-BACKFILL_USER_AGENT = ("MiddlePowersMonitor/0.1 (open-source foreign-policy news dashboard; "
-                       "backfill of RSS feeds from archived captures, one request at a time)")
+BACKFILL_USER_AGENT = (
+    "MiddlePowersMonitor/0.1 (open-source foreign-policy news dashboard; "
+    "backfill of RSS feeds from archived captures, one request at a time)"
+)
 
 
 def archive_url(cli_value: str | None = None) -> str:

@@ -12,6 +12,7 @@ checks every address and connects to a checked one. Connections that may reach p
 address, in strict mode) live in two separate pools, so a kept-alive connection to a private
 address is never reused for a hop that must stay public. Every hop's scheme is checked here.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,11 +20,11 @@ import threading
 import time
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -40,8 +41,10 @@ CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 10.0
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP_S = 366 * 86400  # longer than any wait policy.py honours
-ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
-          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 
 _clock = threading.local()
 
@@ -82,8 +85,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout)),
-                               self.address_class)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout)), self.address_class
+        )
 
     def get_extra_info(self, info):
         if info == ADDRESS_CLASS:
@@ -104,8 +108,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         except OSError as exc:  # the message keeps getaddrinfo's words, which _network_error recognises
             raise httpcore.ConnectError(str(exc)) from exc
         try:
-            usable = netguard.allowed(addresses, host, public_only=self.public_only,
-                                      why=getattr(_clock, "why", ""))
+            usable = netguard.allowed(addresses, host, public_only=self.public_only, why=getattr(_clock, "why", ""))
         except netguard.Refused as exc:
             raise _RefusedConnect(str(exc)) from exc
         classes = dict(addresses)
@@ -181,28 +184,28 @@ def make_client(max_connections: int = 64) -> httpx.Client:
         # A custom transport would bypass the proxy from the environment; keep the proxy and
         # lose the hard deadline on trickled headers (the body deadline is checked below) and the
         # address pinning: fetch() checks the addresses it resolves, the proxy resolves again.
-        return httpx.Client(headers=headers, timeout=timeout, limits=limits, follow_redirects=False,
-                            event_hooks=hooks)
-    client = httpx.Client(transport=_GuardedTransport(limits), headers=headers, timeout=timeout,
-                          follow_redirects=False, event_hooks=hooks)
+        return httpx.Client(headers=headers, timeout=timeout, limits=limits, follow_redirects=False, event_hooks=hooks)
+    client = httpx.Client(
+        transport=_GuardedTransport(limits), headers=headers, timeout=timeout, follow_redirects=False, event_hooks=hooks
+    )
     client.mpm_guarded = True  # type: ignore[attr-defined]
     return client
 
 
 @dataclass(frozen=True)
 class FetchResult:
-    url: str                           # what was asked for
-    final_url: str                     # after redirects
-    outcome: str                       # 'ok' | 'not_modified' | 'failed'
+    url: str  # what was asked for
+    final_url: str  # after redirects
+    outcome: str  # 'ok' | 'not_modified' | 'failed'
     status: int | None = None
     body: bytes = b""
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
-    nbytes: int = 0                    # body bytes after decompression
+    nbytes: int = 0  # body bytes after decompression
     duration_ms: int = 0
-    moved_to: str | None = None        # set when every hop so far was 301/308
+    moved_to: str | None = None  # set when every hop so far was 301/308
     retry_after: datetime | None = None
 
 
@@ -261,15 +264,16 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     if value.isascii() and value.isdigit():
         # policy.MAX_RETRY_AFTER caps the wait at 7 days; clamp first so that a server's
         # 99999999999999 cannot overflow timedelta (it did: OverflowError, status lost).
-        return now + timedelta(seconds=min(int(value[:12]) if len(value) <= 12 else RETRY_AFTER_CAP_S,
-                                           RETRY_AFTER_CAP_S))
+        return now + timedelta(
+            seconds=min(int(value[:12]) if len(value) <= 12 else RETRY_AFTER_CAP_S, RETRY_AFTER_CAP_S)
+        )
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def _reason(status: int) -> str:
@@ -296,8 +300,16 @@ def _network_error(exc: Exception, url: str, deadline_s: float) -> str:
         return f"read timeout: no data for {READ_TIMEOUT_S:g} s"
     if isinstance(exc, httpx.ConnectError):
         lowered = text.lower()
-        if any(s in lowered for s in ("name or service not known", "name resolution", "nodename nor servname",
-                                      "no address associated", "getaddrinfo")):
+        if any(
+            s in lowered
+            for s in (
+                "name or service not known",
+                "name resolution",
+                "nodename nor servname",
+                "no address associated",
+                "getaddrinfo",
+            )
+        ):
             return f"DNS lookup failed for {host}"
         return f"cannot connect to {host}: {text}"
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
@@ -312,10 +324,18 @@ _WHY_REDIRECT = " reached by a redirect from a public address"
 _WHY_UNLISTED = " and this URL comes from a redirect, not from the source list"
 
 
-def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified: str | None = None, *,
-          deadline_s: float | None = None, max_bytes: int = MAX_BYTES,
-          max_redirects: int = MAX_REDIRECTS, trusted: bool = True,
-          body_gate: Callable[[int], float] | None = None) -> FetchResult:
+def fetch(
+    client: httpx.Client,
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    *,
+    deadline_s: float | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    trusted: bool = True,
+    body_gate: Callable[[int], float] | None = None,
+) -> FetchResult:
     """GET `url` within `deadline_s` (default DEADLINE_S) in total; never raises, whatever the server does.
 
     `trusted` says the person listed this URL, so it may be on a private address (netguard's rules);
@@ -324,7 +344,7 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
     """
     deadline_s = DEADLINE_S if deadline_s is None else deadline_s
     started = time.monotonic()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _clock.deadline = started + deadline_s
     strict = config.block_private()
     guarded = getattr(client, "mpm_guarded", False)
@@ -337,8 +357,15 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
 
     def done(outcome: str, **kw) -> FetchResult:
         kw.setdefault("status", status)
-        return FetchResult(url=url, final_url=current, outcome=outcome, nbytes=nbytes, moved_to=moved_to,
-                           duration_ms=int((time.monotonic() - started) * 1000), **kw)
+        return FetchResult(
+            url=url,
+            final_url=current,
+            outcome=outcome,
+            nbytes=nbytes,
+            moved_to=moved_to,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            **kw,
+        )
 
     headers = {}
     if etag:
@@ -361,8 +388,9 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
                 if 300 <= status < 400 and status != 304 and location:
                     target = urljoin(current, location.strip())
                     if target in seen:
-                        return done("failed", error=f"redirect loop ({netguard.shorten(current)} -> "
-                                                    f"{netguard.shorten(target)})")
+                        return done(
+                            "failed", error=f"redirect loop ({netguard.shorten(current)} -> {netguard.shorten(target)})"
+                        )
                     seen.add(target)
                     if status in (301, 308) and permanent_so_far:
                         moved_to = target
@@ -371,14 +399,21 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
                     current = target
                     continue
                 if status == 304:
-                    return done("not_modified", etag=resp.headers.get("etag") or etag,
-                                last_modified=resp.headers.get("last-modified") or last_modified)
+                    return done(
+                        "not_modified",
+                        etag=resp.headers.get("etag") or etag,
+                        last_modified=resp.headers.get("last-modified") or last_modified,
+                    )
                 if not 200 <= status < 300:
                     retry = parse_retry_after(resp.headers.get("retry-after"), now) if status in (429, 503) else None
                     return done("failed", error=_reason(status), retry_after=retry)
                 declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes and \
-                        resp.headers.get("content-encoding", "identity") == "identity":
+                if (
+                    declared
+                    and declared.isdigit()
+                    and int(declared) > max_bytes
+                    and resp.headers.get("content-encoding", "identity") == "identity"
+                ):
                     return done("failed", error=f"body of {int(declared):,} bytes is over the {max_bytes:,}-byte cap")
                 try:
                     inflater = _Inflater(resp.headers.get("content-encoding", "").strip().lower(), max_bytes)
@@ -404,9 +439,13 @@ def fetch(client: httpx.Client, url: str, etag: str | None = None, last_modified
                     return done("failed", error=f"body over the {max_bytes:,}-byte cap after decompression; cut off")
                 except zlib.error as exc:
                     return done("failed", error=f"bad compressed body: {exc}")
-                return done("ok", body=b"".join(chunks),
-                            content_type=resp.headers.get("content-type"),
-                            etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+                return done(
+                    "ok",
+                    body=b"".join(chunks),
+                    content_type=resp.headers.get("content-type"),
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                )
         return done("failed", error=f"more than {max_redirects} redirects")
     except netguard.Refused as exc:
         return done("failed", error=str(exc) if current == url else f"{exc} (redirected from {netguard.shorten(url)})")

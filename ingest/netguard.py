@@ -16,6 +16,7 @@ that was checked, never to the name again, so a DNS answer that changes between 
 connect (DNS rebinding) cannot reach an address the check refused. `resolve` is a module-level hook:
 tests replace it to give a name on 127.0.0.1 the class "public" (see tests/ingest/test_netguard.py).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -28,7 +29,13 @@ from ingest import config
 
 SCHEMES = ("http", "https")
 PUBLIC, PRIVATE, LOOPBACK, LINK_LOCAL, METADATA, RESERVED = (
-    "public", "private", "loopback", "link-local", "cloud metadata", "reserved")
+    "public",
+    "private",
+    "loopback",
+    "link-local",
+    "cloud metadata",
+    "reserved",
+)
 ALWAYS_REFUSED = (LINK_LOCAL, METADATA, RESERVED)
 
 # Instance-metadata services answer credentials to any request from the machine. Most live on the
@@ -36,11 +43,11 @@ ALWAYS_REFUSED = (LINK_LOCAL, METADATA, RESERVED)
 # or worth naming, each with where it is documented.
 METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle
-    ipaddress.ip_address("169.254.170.2"),    # AWS ECS task metadata (docs.aws.amazon.com, task-metadata-endpoint)
-    ipaddress.ip_address("fd00:ec2::254"),    # AWS IMDS over IPv6 (docs.aws.amazon.com, instancedata-data-retrieval)
-    ipaddress.ip_address("fd20:ce::254"),     # GCP metadata server over IPv6 (cloud.google.com/compute/docs/metadata)
+    ipaddress.ip_address("169.254.170.2"),  # AWS ECS task metadata (docs.aws.amazon.com, task-metadata-endpoint)
+    ipaddress.ip_address("fd00:ec2::254"),  # AWS IMDS over IPv6 (docs.aws.amazon.com, instancedata-data-retrieval)
+    ipaddress.ip_address("fd20:ce::254"),  # GCP metadata server over IPv6 (cloud.google.com/compute/docs/metadata)
     ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud ECS metadata (alibabacloud.com, ECS instance metadata)
-    ipaddress.ip_address("192.0.0.192"),      # Oracle Cloud Infrastructure Classic metadata (docs.oracle.com)
+    ipaddress.ip_address("192.0.0.192"),  # Oracle Cloud Infrastructure Classic metadata (docs.oracle.com)
 }
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))  # RFC 6052, RFC 8215
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # RFC 791: Linux connects 0.0.0.0 to the local host
@@ -132,8 +139,7 @@ def check_scheme(url: str) -> None:
     except ValueError as exc:  # e.g. an unbalanced [ in the host
         raise Refused(f"refused: not a valid URL ({exc}): {shorten(url)!r}") from exc
     if scheme not in SCHEMES:
-        raise Refused(f"refused: only http and https URLs are fetched, not {scheme or 'a relative'}: "
-                      f"{shorten(url)!r}")
+        raise Refused(f"refused: only http and https URLs are fetched, not {scheme or 'a relative'}: {shorten(url)!r}")
     if not host:
         raise Refused(f"refused: no host in {shorten(url)!r}")
 
@@ -168,8 +174,12 @@ def check_listed(url: str, block_private: bool | None = None) -> None:
     if address is None:
         return
     strict = config.block_private() if block_private is None else block_private
-    allowed([(address, classify(address))], host, public_only=strict,
-            why=" and MPM_BLOCK_PRIVATE=1 refuses private addresses")
+    allowed(
+        [(address, classify(address))],
+        host,
+        public_only=strict,
+        why=" and MPM_BLOCK_PRIVATE=1 refuses private addresses",
+    )
 
 
 # ---------------------------------------------------------------- credentials
@@ -199,4 +209,4 @@ def shorten(url: str, limit: int = 120) -> str:
     """A URL for a message: credentials removed, control characters escaped, at most `limit` characters."""
     url = strip_credentials(url)
     url = "".join(c if unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in url)
-    return url if len(url) <= limit else url[:limit - 1] + "…"
+    return url if len(url) <= limit else url[: limit - 1] + "…"

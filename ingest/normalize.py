@@ -4,6 +4,7 @@ Nothing downstream of `parse_feed` touches feedparser's dictionaries: it gets `E
 a canonical URL, plain-text title and summary and an aware UTC time. feedparser is always handed
 bytes, never a string (a string may be read as a URL or a file path).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -13,7 +14,7 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -25,15 +26,36 @@ TITLE_FROM_SUMMARY = 160
 FUTURE_TOLERANCE = timedelta(days=1)
 # Nothing a news feed reports was published before the web; earlier dates are typos, "0001" or
 # epoch placeholders (issue 11). Such an item is stored at its fetch time, flagged 'implausible'.
-EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 
 # Query parameters that identify the click, not the page. CBC appends cmp=rss, Postmedia ocid and
 # taid; newsletters mc_cid/mc_eid. Anything not listed is kept, in its original order.
-TRACKING_PARAMS = frozenset({
-    "cmp", "cmpid", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
-    "mc_cid", "mc_eid", "ocid", "taid", "_ga", "_gl", "mkt_tok", "__twitter_impression", "s_cid",
-    "xtor", "at_medium", "at_campaign",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "cmp",
+        "cmpid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ocid",
+        "taid",
+        "_ga",
+        "_gl",
+        "mkt_tok",
+        "__twitter_impression",
+        "s_cid",
+        "xtor",
+        "at_medium",
+        "at_campaign",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
 
 
@@ -43,12 +65,12 @@ class FeedError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    url: str                  # canonical URL or 'urn:mpm:<sha1>'
+    url: str  # canonical URL or 'urn:mpm:<sha1>'
     guid: str | None
     title: str
     summary: str
-    published: datetime       # aware, UTC
-    date_flag: str | None     # None | 'missing' | 'future' | 'implausible' (before 1990)
+    published: datetime  # aware, UTC
+    date_flag: str | None  # None | 'missing' | 'future' | 'implausible' (before 1990)
     lang: str | None
 
 
@@ -58,9 +80,9 @@ class ParsedFeed:
     site_url: str
     lang: str | None
     entries: tuple[Entry, ...]
-    skipped: int              # entries with neither title, summary nor link
-    warning: str | None       # set when the XML was broken but feedparser recovered entries, or capped
-    capped_from: int = 0      # entries the feed held when it held more than the cap; 0 = not capped
+    skipped: int  # entries with neither title, summary nor link
+    warning: str | None  # set when the XML was broken but feedparser recovered entries, or capped
+    capped_from: int = 0  # entries the feed held when it held more than the cap; 0 = not capped
 
     @property
     def seen(self) -> int:
@@ -81,8 +103,11 @@ def canonical_url(url: str) -> str:
         port = None
     # Credentials never belong in a stored link, so the netloc is rebuilt from host and port only.
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
 
 
@@ -115,7 +140,7 @@ def cap(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[limit // 2:]:
+    if " " in cut[limit // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:-") + "…"
 
@@ -139,7 +164,7 @@ def _when(entry, fetched_at: datetime) -> tuple[datetime, str | None]:
         return fetched_at, "missing"
     try:
         # feedparser's struct_time is already UTC; timegm keeps it so.
-        when = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        when = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     except (OverflowError, ValueError, OSError):
         return fetched_at, "missing"
     if when > fetched_at + FUTURE_TOLERANCE:
@@ -151,7 +176,7 @@ def _when(entry, fetched_at: datetime) -> tuple[datetime, str | None]:
 
 def _link(entry, base: str) -> str | None:
     candidates = [entry.get("link")]
-    candidates += [l.get("href") for l in entry.get("links") or [] if l.get("rel", "alternate") == "alternate"]
+    candidates += [ln.get("href") for ln in entry.get("links") or [] if ln.get("rel", "alternate") == "alternate"]
     guid = entry.get("id")
     if guid and entry.get("guidislink", True):
         candidates.append(guid)
@@ -188,18 +213,28 @@ def normalize_entry(entry, feed_url: str, fetched_at: datetime, feed_lang: str |
         url = "urn:mpm:" + hashlib.sha1(key).hexdigest()
     published, flag = _when(entry, fetched_at)
     detail_lang = (entry.get("title_detail") or {}).get("language")
-    return Entry(url=url, guid=guid[:1000] if guid else None, title=title, summary=summary,
-                 published=published, date_flag=flag, lang=language(detail_lang) or feed_lang)
+    return Entry(
+        url=url,
+        guid=guid[:1000] if guid else None,
+        title=title,
+        summary=summary,
+        published=published,
+        date_flag=flag,
+        lang=language(detail_lang) or feed_lang,
+    )
 
 
-_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 # An internal DTD subset whose entities refer to other entities or to outside files is how
 # billion-laughs and XXE bodies look; no real news feed needs one.
 _DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[(.*?)\]\s*>", re.IGNORECASE | re.DOTALL)
 _ELEMENT_START = re.compile(rb"<[A-Za-z]")
-_DANGEROUS_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*[\w.-]+\s+(?:(?:SYSTEM|PUBLIC)\b|[\"'][^\"']*&[\w.-]+;)",
-                               re.IGNORECASE)
+_DANGEROUS_ENTITY = re.compile(
+    rb"<!ENTITY\s+%?\s*[\w.-]+\s+(?:(?:SYSTEM|PUBLIC)\b|[\"'][^\"']*&[\w.-]+;)", re.IGNORECASE
+)
 
 
 def _dangerous_dtd(body: bytes) -> bool:
@@ -233,10 +268,11 @@ _ITEM_TOKEN = re.compile(
     rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
     rb"|<(/?)(?:[A-Za-z_][\w.-]*:)?(item|entry)(?=[\s/>])[^>]*>"
     rb"|<(?:[A-Za-z_][\w.-]*:)?(pubDate|published|issued|updated|modified|date|created)(?=[\s/>])[^>]*>"
-    rb"\s*(?:<!\[CDATA\[)?\s*([^<\]]{1,120})", re.DOTALL | re.IGNORECASE)
+    rb"\s*(?:<!\[CDATA\[)?\s*([^<\]]{1,120})",
+    re.DOTALL | re.IGNORECASE,
+)
 # The same preference as `_when`: the publication date, else the last update, else the creation.
-_DATE_RANK = {b"pubdate": 0, b"published": 0, b"issued": 0, b"updated": 1, b"modified": 1, b"date": 1,
-              b"created": 2}
+_DATE_RANK = {b"pubdate": 0, b"published": 0, b"issued": 0, b"updated": 1, b"modified": 1, b"date": 1, b"created": 2}
 _DEADLINE_EVERY = 1024  # items between two looks at the clock
 
 
@@ -259,8 +295,9 @@ def _timestamp(raw: bytes) -> float | None:
         return None
 
 
-def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
-                deadline: float | None = None) -> tuple[bytes, int]:
+def keep_newest(
+    body: bytes, max_entries: int, fetched_at: datetime, deadline: float | None = None
+) -> tuple[bytes, int]:
     """`body` with only its `max_entries` newest items, and how many items it held.
 
     Dated items rank newest first; undated ones (and ones dated more than a day after the fetch,
@@ -270,14 +307,17 @@ def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
     ParseDeadline past `deadline`.
     """
     # A cheap over-count first (it also counts closing tags and <items>): most feeds stop here.
-    if max_entries <= 0 or sum(body.count(tag) for tag in (b"<item", b"<entry", b":item", b":entry",
-                                                           b"<ITEM", b"<ENTRY")) <= max_entries:
+    if (
+        max_entries <= 0
+        or sum(body.count(tag) for tag in (b"<item", b"<entry", b":item", b":entry", b"<ITEM", b"<ENTRY"))
+        <= max_entries
+    ):
         return body, 0
     latest = (fetched_at + FUTURE_TOLERANCE).timestamp()
-    heap: list[tuple[tuple, int, int]] = []   # ((dated, time, -index), start, end), smallest first
+    heap: list[tuple[tuple, int, int]] = []  # ((dated, time, -index), start, end), smallest first
     total = 0
     first = last = None
-    open_at, open_name, depth, date = None, b"", 0, None    # date: (rank, raw text) of the open item
+    open_at, open_name, depth, date = None, b"", 0, None  # date: (rank, raw text) of the open item
 
     def close(start: int, end: int) -> None:
         nonlocal total, last
@@ -295,13 +335,13 @@ def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
     for m in _ITEM_TOKEN.finditer(body):
         name = m.group(2)
         if name is None:
-            if m.group(3) is not None and open_at is not None:   # a date inside an item
+            if m.group(3) is not None and open_at is not None:  # a date inside an item
                 rank = _DATE_RANK.get(m.group(3).lower(), 3)
                 if date is None or rank < date[0]:
                     date = (rank, m.group(4))
-            continue                                             # else CDATA, a comment, a feed date
+            continue  # else CDATA, a comment, a feed date
         name = name.lower()
-        if m.group(1):                # a closing tag
+        if m.group(1):  # a closing tag
             if open_at is not None and name == open_name:
                 depth -= 1
                 if depth == 0:
@@ -311,12 +351,12 @@ def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
             first = m.start() if first is None else first
             date = None
             if m.group(0).endswith(b"/>"):
-                close(m.start(), m.end())   # an empty item still counts, and is cheap to keep
+                close(m.start(), m.end())  # an empty item still counts, and is cheap to keep
             else:
                 open_at, open_name, depth = m.start(), name, 1
         elif name == open_name and not m.group(0).endswith(b"/>"):
             depth += 1
-    if open_at is not None:           # an item left open by a truncated body runs to the end
+    if open_at is not None:  # an item left open by a truncated body runs to the end
         close(open_at, len(body))
     if total <= max_entries:
         return body, 0
@@ -324,22 +364,31 @@ def keep_newest(body: bytes, max_entries: int, fetched_at: datetime,
     return b"".join([body[:first], b"\n".join(body[s:e] for s, e in kept), body[last:]]), total
 
 
-_UNDATED = datetime.min.replace(tzinfo=timezone.utc)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def _newest(entries: list[Entry], max_entries: int) -> list[Entry]:
     """The last word on the cap, for bodies the byte pass cannot read (UTF-16, unusual markup):
     the same order as `keep_newest`, on the normalized entries, which keep the feed's order."""
+
     def rank(i: int) -> tuple:
         dated = entries[i].date_flag is None
         return dated, entries[i].published if dated else _UNDATED, -i
+
     order = sorted(range(len(entries)), key=rank, reverse=True)
     return [entries[i] for i in sorted(order[:max_entries])]
 
 
-def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: str | None = None,
-               content_type: str | None = None, *, max_entries: int | None = None,
-               deadline: float | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    feed_url: str,
+    fetched_at: datetime,
+    source_lang: str | None = None,
+    content_type: str | None = None,
+    *,
+    max_entries: int | None = None,
+    deadline: float | None = None,
+) -> ParsedFeed:
     """Parse `body` (bytes as received, already decompressed) into a ParsedFeed or raise FeedError.
 
     `max_entries` keeps only the newest that many entries (None or 0: all; see `keep_newest`); the
@@ -362,8 +411,7 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
     if max_entries:
         body, capped_from = keep_newest(body, max_entries, fetched_at, deadline)
     _check(deadline, "before reading the entries")
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     del body  # the cut copy, or the caller's: nothing below needs the bytes
     _check(deadline, f"{len(parsed.entries):,} entries read")
     version = parsed.get("version") or ""
@@ -373,8 +421,11 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
         exc = parsed.get("bozo_exception")
         raise FeedError(f"invalid XML: {_describe(exc)}" if exc else "not a feed (no RSS, Atom or RDF root)")
     feed = parsed.feed
-    feed_lang = language(feed.get("language")) or language((feed.get("title_detail") or {}).get("language")) \
+    feed_lang = (
+        language(feed.get("language"))
+        or language((feed.get("title_detail") or {}).get("language"))
         or language(source_lang)
+    )
     entries: list[Entry] = []
     seen: set[str] = set()
     skipped = 0
@@ -391,8 +442,11 @@ def parse_feed(body: bytes, feed_url: str, fetched_at: datetime, source_lang: st
         entries.append(entry)
     warning = None
     exc = parsed.get("bozo_exception")
-    if parsed.get("bozo") and exc is not None and not isinstance(
-            exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)):
+    if (
+        parsed.get("bozo")
+        and exc is not None
+        and not isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
+    ):
         if not entries:
             raise FeedError(f"invalid XML: {_describe(exc)}")
         warning = f"recovered from invalid XML: {_describe(exc)}"

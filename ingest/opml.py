@@ -6,6 +6,7 @@ readers ignore: outlet (the name the dashboard groups by), kind ('outlet' | 'off
 which `python -m ingest backfill` also asks the archive for). Nested outlines (reader folders) are
 read; a folder's text is the outlet of the feeds inside it when they carry no outlet of their own.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ import tempfile
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class Source:
     lang: str
     kind: str
     note: str = ""
-    former_urls: tuple[str, ...] = ()   # earlier URLs of this feed (OPML attribute formerXmlUrls)
+    former_urls: tuple[str, ...] = ()  # earlier URLs of this feed (OPML attribute formerXmlUrls)
 
 
 def read_opml(path_or_bytes: str | os.PathLike | bytes) -> list[Source]:
@@ -76,16 +77,18 @@ def _walk(node: ET.Element, folder: str, out: list[Source], seen: set[str]) -> N
             seen.add(url)
             name = label or url
             kind = (attrs.get("kind") or "outlet").strip().lower()
-            out.append(Source(
-                name=name,
-                outlet=(attrs.get("outlet") or folder or name).strip(),
-                url=url,
-                site_url=(attrs.get("htmlUrl") or "").strip(),
-                lang=(attrs.get("language") or "").strip().lower(),
-                kind=kind if kind in KINDS else "outlet",
-                note=(attrs.get("note") or "").strip(),
-                former_urls=tuple(dict.fromkeys(u for u in (attrs.get(FORMER_URLS) or "").split() if u != url)),
-            ))
+            out.append(
+                Source(
+                    name=name,
+                    outlet=(attrs.get("outlet") or folder or name).strip(),
+                    url=url,
+                    site_url=(attrs.get("htmlUrl") or "").strip(),
+                    lang=(attrs.get("language") or "").strip().lower(),
+                    kind=kind if kind in KINDS else "outlet",
+                    note=(attrs.get("note") or "").strip(),
+                    former_urls=tuple(dict.fromkeys(u for u in (attrs.get(FORMER_URLS) or "").split() if u != url)),
+                )
+            )
         _walk(outline, label or folder, out, seen)
 
 
@@ -149,15 +152,24 @@ def clean_imported(s: Source) -> Source:
         site = ""
     lang = _clean(s.lang, MAX_LENGTH["lang"]).lower()
     name = _clean(s.name, MAX_LENGTH["name"]) or netguard.shorten(s.url, MAX_LENGTH["name"])
-    return replace(s, name=name, outlet=_clean(s.outlet, MAX_LENGTH["outlet"]) or name, url=s.url.strip(),
-                   site_url=site, lang=lang if _LANG.fullmatch(lang) else "",
-                   kind=s.kind if s.kind in KINDS else "outlet", note=_clean(s.note, MAX_LENGTH["note"]))
+    return replace(
+        s,
+        name=name,
+        outlet=_clean(s.outlet, MAX_LENGTH["outlet"]) or name,
+        url=s.url.strip(),
+        site_url=site,
+        lang=lang if _LANG.fullmatch(lang) else "",
+        kind=s.kind if s.kind in KINDS else "outlet",
+        note=_clean(s.note, MAX_LENGTH["note"]),
+    )
 
 
 def without_credentials(sources: list[Source]) -> list[Source]:
     """The sources with `user:password@` removed from every URL: what may be shown or exported."""
-    return [replace(s, url=netguard.strip_credentials(s.url), site_url=netguard.strip_credentials(s.site_url))
-            for s in sources]
+    return [
+        replace(s, url=netguard.strip_credentials(s.url), site_url=netguard.strip_credentials(s.site_url))
+        for s in sources
+    ]
 
 
 def write_opml(sources: list[Source], title: str = "Middle Powers Monitor sources") -> str:
@@ -173,7 +185,7 @@ def write_opml(sources: list[Source], title: str = "Middle Powers Monitor source
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateModified").text = format_datetime(datetime.now(timezone.utc), usegmt=True)
+    ET.SubElement(head, "dateModified").text = format_datetime(datetime.now(UTC), usegmt=True)
     body = ET.SubElement(root, "body")
     for s in sources:
         attrs = {"text": s.name, "title": s.name, "type": "rss", "xmlUrl": s.url}
@@ -216,8 +228,10 @@ def save_opml(path: str | os.PathLike, sources: list[Source]) -> None:
             os.fsync(fh.fileno())
         back = [(s.name, s.url) for s in read_opml(tmp)]
         if back != wanted:
-            raise OPMLError(f"the new source list would not read back as written ({len(back)} of {len(wanted)} "
-                            f"sources); {path} is unchanged")
+            raise OPMLError(
+                f"the new source list would not read back as written ({len(back)} of {len(wanted)} "
+                f"sources); {path} is unchanged"
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -5,6 +5,7 @@ doubles the wait, from BASE_BACKOFF up to MAX_BACKOFF; a Retry-After on 429/503 
 is a floor on that wait. 410 Gone (RFC 9110 §15.5.11: "likely to be permanent") disables the feed at
 once, and so do MAX_FAILURES failures in a row; `python -m ingest sources enable NAME` revives it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

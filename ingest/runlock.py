@@ -10,6 +10,7 @@ which spaces runs at least `MPM_FETCH_INTERVAL` seconds apart.
 `python -m ingest` (cron, systemd, --watch) does not take this lock: concurrent writers are safe
 (one transaction per feed), and a scheduled run must not be skipped because a visitor clicked.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,8 @@ except ImportError:  # Windows: one exclusive byte-range lock stands in for both
 
 LOCK_SUFFIX = ".fetch.lock"
 STATE_SUFFIX = ".fetch.json"
-ACQUIRE_WAIT_S = 0.5      # rides out another session's probe, which holds a shared lock for microseconds
-PROGRESS_EVERY_S = 0.5    # progress is written at most this often (and always at the end)
+ACQUIRE_WAIT_S = 0.5  # rides out another session's probe, which holds a shared lock for microseconds
+PROGRESS_EVERY_S = 0.5  # progress is written at most this often (and always at the end)
 
 
 class Busy(Exception):
@@ -41,12 +42,12 @@ class Busy(Exception):
 @dataclass(frozen=True)
 class RunState:
     running: bool
-    started_at: str | None = None      # ISO UTC of the current (or last) run's start
-    finished_at: str | None = None     # ISO UTC of the last run's end
+    started_at: str | None = None  # ISO UTC of the current (or last) run's start
+    finished_at: str | None = None  # ISO UTC of the last run's end
     done: int = 0
     total: int = 0
     label: str = ""
-    summary: str | None = None         # the last run's one-line result
+    summary: str | None = None  # the last run's one-line result
     by: str = ""
 
     def seconds_since_finish(self, now: float | None = None) -> float | None:
@@ -125,9 +126,16 @@ def state(db: str | os.PathLike) -> RunState:
                 running = True
         finally:
             os.close(fd)
-    return RunState(running=running, started_at=data.get("started_at"), finished_at=data.get("finished_at"),
-                    done=int(data.get("done") or 0), total=int(data.get("total") or 0),
-                    label=str(data.get("label") or ""), summary=data.get("summary"), by=str(data.get("by") or ""))
+    return RunState(
+        running=running,
+        started_at=data.get("started_at"),
+        finished_at=data.get("finished_at"),
+        done=int(data.get("done") or 0),
+        total=int(data.get("total") or 0),
+        label=str(data.get("label") or ""),
+        summary=data.get("summary"),
+        by=str(data.get("by") or ""),
+    )
 
 
 class Run:
@@ -178,11 +186,22 @@ def hold(db: str | os.PathLike, by: str, min_interval: float = 0.0) -> Iterator[
             previous = _read_state(state_path)
             last = RunState(running=False, finished_at=previous.get("finished_at")).seconds_since_finish()
             if min_interval and last is not None and 0 <= last < min_interval:
-                raise Busy(f"The last fetch ended {last:.0f} s ago; the next one is possible in "
-                           f"{min_interval - last:.0f} s (MPM_FETCH_INTERVAL = {min_interval:g} s).")
-            run = Run(state_path, {"started_at": _now(), "finished_at": previous.get("finished_at"),
-                                   "summary": previous.get("summary"), "by": by, "done": 0, "total": 0,
-                                   "label": ""})
+                raise Busy(
+                    f"The last fetch ended {last:.0f} s ago; the next one is possible in "
+                    f"{min_interval - last:.0f} s (MPM_FETCH_INTERVAL = {min_interval:g} s)."
+                )
+            run = Run(
+                state_path,
+                {
+                    "started_at": _now(),
+                    "finished_at": previous.get("finished_at"),
+                    "summary": previous.get("summary"),
+                    "by": by,
+                    "done": 0,
+                    "total": 0,
+                    "label": "",
+                },
+            )
             run._write()
             outcome = "interrupted"
             try:

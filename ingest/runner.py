@@ -3,17 +3,18 @@
 Threads do the waiting (HTTP) and the parsing; the calling thread alone writes, one transaction per
 feed, so the order of writes never depends on the network and a kill loses at most the feed in hand.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from ingest import config
@@ -46,12 +47,14 @@ class RunSummary:
     failed: int = 0
     skipped: int = 0
     new_articles: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)   # (feed name, error)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (feed name, error)
     seconds: float = 0.0
 
     def line(self) -> str:
-        return (f"{self.ok} ok, {self.not_modified} not modified, {self.failed} failed, {self.skipped} skipped; "
-                f"{self.new_articles} new articles in {self.seconds:.1f} s")
+        return (
+            f"{self.ok} ok, {self.not_modified} not modified, {self.failed} failed, {self.skipped} skipped; "
+            f"{self.new_articles} new articles in {self.seconds:.1f} s"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class _Feed:
     lang: str | None
     etag: str | None
     last_modified: str | None
-    trusted: bool = True   # the URL is the listed one (or on its host), so it may be on a private address
+    trusted: bool = True  # the URL is the listed one (or on its host), so it may be on a private address
 
 
 def _listed_host(feed_url: str, listed_url: str | None) -> bool:
@@ -117,7 +120,7 @@ class _BodySlot:
             self._places.release()
 
 
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8   # glibc's mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
 _malloc_tuned = False
 
 
@@ -137,6 +140,7 @@ def _tune_malloc() -> None:
     _malloc_tuned = True
     try:
         import ctypes
+
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return
@@ -145,8 +149,9 @@ def _tune_malloc() -> None:
     mallopt(_M_MMAP_THRESHOLD, LARGE_BODY)
 
 
-def _fetch_parse_release(client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int,
-                         large: threading.Semaphore):
+def _fetch_parse_release(
+    client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int, large: threading.Semaphore
+):
     """`_fetch_and_parse` with a large-body place that is always given back, whatever happens."""
     slot = _BodySlot(large)
     try:
@@ -155,9 +160,9 @@ def _fetch_parse_release(client, gate: _HostGate, feed: _Feed, deadline_s: float
         slot.release()
 
 
-def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int = 0,
-                     slot: _BodySlot | None = None
-                     ) -> tuple[datetime, FetchResult, ParsedFeed | None, str | None]:
+def _fetch_and_parse(
+    client, gate: _HostGate, feed: _Feed, deadline_s: float | None, max_entries: int = 0, slot: _BodySlot | None = None
+) -> tuple[datetime, FetchResult, ParsedFeed | None, str | None]:
     """Runs in a worker thread; returns (started, result, parsed feed or None, error) and never raises.
 
     The result comes back without its body: the bytes are dropped once parsed, so the run holds
@@ -167,20 +172,47 @@ def _fetch_and_parse(client, gate: _HostGate, feed: _Feed, deadline_s: float | N
     started = utc_now()
     try:
         with gate(feed.url):
-            result = fetch(client, feed.url, feed.etag, feed.last_modified, deadline_s=deadline_s,
-                           trusted=feed.trusted, body_gate=slot)
+            result = fetch(
+                client,
+                feed.url,
+                feed.etag,
+                feed.last_modified,
+                deadline_s=deadline_s,
+                trusted=feed.trusted,
+                body_gate=slot,
+            )
     except Exception as exc:  # fetch() handles network trouble itself; this is a bug, keep it to one feed
         log.exception("fetch crashed on %s", strip_credentials(feed.url))
-        return started, FetchResult(url=feed.url, final_url=feed.url, outcome="failed",
-                                    error=f"internal error: {exc.__class__.__name__}: {exc}"), None, None
+        return (
+            started,
+            FetchResult(
+                url=feed.url,
+                final_url=feed.url,
+                outcome="failed",
+                error=f"internal error: {exc.__class__.__name__}: {exc}",
+            ),
+            None,
+            None,
+        )
     if result.outcome != "ok":
         return started, result, None, result.error
     body, result = result.body, replace(result, body=b"")
     left = (DEADLINE_S if deadline_s is None else deadline_s) - result.duration_ms / 1000
     try:
-        return started, result, parse_feed(body, result.final_url, started, feed.lang, result.content_type,
-                                           max_entries=max_entries,
-                                           deadline=time.monotonic() + max(left, 0.0)), None
+        return (
+            started,
+            result,
+            parse_feed(
+                body,
+                result.final_url,
+                started,
+                feed.lang,
+                result.content_type,
+                max_entries=max_entries,
+                deadline=time.monotonic() + max(left, 0.0),
+            ),
+            None,
+        )
     except FeedError as exc:
         return started, result, None, str(exc)
     except Exception as exc:  # feedparser on hostile bytes: record it, never stop the run
@@ -194,12 +226,19 @@ def _record(result: FetchResult, parsed: ParsedFeed | None, error: str | None, s
     else:
         outcome = result.outcome
     return FetchRecord(
-        url=result.url, started_at=started, outcome=outcome, status=result.status, bytes=result.nbytes,
-        duration_ms=result.duration_ms, error=(parsed.warning if parsed else error),
+        url=result.url,
+        started_at=started,
+        outcome=outcome,
+        status=result.status,
+        bytes=result.nbytes,
+        duration_ms=result.duration_ms,
+        error=(parsed.warning if parsed else error),
         etag=result.etag if outcome != "failed" else None,
         last_modified=result.last_modified if outcome != "failed" else None,
-        moved_to=result.moved_to, retry_after=result.retry_after,
-        items_seen=parsed.seen if parsed else 0)
+        moved_to=result.moved_to,
+        retry_after=result.retry_after,
+        items_seen=parsed.seen if parsed else 0,
+    )
 
 
 def _tally(summary: RunSummary, name: str, record: FetchRecord, new: int) -> None:
@@ -217,19 +256,34 @@ def _due_feeds(conn, ids: list[int], force: bool) -> tuple[list[_Feed], int]:
     now = iso(utc_now())
     due, skipped = [], 0
     for feed_id in ids:
-        row = conn.execute("SELECT id, name, outlet, url, lang, etag, last_modified, enabled, next_fetch_at, kind "
-                           "FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-        if row is None or not row[7] or row[9] in ("file", "sample") \
-                or (not force and row[8] is not None and row[8] > now):
+        row = conn.execute(
+            "SELECT id, name, outlet, url, lang, etag, last_modified, enabled, next_fetch_at, kind "
+            "FROM feeds WHERE id = ?",
+            (feed_id,),
+        ).fetchone()
+        if (
+            row is None
+            or not row[7]
+            or row[9] in ("file", "sample")
+            or (not force and row[8] is not None and row[8] > now)
+        ):
             skipped += 1
             continue
         due.append(_Feed(*row[:7]))
     return due, skipped
 
 
-def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress: Progress | None = None,
-              *, workers: int = WORKERS, per_host: int = PER_HOST, deadline_s: float | None = None,
-              max_entries: int | None = None) -> RunSummary:
+def fetch_all(
+    db_path=None,
+    sources_path=None,
+    force: bool = False,
+    on_progress: Progress | None = None,
+    *,
+    workers: int = WORKERS,
+    per_host: int = PER_HOST,
+    deadline_s: float | None = None,
+    max_entries: int | None = None,
+) -> RunSummary:
     """Fetch every enabled, due feed of the source list once; failures are recorded, never raised.
 
     `deadline_s` bounds each feed's whole fetch (connect, headers, body) and its parsing; None means
@@ -258,14 +312,21 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
                     started, result, parsed, error = future.result()
                     del future
                     record = _record(result, parsed, error, started)
-                    saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (),
-                                       source=feed.outlet)
+                    saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (), source=feed.outlet)
                     del parsed
                     new_ids.extend(saved.new_ids)
                     _tally(summary, feed.name, record, len(saved.new_ids))
-                    log.info("%s %s %s %d bytes %d ms, %d seen, %d new%s", feed.name, record.outcome,
-                             record.status, record.bytes, record.duration_ms, record.items_seen,
-                             len(saved.new_ids), f" ({record.error})" if record.error else "")
+                    log.info(
+                        "%s %s %s %d bytes %d ms, %d seen, %d new%s",
+                        feed.name,
+                        record.outcome,
+                        record.status,
+                        record.bytes,
+                        record.duration_ms,
+                        record.items_seen,
+                        len(saved.new_ids),
+                        f" ({record.error})" if record.error else "",
+                    )
                     if on_progress:
                         on_progress(done, len(due), feed.name)
             except BaseException:
@@ -282,8 +343,9 @@ def fetch_all(db_path=None, sources_path=None, force: bool = False, on_progress:
 def _finish(conn, new_ids: list[int]) -> None:
     t = time.monotonic()
     changed = recluster(conn, new_ids)
-    log.info("stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids),
-             time.monotonic() - t)
+    log.info(
+        "stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids), time.monotonic() - t
+    )
     with transaction(conn):
         now = utc_now()
         # The log is for diagnosing feeds, not an archive: a run every 30 min over 35 feeds adds
@@ -293,6 +355,7 @@ def _finish(conn, new_ids: list[int]) -> None:
 
 
 # ---------------------------------------------------------------- saved files
+
 
 def _sidecar_sources(folder: Path) -> dict[Path, Source]:
     """Sources described by any OPML in the folder whose xmlUrl points at a file beside it."""
@@ -310,9 +373,13 @@ def _sidecar_sources(folder: Path) -> dict[Path, Source]:
 
 
 def _feed_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-                  and p.suffix.lower() not in NOT_FEEDS)
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.suffix.lower() not in NOT_FEEDS
+    )
 
 
 def _outlet_from_title(title: str) -> str:
@@ -322,8 +389,15 @@ def _outlet_from_title(title: str) -> str:
     return title
 
 
-def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
-               on_progress: Progress | None = None, *, max_entries: int | None = None) -> RunSummary:
+def ingest_dir(
+    db_path,
+    folder,
+    kind: str = "file",
+    is_sample: bool = False,
+    on_progress: Progress | None = None,
+    *,
+    max_entries: int | None = None,
+) -> RunSummary:
     """Ingest every saved feed file under `folder` (any format feedparser reads), one feed per file.
 
     A file whose bytes have not changed since the last time (same SHA-1, kept as the feed's ETag)
@@ -356,8 +430,17 @@ def ingest_dir(db_path, folder, kind: str = "file", is_sample: bool = False,
     return summary
 
 
-def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source: Source | None,
-                 summary: RunSummary, new_ids: list[int], max_entries: int = 0) -> None:
+def _ingest_file(
+    conn,
+    path: Path,
+    url: str,
+    kind: str,
+    is_sample: bool,
+    source: Source | None,
+    summary: RunSummary,
+    new_ids: list[int],
+    max_entries: int = 0,
+) -> None:
     started = utc_now()
     t = time.monotonic()
     row = conn.execute("SELECT id, name, outlet, etag FROM feeds WHERE url = ?", (url,)).fetchone()
@@ -370,22 +453,34 @@ def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source:
         digest = hashlib.sha1(body).hexdigest()
         capped_key = f"{digest} max-entries={max_entries}"
         if row and row[3] in (digest, capped_key):
-            record = FetchRecord(url=url, started_at=started, outcome="not_modified", etag=row[3], bytes=len(body),
-                                 duration_ms=int((time.monotonic() - t) * 1000))
+            record = FetchRecord(
+                url=url,
+                started_at=started,
+                outcome="not_modified",
+                etag=row[3],
+                bytes=len(body),
+                duration_ms=int((time.monotonic() - t) * 1000),
+            )
             save_fetch(conn, row[0], record)
             _tally(summary, name, record, 0)
             return
         parsed = parse_feed(body, url, started, source.lang if source else None, max_entries=max_entries)
     except (FeedError, OSError) as exc:
-        record = FetchRecord(url=url, started_at=started, outcome="failed", error=str(exc),
-                             duration_ms=int((time.monotonic() - t) * 1000))
+        record = FetchRecord(
+            url=url,
+            started_at=started,
+            outcome="failed",
+            error=str(exc),
+            duration_ms=int((time.monotonic() - t) * 1000),
+        )
         save_fetch(conn, row[0] if row else None, record)
         _tally(summary, name, record, 0)
         return
     except Exception as exc:  # feedparser on hostile bytes
         log.exception("parser crashed on %s", path)
-        record = FetchRecord(url=url, started_at=started, outcome="failed",
-                             error=f"parser error: {exc.__class__.__name__}: {exc}")
+        record = FetchRecord(
+            url=url, started_at=started, outcome="failed", error=f"parser error: {exc.__class__.__name__}: {exc}"
+        )
         save_fetch(conn, row[0] if row else None, record)
         _tally(summary, name, record, 0)
         return
@@ -393,18 +488,41 @@ def _ingest_file(conn, path: Path, url: str, kind: str, is_sample: bool, source:
         feed_id, outlet = row[0], row[2]
     else:
         title = parsed.title or path.stem
-        feed_id = ensure_feed(conn, name=source.name if source else title,
-                              outlet=source.outlet if source else _outlet_from_title(title),
-                              url=url, kind=kind, lang=(source.lang if source else None) or parsed.lang,
-                              site_url=(source.site_url if source else None) or parsed.site_url or None)
+        feed_id = ensure_feed(
+            conn,
+            name=source.name if source else title,
+            outlet=source.outlet if source else _outlet_from_title(title),
+            url=url,
+            kind=kind,
+            lang=(source.lang if source else None) or parsed.lang,
+            site_url=(source.site_url if source else None) or parsed.site_url or None,
+        )
         outlet = conn.execute("SELECT outlet FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
-    record = FetchRecord(url=url, started_at=started, outcome="ok", error=parsed.warning,
-                         etag=capped_key if parsed.capped_from else digest,
-                         bytes=len(body), duration_ms=int((time.monotonic() - t) * 1000),
-                         items_seen=parsed.seen)
-    saved = save_fetch(conn, feed_id, record, parsed.entries, source=outlet, is_sample=is_sample,
-                       provenance="sample" if is_sample or kind == "sample" else "file")
+    record = FetchRecord(
+        url=url,
+        started_at=started,
+        outcome="ok",
+        error=parsed.warning,
+        etag=capped_key if parsed.capped_from else digest,
+        bytes=len(body),
+        duration_ms=int((time.monotonic() - t) * 1000),
+        items_seen=parsed.seen,
+    )
+    saved = save_fetch(
+        conn,
+        feed_id,
+        record,
+        parsed.entries,
+        source=outlet,
+        is_sample=is_sample,
+        provenance="sample" if is_sample or kind == "sample" else "file",
+    )
     new_ids.extend(saved.new_ids)
     _tally(summary, name, record, len(saved.new_ids))
-    log.info("%s: %d seen, %d new%s", path, record.items_seen, len(saved.new_ids),
-             f" ({parsed.warning})" if parsed.warning else "")
+    log.info(
+        "%s: %d seen, %d new%s",
+        path,
+        record.items_seen,
+        len(saved.new_ids),
+        f" ({parsed.warning})" if parsed.warning else "",
+    )

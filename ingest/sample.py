@@ -5,12 +5,13 @@ story clustering included); the only difference is the `is_sample` flag on its a
 `sample` kind of its feeds, which is what lets the dashboard say "illustrative sample data" and lets
 `remove_sample` take it all out again without touching live rows.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ingest import config
 from ingest.runner import RunSummary, ingest_dir
@@ -27,8 +28,7 @@ def load_sample(db_path=None, on_progress: Progress | None = None, folder=None) 
     Safe to call again: unchanged files count as not modified and stored links are never duplicated.
     `folder` exists for tests and forks that ship their own sample; by default it is the bundled one.
     """
-    return ingest_dir(db_path, folder or config.SAMPLE_DIR, kind="sample", is_sample=True,
-                      on_progress=on_progress)
+    return ingest_dir(db_path, folder or config.SAMPLE_DIR, kind="sample", is_sample=True, on_progress=on_progress)
 
 
 def remove_sample(db_path=None) -> int:
@@ -45,9 +45,12 @@ def remove_sample(db_path=None) -> int:
             removed = conn.execute("DELETE FROM articles WHERE is_sample = 1").rowcount
             orphans = conn.execute(
                 "UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL "
-                "AND story_id NOT IN (SELECT id FROM articles)").rowcount
-            emptied = ("SELECT id FROM feeds WHERE kind = 'sample' "
-                       "AND id NOT IN (SELECT feed_id FROM articles WHERE feed_id IS NOT NULL)")
+                "AND story_id NOT IN (SELECT id FROM articles)"
+            ).rowcount
+            emptied = (
+                "SELECT id FROM feeds WHERE kind = 'sample' "
+                "AND id NOT IN (SELECT feed_id FROM articles WHERE feed_id IS NOT NULL)"
+            )
             conn.execute(f"DELETE FROM fetch_log WHERE feed_id IN ({emptied})")
             conn.execute(f"DELETE FROM feeds WHERE id IN ({emptied})")
         if orphans:

@@ -5,12 +5,13 @@ same pragmas (WAL so the dashboard reads while ingest writes, a busy timeout so 
 instead of failing, foreign keys so tag rows follow their article) and the same schema version.
 The writes themselves live in `ingest.writes`; this module only knows the shape of the file.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 5000
@@ -190,7 +191,7 @@ class StoreError(Exception):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(dt: datetime) -> str:
@@ -201,13 +202,13 @@ def iso(dt: datetime) -> str:
     sorts after every real date and broke every page (issue 11).
     """
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
     return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def open_store(path: str | os.PathLike) -> sqlite3.Connection:
@@ -225,8 +226,7 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
             raise StoreError(f"cannot create folder {path.parent}: {exc}") from exc
     conn = None
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = _use_wal(conn)
@@ -294,8 +294,9 @@ def _statements(script: str) -> list[str]:
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+    )
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -306,4 +307,5 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
 def retag_all(conn: sqlite3.Connection, batch: int = 2000, on_progress=None) -> int:
     """Re-tag every article and recluster stories (see `ingest.writes.retag_all`); returns the count."""
     from ingest.writes import retag_all as _retag_all  # writes imports this module
+
     return _retag_all(conn, batch=batch, on_progress=on_progress)

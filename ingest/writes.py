@@ -4,13 +4,15 @@ One fetch is one transaction: its new articles, their tag rows, the feed's new E
 and the fetch-log row commit together or not at all. A run killed between two feeds therefore never
 leaves an ETag stored for articles that were not (the next run would get a 304 and lose them).
 """
+
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence
+from typing import Any
 
 from ingest import policy
 from ingest.normalize import Entry
@@ -36,16 +38,17 @@ TAG_TABLES = (
 @dataclass(frozen=True)
 class FetchRecord:
     """What one attempt at a feed produced, as the fetch log and the feed's state need it."""
+
     url: str
     started_at: datetime
-    outcome: str                       # 'ok' | 'not_modified' | 'failed'
+    outcome: str  # 'ok' | 'not_modified' | 'failed'
     status: int | None = None
     bytes: int = 0
     duration_ms: int = 0
-    error: str | None = None           # for 'ok', a warning (e.g. XML recovered) or None
+    error: str | None = None  # for 'ok', a warning (e.g. XML recovered) or None
     etag: str | None = None
     last_modified: str | None = None
-    moved_to: str | None = None        # target of a permanent (301/308) redirect chain
+    moved_to: str | None = None  # target of a permanent (301/308) redirect chain
     retry_after: datetime | None = None
     items_seen: int = 0
 
@@ -54,10 +57,11 @@ class FetchRecord:
 class SavedFetch:
     new_ids: tuple[int, ...]
     duplicates: int
-    untagged: int                      # articles stored without tags because the tagger raised
+    untagged: int  # articles stored without tags because the tagger raised
 
 
 # ---------------------------------------------------------------- transactions
+
 
 class _Transaction:
     """`BEGIN IMMEDIATE` ... `COMMIT`, or `ROLLBACK` on any exception (including KeyboardInterrupt)."""
@@ -84,6 +88,7 @@ def transaction(conn: sqlite3.Connection) -> _Transaction:
 
 # ---------------------------------------------------------------- feeds
 
+
 def _redirected(conn: sqlite3.Connection, url: str) -> str:
     """Follow the permanent redirects recorded in `meta` so a moved feed keeps its new URL."""
     for _ in range(10):
@@ -104,21 +109,26 @@ def sync_sources(conn: sqlite3.Connection, sources: Sequence[Source]) -> list[in
     with transaction(conn):
         for s in sources:
             url = _redirected(conn, s.url)
-            row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone() \
+            row = (
+                conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
                 or conn.execute("SELECT id FROM feeds WHERE name = ?", (s.name,)).fetchone()
+            )
             values = (s.name, s.outlet, s.site_url or None, s.lang or None, s.kind)
             if row is None:
                 name = _free_name(conn, s.name, url)
                 cur = conn.execute(
                     "INSERT INTO feeds(name, outlet, url, site_url, lang, kind) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, s.outlet, url, s.site_url or None, s.lang or None, s.kind))
-                ids.append(cur.lastrowid)
+                    (name, s.outlet, url, s.site_url or None, s.lang or None, s.kind),
+                )
+                ids.append(int(cur.lastrowid or 0))
                 continue
             feed_id = row[0]
             try:
                 conn.execute("SAVEPOINT sync_one")
-                conn.execute("UPDATE feeds SET name = ?, outlet = ?, site_url = ?, lang = ?, kind = ?, url = ? "
-                             "WHERE id = ?", (*values, url, feed_id))
+                conn.execute(
+                    "UPDATE feeds SET name = ?, outlet = ?, site_url = ?, lang = ?, kind = ?, url = ? WHERE id = ?",
+                    (*values, url, feed_id),
+                )
                 conn.execute("RELEASE sync_one")
             except sqlite3.IntegrityError as exc:
                 # Another feed already holds this name or URL; keep the stored values for this one.
@@ -137,8 +147,16 @@ def _free_name(conn: sqlite3.Connection, name: str, url: str) -> str:
     return candidate
 
 
-def ensure_feed(conn: sqlite3.Connection, *, name: str, outlet: str, url: str, kind: str,
-                lang: str | None = None, site_url: str | None = None) -> int:
+def ensure_feed(
+    conn: sqlite3.Connection,
+    *,
+    name: str,
+    outlet: str,
+    url: str,
+    kind: str,
+    lang: str | None = None,
+    site_url: str | None = None,
+) -> int:
     """The id of the feed with `url`, created if needed (used for saved files and sample data)."""
     row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
     if row:
@@ -147,8 +165,9 @@ def ensure_feed(conn: sqlite3.Connection, *, name: str, outlet: str, url: str, k
         cur = conn.execute(
             "INSERT INTO feeds(name, outlet, url, site_url, lang, kind) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO NOTHING",
-            (_free_name(conn, name, url), outlet, url, site_url, lang, kind))
-        if cur.rowcount:
+            (_free_name(conn, name, url), outlet, url, site_url, lang, kind),
+        )
+        if cur.rowcount and cur.lastrowid is not None:
             return cur.lastrowid
     return conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0]
 
@@ -157,22 +176,28 @@ def set_enabled(conn: sqlite3.Connection, name: str, enabled: bool, reason: str 
     """Enable (clearing failures and backoff) or disable a feed by name; False when there is none."""
     with transaction(conn):
         if enabled:
-            cur = conn.execute("UPDATE feeds SET enabled = 1, disabled_reason = NULL, consecutive_failures = 0, "
-                               "next_fetch_at = NULL WHERE name = ?", (name,))
+            cur = conn.execute(
+                "UPDATE feeds SET enabled = 1, disabled_reason = NULL, consecutive_failures = 0, "
+                "next_fetch_at = NULL WHERE name = ?",
+                (name,),
+            )
         else:
-            cur = conn.execute("UPDATE feeds SET enabled = 0, disabled_reason = ? WHERE name = ?",
-                               (reason or "disabled by hand", name))
+            cur = conn.execute(
+                "UPDATE feeds SET enabled = 0, disabled_reason = ? WHERE name = ?", (reason or "disabled by hand", name)
+            )
     return cur.rowcount > 0
 
 
 # ---------------------------------------------------------------- one fetch
 
+
 def _tagger():
     from analysis import tagger  # imported on first use: loading the gazetteers takes a moment
+
     return tagger
 
 
-def _insert_tags(conn: sqlite3.Connection, rows: list[tuple[int, object]]) -> None:
+def _insert_tags(conn: sqlite3.Connection, rows: Sequence[tuple[int, Any]]) -> None:
     pairs: list[tuple] = []
     simple: dict[str, list] = {table: [] for _, table, _ in TAG_TABLES}
     for article_id, tags in rows:
@@ -183,14 +208,15 @@ def _insert_tags(conn: sqlite3.Connection, rows: list[tuple[int, object]]) -> No
         if simple[table]:
             conn.executemany(f"INSERT OR IGNORE INTO {table}(article_id, {column}) VALUES (?, ?)", simple[table])
     if pairs:
-        conn.executemany("INSERT OR IGNORE INTO article_pairs(article_id, pair, country_a, country_b) "
-                         "VALUES (?, ?, ?, ?)", pairs)
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_pairs(article_id, pair, country_a, country_b) VALUES (?, ?, ?, ?)", pairs
+        )
 
 
 def _existing_urls(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(urls), SQL_CHUNK):
-        chunk = urls[i:i + SQL_CHUNK]
+        chunk = urls[i : i + SQL_CHUNK]
         marks = ",".join("?" * len(chunk))
         found.update(r[0] for r in conn.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
     return found
@@ -199,16 +225,24 @@ def _existing_urls(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
 def _ids_by_url(conn: sqlite3.Connection, urls: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i in range(0, len(urls), SQL_CHUNK):
-        chunk = urls[i:i + SQL_CHUNK]
+        chunk = urls[i : i + SQL_CHUNK]
         marks = ",".join("?" * len(chunk))
         found.update(conn.execute(f"SELECT url, id FROM articles WHERE url IN ({marks})", chunk).fetchall())
     return found
 
 
-def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecord,
-               entries: Iterable[Entry] = (), *, source: str = "", is_sample: bool = False,
-               provenance: str | None = None, captured_at: datetime | None = None,
-               also: Callable[[sqlite3.Connection, tuple[int, ...]], None] | None = None) -> SavedFetch:
+def save_fetch(
+    conn: sqlite3.Connection,
+    feed_id: int | None,
+    record: FetchRecord,
+    entries: Iterable[Entry] = (),
+    *,
+    source: str = "",
+    is_sample: bool = False,
+    provenance: str | None = None,
+    captured_at: datetime | None = None,
+    also: Callable[[sqlite3.Connection, tuple[int, ...]], None] | None = None,
+) -> SavedFetch:
     """Store one fetch: new articles with their tags, the feed's state and a fetch-log row, atomically.
 
     Articles already stored (same canonical URL) are left untouched. Tagging happens before the
@@ -231,10 +265,11 @@ def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecor
     existing = _existing_urls(conn, list(unique))
     fresh = [e for url, e in unique.items() if url not in existing]
     tagger = _tagger() if fresh else None
-    tagged: list[tuple[Entry, object]] = []
+    tagged: list[tuple[Entry, Any]] = []
     untagged = 0
     for e in fresh:
         try:
+            assert tagger is not None  # fresh entries exist, so the tagger was loaded
             tags = tagger.tag(e.title, e.summary, e.published, e.lang)
         except Exception:  # one odd entry must not sink the feed; `retag` tries again later
             log.exception("tagger failed on %s", e.url)
@@ -253,25 +288,53 @@ def save_fetch(conn: sqlite3.Connection, feed_id: int | None, record: FetchRecor
             "INSERT INTO articles(url, guid, title, summary, published_at, date_flag, source, feed_id, lang, "
             "fetched_at, is_sample, tagger_version, provenance, captured_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(e.url, e.guid, e.title, e.summary, iso(e.published), e.date_flag, source, feed_id, e.lang,
-              fetched_at, int(is_sample), version if tags is not None else None, provenance, captured)
-             for e, tags in tagged])
+            [
+                (
+                    e.url,
+                    e.guid,
+                    e.title,
+                    e.summary,
+                    iso(e.published),
+                    e.date_flag,
+                    source,
+                    feed_id,
+                    e.lang,
+                    fetched_at,
+                    int(is_sample),
+                    version if tags is not None else None,
+                    provenance,
+                    captured,
+                )
+                for e, tags in tagged
+            ],
+        )
         ids = _ids_by_url(conn, [e.url for e, _ in tagged])
         new_ids = [ids[e.url] for e, _ in tagged]
         tag_rows = [(ids[e.url], tags) for e, tags in tagged if tags is not None]
         _insert_tags(conn, tag_rows)
         if feed_id is not None and provenance in COVERED and record.outcome in ("ok", "not_modified"):
             day = (captured or fetched_at)[:10]
-            conn.execute("INSERT OR IGNORE INTO coverage_days(feed_id, day, how) VALUES (?, ?, ?)",
-                         (feed_id, day, provenance))
+            conn.execute(
+                "INSERT OR IGNORE INTO coverage_days(feed_id, day, how) VALUES (?, ?, ?)", (feed_id, day, provenance)
+            )
         if provenance != "archive":
             if feed_id is not None:
                 _update_feed_state(conn, feed_id, record)
             conn.execute(
                 "INSERT INTO fetch_log(feed_id, url, started_at, status, bytes, duration_ms, items_seen, items_new, "
                 "error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (feed_id, record.url, fetched_at, record.status, record.bytes, record.duration_ms,
-                 record.items_seen or len(entries), len(new_ids), record.error))
+                (
+                    feed_id,
+                    record.url,
+                    fetched_at,
+                    record.status,
+                    record.bytes,
+                    record.duration_ms,
+                    record.items_seen or len(entries),
+                    len(new_ids),
+                    record.error,
+                ),
+            )
         if also is not None:
             also(conn, tuple(new_ids))
     return SavedFetch(tuple(new_ids), len(entries) - len(new_ids), untagged)
@@ -286,8 +349,18 @@ def _update_feed_state(conn: sqlite3.Connection, feed_id: int, r: FetchRecord) -
             "etag = COALESCE(?, CASE WHEN ? THEN etag END), "
             "last_modified = COALESCE(?, CASE WHEN ? THEN last_modified END) WHERE id = ?",
             # a 304 keeps the validators; a 200 without them clears the old ones
-            (now, now, r.status, r.error, r.etag, r.outcome == "not_modified",
-             r.last_modified, r.outcome == "not_modified", feed_id))
+            (
+                now,
+                now,
+                r.status,
+                r.error,
+                r.etag,
+                r.outcome == "not_modified",
+                r.last_modified,
+                r.outcome == "not_modified",
+                feed_id,
+            ),
+        )
         if r.moved_to:
             _move_feed(conn, feed_id, r.moved_to)
         return
@@ -298,7 +371,8 @@ def _update_feed_state(conn: sqlite3.Connection, feed_id: int, r: FetchRecord) -
         "UPDATE feeds SET last_fetch_at = ?, last_status = ?, last_error = ?, consecutive_failures = ?, "
         "next_fetch_at = ?, enabled = CASE WHEN ? IS NULL THEN enabled ELSE 0 END, "
         "disabled_reason = COALESCE(?, disabled_reason) WHERE id = ?",
-        (now, r.status, r.error, failures, iso(next_at), reason, reason, feed_id))
+        (now, r.status, r.error, failures, iso(next_at), reason, reason, feed_id),
+    )
 
 
 def _move_feed(conn: sqlite3.Connection, feed_id: int, new_url: str) -> None:
@@ -314,6 +388,7 @@ def _move_feed(conn: sqlite3.Connection, feed_id: int, new_url: str) -> None:
 
 # ---------------------------------------------------------------- stories
 
+
 def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything: bool = False) -> int:
     """Recompute story ids around `new_ids` (and any article never clustered); returns rows changed.
 
@@ -326,12 +401,17 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
         bounds = (None, None)
         spans = []
         for i in range(0, len(new_ids), SQL_CHUNK):
-            chunk = list(new_ids[i:i + SQL_CHUNK])
-            spans.append(conn.execute(
-                f"SELECT MIN(published_at), MAX(published_at) FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk).fetchone())
-        spans.append(conn.execute(
-            "SELECT MIN(published_at), MAX(published_at) FROM articles WHERE story_id IS NULL").fetchone())
+            chunk = list(new_ids[i : i + SQL_CHUNK])
+            spans.append(
+                conn.execute(
+                    "SELECT MIN(published_at), MAX(published_at) FROM articles "
+                    f"WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchone()
+            )
+        spans.append(
+            conn.execute("SELECT MIN(published_at), MAX(published_at) FROM articles WHERE story_id IS NULL").fetchone()
+        )
         lows = [s[0] for s in spans if s[0]]
         highs = [s[1] for s in spans if s[1]]
         if lows:
@@ -339,6 +419,7 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
     if bounds[0] is None:
         return 0
     import pandas as pd  # imported here: a run with nothing new should not pay for pandas
+
     from analysis.stories import cluster_stories
 
     # The tagger's countries (title and summary, leaders by date) separate two stories whose titles
@@ -348,14 +429,21 @@ def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything:
     frame = pd.read_sql_query(
         "SELECT a.id, a.title, a.published_at, a.source, a.story_id, "
         "COALESCE((SELECT group_concat(c.country) FROM article_countries c WHERE c.article_id = a.id), '') "
-        "AS countries FROM articles a WHERE a.published_at BETWEEN ? AND ? ORDER BY a.id", conn, params=bounds)
+        "AS countries FROM articles a WHERE a.published_at BETWEEN ? AND ? ORDER BY a.id",
+        conn,
+        params=bounds,
+    )
     if frame.empty:
         return 0
     stories = cluster_stories(frame[["id", "title", "published_at", "source", "countries"]].copy())
     current = dict(zip(frame["id"].tolist(), frame["story_id"].tolist()))
-    changes = [(int(story), int(article_id)) for article_id, story in stories.items()
-               if current.get(int(article_id)) is None or pd.isna(current.get(int(article_id)))
-               or int(current[int(article_id)]) != int(story)]
+    changes = [
+        (int(story), int(article_id))
+        for article_id, story in stories.items()
+        if current.get(int(article_id)) is None
+        or pd.isna(current.get(int(article_id)))
+        or int(current[int(article_id)]) != int(story)
+    ]
     if changes:
         with transaction(conn):
             conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", changes)
@@ -371,8 +459,10 @@ def _shift(text: str, delta: timedelta) -> str:
 
 # ---------------------------------------------------------------- retagging
 
-def retag_all(conn: sqlite3.Connection, batch: int = 2000,
-              on_progress: Callable[[int, int], None] | None = None) -> int:
+
+def retag_all(
+    conn: sqlite3.Connection, batch: int = 2000, on_progress: Callable[[int, int], None] | None = None
+) -> int:
     """Re-tag every article with the current tagger, then recluster every story; returns the count.
 
     Works in batches of consecutive ids, each one transaction (delete the batch's tag rows, insert
@@ -382,8 +472,10 @@ def retag_all(conn: sqlite3.Connection, batch: int = 2000,
     total = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     done, last_id = 0, 0
     while True:
-        rows = conn.execute("SELECT id, title, summary, published_at, lang FROM articles WHERE id > ? "
-                            "ORDER BY id LIMIT ?", (last_id, batch)).fetchall()
+        rows = conn.execute(
+            "SELECT id, title, summary, published_at, lang FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            (last_id, batch),
+        ).fetchall()
         if not rows:
             break
         first, last_id = rows[0][0], rows[-1][0]

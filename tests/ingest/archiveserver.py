@@ -17,6 +17,7 @@ with Retry-After the first N times). `FeedHistory` builds feeds as they stood at
 Every request is recorded with its arrival time, so tests can check the pace. Also used by
 bench/backfill_bench.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.ingest.feedserver import headline, rss
 
-HTML_ERROR = (b"<!DOCTYPE html><html><head><title>Wayback Machine</title></head><body>"
-              b"<h1>Hrm.</h1><p>The Wayback Machine has not archived that URL.</p></body></html>")
+HTML_ERROR = (
+    b"<!DOCTYPE html><html><head><title>Wayback Machine</title></head><body>"
+    b"<h1>Hrm.</h1><p>The Wayback Machine has not archived that URL.</p></body></html>"
+)
 
 
 def stamp(when: datetime) -> str:
@@ -59,11 +62,11 @@ class Snapshot:
     url: str
     timestamp: str
     body: bytes = b""
-    statuscode: str = "200"                  # what the index says the capture's status was
+    statuscode: str = "200"  # what the index says the capture's status was
     mimetype: str = "application/rss+xml"
-    behaviour: str = "ok"                    # ok | missing | html | truncated | cut | redirect | throttle
+    behaviour: str = "ok"  # ok | missing | html | truncated | cut | redirect | throttle
     redirect_to: str | None = None
-    throttle: int = 1                        # 429s before answering, for behaviour 'throttle'
+    throttle: int = 1  # 429s before answering, for behaviour 'throttle'
     digest: str = ""
 
     def __post_init__(self) -> None:
@@ -73,7 +76,7 @@ class Snapshot:
 
 @dataclass
 class Hit:
-    at: float            # time.monotonic() on arrival
+    at: float  # time.monotonic() on arrival
     path: str
     headers: dict[str, str]
 
@@ -89,6 +92,7 @@ class Item:
 @dataclass
 class FeedHistory:
     """A feed's items over time; `at(t)` is the feed as it stood at t (its `window` newest items)."""
+
     name: str
     host: str
     start: datetime
@@ -96,7 +100,7 @@ class FeedHistory:
     per_day: int = 3
     window: int = 10
     lang: str = "en"
-    blurb: bool = False          # a summary of about 40 words per item, as real feeds carry (the bench)
+    blurb: bool = False  # a summary of about 40 words per item, as real feeds carry (the bench)
     items: list[Item] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -104,24 +108,37 @@ class FeedHistory:
         step = timedelta(hours=24 / self.per_day)
         for n in range(self.days * self.per_day):
             when = self.start + step * n + timedelta(minutes=7)
-            self.items.append(Item(n, f"{headline(seed + n)} ({self.name} {n})", f"https://{self.host}/story/{n}",
-                                   when))
+            self.items.append(
+                Item(n, f"{headline(seed + n)} ({self.name} {n})", f"https://{self.host}/story/{n}", when)
+            )
 
     def visible(self, when: datetime) -> list[Item]:
         shown = [i for i in self.items if i.published <= when]
-        return shown[-self.window:]
+        return shown[-self.window :]
 
     def _summary(self, item: Item) -> str:
         if not self.blurb:
             return f"Item {item.n} of {self.name}."
-        return (f"<p>{headline(item.n * 7919 + len(self.name), 30)}. Ministers from Canada and Japan met in "
-                f"Ottawa to discuss trade, energy and critical minerals, item {item.n}.</p>")
+        return (
+            f"<p>{headline(item.n * 7919 + len(self.name), 30)}. Ministers from Canada and Japan met in "
+            f"Ottawa to discuss trade, energy and critical minerals, item {item.n}.</p>"
+        )
 
     def at(self, when: datetime) -> bytes:
-        return rss(self.name, [{"title": i.title, "link": f"{i.link}?utm_source=rss", "guid": i.link,
-                                "date": format_datetime(i.published, usegmt=True),
-                                "description": self._summary(i)}
-                               for i in reversed(self.visible(when))], lang=self.lang)
+        return rss(
+            self.name,
+            [
+                {
+                    "title": i.title,
+                    "link": f"{i.link}?utm_source=rss",
+                    "guid": i.link,
+                    "date": format_datetime(i.published, usegmt=True),
+                    "description": self._summary(i),
+                }
+                for i in reversed(self.visible(when))
+            ],
+            lang=self.lang,
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -146,8 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None,
-              length: int | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None, length: int | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         for k, v in (headers or {}).items():
@@ -167,13 +185,22 @@ class _Handler(BaseHTTPRequestHandler):
         key = urlkey(one.get("url", ""))
         low = one.get("from", "").ljust(14, "0")
         high = one.get("to", "99999999999999").ljust(14, "9")
-        rows = sorted((s for s in owner.snapshots if urlkey(s.url) == key and low <= s.timestamp <= high),
-                      key=lambda s: s.timestamp)
+        rows = sorted(
+            (s for s in owner.snapshots if urlkey(s.url) == key and low <= s.timestamp <= high),
+            key=lambda s: s.timestamp,
+        )
         every = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 
         def value(s: Snapshot, name: str) -> str:
-            return {"urlkey": key, "timestamp": s.timestamp, "original": s.url, "mimetype": s.mimetype,
-                    "statuscode": s.statuscode, "digest": s.digest, "length": str(len(s.body))}[name]
+            return {
+                "urlkey": key,
+                "timestamp": s.timestamp,
+                "original": s.url,
+                "mimetype": s.mimetype,
+                "statuscode": s.statuscode,
+                "digest": s.digest,
+                "length": str(len(s.body)),
+            }[name]
 
         for spec in q.get("filter", []):
             negate = spec.startswith("!")
@@ -207,8 +234,12 @@ class _Handler(BaseHTTPRequestHandler):
         with owner.lock:
             owner.cdx_queries += 1
         if one.get("gzip") != "false" and "gzip" in self.headers.get("Accept-Encoding", ""):
-            self._send(200, gzip.compress(body), "application/json" if one.get("output") == "json" else "text/plain",
-                       {"Content-Encoding": "gzip"})
+            self._send(
+                200,
+                gzip.compress(body),
+                "application/json" if one.get("output") == "json" else "text/plain",
+                {"Content-Encoding": "gzip"},
+            )
         else:
             self._send(200, body, "application/json" if one.get("output") == "json" else "text/plain")
 
@@ -236,8 +267,11 @@ class _Handler(BaseHTTPRequestHandler):
                 snap.throttle -= 1
             self._send(429, b"<h1>Too Many Requests</h1>", "text/html", {"Retry-After": owner.retry_after})
             return
-        headers = {"Memento-Datetime": format_datetime(datetime.strptime(snap.timestamp, "%Y%m%d%H%M%S")
-                                                       .replace(tzinfo=UTC), usegmt=True)}
+        headers = {
+            "Memento-Datetime": format_datetime(
+                datetime.strptime(snap.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC), usegmt=True
+            )
+        }
         if kind == "missing":
             self._send(404, HTML_ERROR, "text/html")
         elif kind == "html":
@@ -279,8 +313,7 @@ class ArchiveEmulator:
         self._server.owner = self
         self.host, self.port = self._server.server_address[:2]
         self.base = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def add(self, snapshot: Snapshot) -> Snapshot:
         self.snapshots.append(snapshot)
@@ -288,8 +321,9 @@ class ArchiveEmulator:
 
     def capture(self, history: FeedHistory, when: datetime, url: str | None = None, **kw) -> Snapshot:
         """A capture of `history` at `when` (its bytes as the feed stood then)."""
-        return self.add(Snapshot(url=url or f"https://{history.host}/feed.xml", timestamp=stamp(when),
-                                 body=history.at(when), **kw))
+        return self.add(
+            Snapshot(url=url or f"https://{history.host}/feed.xml", timestamp=stamp(when), body=history.at(when), **kw)
+        )
 
     def replay_hits(self) -> list[Hit]:
         return [h for h in self.hits if h.path.startswith("/web/")]

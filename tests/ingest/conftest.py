@@ -1,4 +1,5 @@
 """Fixtures for the ingest tests: a fresh store file, a live feed server, a source list writer."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,11 +31,16 @@ def fixture_bytes():
 @pytest.fixture
 def write_sources(tmp_path):
     """Write an OPML list of (name, url) or Source items and return its path."""
+
     def write(items, path: Path | None = None) -> Path:
         path = path or tmp_path / "sources.opml"
-        sources = [s if isinstance(s, Source) else
-                   Source(name=s[0], outlet=s[0].split(":")[0], url=s[1], site_url="", lang="en", kind="outlet")
-                   for s in items]
+        sources = [
+            s
+            if isinstance(s, Source)
+            else Source(name=s[0], outlet=s[0].split(":")[0], url=s[1], site_url="", lang="en", kind="outlet")
+            for s in items
+        ]
         save_opml(path, sources)
         return path
+
     return write

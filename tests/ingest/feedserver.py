@@ -5,14 +5,15 @@ conditional GET, a delay before answering, or a trickle (one byte every N second
 is recorded so tests can check what the client sent (User-Agent, If-None-Match, ...).
 Also used by bench/ingest_bench.py.
 """
+
 from __future__ import annotations
 
 import gzip
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
 
 
 @dataclass
@@ -22,8 +23,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/rss+xml"})
     etag: str | None = None
     last_modified: str | None = None
-    delay: float = 0.0                                   # seconds before the status line
-    trickle: float | None = None                         # seconds between single body bytes
+    delay: float = 0.0  # seconds before the status line
+    trickle: float | None = None  # seconds between single body bytes
     stream: Callable[[], Iterable[bytes]] | None = None  # body generated on the fly, no Content-Length
     gzip: bool = False
 
@@ -35,7 +36,7 @@ class Seen:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -50,7 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route.delay:
             time.sleep(route.delay)
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-        if (route.etag and inm == route.etag) or (route.last_modified and not route.etag and ims == route.last_modified):
+        if (route.etag and inm == route.etag) or (
+            route.last_modified and not route.etag and ims == route.last_modified
+        ):
             self.send_response(304)
             if route.etag:
                 self.send_header("ETag", route.etag)
@@ -86,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         for i in range(len(body)):
-            self.wfile.write(body[i:i + 1])
+            self.wfile.write(body[i : i + 1])
             self.wfile.flush()
             time.sleep(route.trickle)
 
@@ -95,7 +98,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
-    owner: "FeedServer"
+    owner: FeedServer
 
 
 class FeedServer:
@@ -107,8 +110,7 @@ class FeedServer:
         self._server = _Server((host, port), _Handler)
         self._server.owner = self
         self.host, self.port = self._server.server_address[:2]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
@@ -120,7 +122,7 @@ class FeedServer:
     def hits(self, path: str) -> list[Seen]:
         return [r for r in self.requests if r.path == path]
 
-    def __enter__(self) -> "FeedServer":
+    def __enter__(self) -> FeedServer:
         self._thread.start()
         return self
 
@@ -129,11 +131,13 @@ class FeedServer:
         self._server.server_close()
 
 
-_WORDS = ("minister ottawa tariff summit pipeline treaty embassy frigate wheat canola lithium nickel quota "
-          "election budget refugee visa sanction drone satellite icebreaker fishery harbour reactor uranium "
-          "vaccine grant loan bond pension airline railway port tanker glacier wildfire drought flood "
-          "protest court senate council envoy mission delegation forum ceasefire border patrol "
-          "cyber quantum chip telecom rocket probe charter accord memo pledge levy subsidy audit").split()
+_WORDS = (
+    "minister ottawa tariff summit pipeline treaty embassy frigate wheat canola lithium nickel quota "
+    "election budget refugee visa sanction drone satellite icebreaker fishery harbour reactor uranium "
+    "vaccine grant loan bond pension airline railway port tanker glacier wildfire drought flood "
+    "protest court senate council envoy mission delegation forum ceasefire border patrol "
+    "cyber quantum chip telecom rocket probe charter accord memo pledge levy subsidy audit"
+).split()
 
 
 _SYLLABLES = ("ka", "lo", "mi", "ra", "tu", "ven", "sor", "bel", "dan", "ix", "or", "pe", "qua", "sti", "nor", "el")
@@ -144,6 +148,7 @@ def headline(seed: int, words: int = 8) -> str:
     the way real headlines mix 'minister' and 'tariff' with names, so that generated feeds do not
     look like one endless story to the story clustering."""
     import random
+
     rng = random.Random(seed)
     out = []
     for i in range(words):
@@ -157,12 +162,20 @@ def headline(seed: int, words: int = 8) -> str:
 def rss(title: str, items: list[dict], lang: str = "en") -> bytes:
     """A small RSS 2.0 document; each item dict may hold title, link, guid, date, description."""
     from xml.sax.saxutils import escape
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title>'
-             f"<link>https://example.org/</link><language>{lang}</language>"]
+
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>https://example.org/</link><language>{lang}</language>"
+    ]
     for it in items:
         parts.append("<item>")
-        for tag, key in (("title", "title"), ("link", "link"), ("guid", "guid"), ("pubDate", "date"),
-                         ("description", "description")):
+        for tag, key in (
+            ("title", "title"),
+            ("link", "link"),
+            ("guid", "guid"),
+            ("pubDate", "date"),
+            ("description", "description"),
+        ):
             if it.get(key) is not None:
                 parts.append(f"<{tag}>{escape(it[key])}</{tag}>")
         parts.append("</item>")

@@ -1,4 +1,5 @@
 """`python -m ingest`: the run, saved files, the sources commands, exit codes, help for every command."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,21 @@ from tests.ingest.feedserver import rss
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-FEED = rss("CLI feed", [{"title": "Canada and India restore high commissioners", "link": "https://cli.example.org/1",
-                         "date": "Tue, 17 Jun 2025 10:00:00 GMT"}])
+FEED = rss(
+    "CLI feed",
+    [
+        {
+            "title": "Canada and India restore high commissioners",
+            "link": "https://cli.example.org/1",
+            "date": "Tue, 17 Jun 2025 10:00:00 GMT",
+        }
+    ],
+)
 
 
-@pytest.mark.parametrize("text, seconds", [("90s", 90), ("30m", 1800), ("2h", 7200), ("1d", 86400),
-                                           ("1h30m", 5400), (" 45 S ", 45)])
+@pytest.mark.parametrize(
+    "text, seconds", [("90s", 90), ("30m", 1800), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), (" 45 S ", 45)]
+)
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -35,8 +45,9 @@ def test_parse_duration_refuses(text):
 
 
 def test_run_prints_a_summary_and_exits_0_even_when_feeds_fail(feed_server, fresh_db, write_sources, capsys):
-    sources = write_sources([("Good", feed_server.route("/ok.xml", body=FEED)),
-                             ("Broken", feed_server.route("/broken", status=500))])
+    sources = write_sources(
+        [("Good", feed_server.route("/ok.xml", body=FEED)), ("Broken", feed_server.route("/broken", status=500))]
+    )
     assert main(["--db", str(fresh_db), "--sources", str(sources)]) == 0
     out, err = capsys.readouterr()
     assert "ingest: 1 ok, 0 not modified, 1 failed, 0 skipped; 1 new articles" in out
@@ -69,7 +80,9 @@ def test_from_dir(fresh_db, tmp_path, capsys):
     conn = open_store(fresh_db)
     assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 5
     assert dict(conn.execute("SELECT name, outlet FROM feeds").fetchall()) == {
-        "CBC | World News": "CBC", "Global Affairs Canada news": "Global Affairs Canada news"}
+        "CBC | World News": "CBC",
+        "Global Affairs Canada news": "Global Affairs Canada news",
+    }
     assert {r[0] for r in conn.execute("SELECT kind FROM feeds")} == {"file"}
     assert "not a feed (HTML page)" in conn.execute("SELECT error FROM fetch_log WHERE feed_id IS NULL").fetchone()[0]
     assert main(["--db", str(fresh_db), "--from-dir", str(folder)]) == 0
@@ -110,20 +123,58 @@ def test_missing_source_list_exits_2(tmp_path, capsys):
 def test_sources_commands(tmp_path, fresh_db, capsys):
     path = tmp_path / "list.opml"
     base = ["--db", str(fresh_db), "--sources", str(path)]
-    assert main(base + ["sources", "add", "https://www.cbc.ca/webfeed/rss/rss-world", "--name", "CBC News: World",
-                        "--outlet", "CBC News", "--lang", "en"]) == 0
-    assert main(base + ["sources", "add", "https://www.ledevoir.com/rss/section/international.xml",
-                        "--name", "Le Devoir: International", "--outlet", "Le Devoir", "--lang", "FR",
-                        "--kind", "outlet", "--note", "confirmed 2026-11-25"]) == 0
-    assert [(s.name, s.lang) for s in read_opml(path)] == [("CBC News: World", "en"), ("Le Devoir: International", "fr")]
+    assert (
+        main(
+            base
+            + [
+                "sources",
+                "add",
+                "https://www.cbc.ca/webfeed/rss/rss-world",
+                "--name",
+                "CBC News: World",
+                "--outlet",
+                "CBC News",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            base
+            + [
+                "sources",
+                "add",
+                "https://www.ledevoir.com/rss/section/international.xml",
+                "--name",
+                "Le Devoir: International",
+                "--outlet",
+                "Le Devoir",
+                "--lang",
+                "FR",
+                "--kind",
+                "outlet",
+                "--note",
+                "confirmed 2026-11-25",
+            ]
+        )
+        == 0
+    )
+    assert [(s.name, s.lang) for s in read_opml(path)] == [
+        ("CBC News: World", "en"),
+        ("Le Devoir: International", "fr"),
+    ]
     capsys.readouterr()
     assert main(base + ["sources", "list"]) == 0
     listed = capsys.readouterr().out
     assert "# 2 sources" in listed and "Le Devoir: International\tLe Devoir\toutlet\tfr" in listed
 
     other = tmp_path / "reader.opml"
-    other.write_text('<opml version="2.0"><body><outline text="iPolitics" type="rss" xmlUrl="https://ipolitics.ca/feed/"/>'
-                     '<outline text="dup" xmlUrl="https://www.cbc.ca/webfeed/rss/rss-world"/></body></opml>')
+    other.write_text(
+        '<opml version="2.0"><body><outline text="iPolitics" type="rss" xmlUrl="https://ipolitics.ca/feed/"/>'
+        '<outline text="dup" xmlUrl="https://www.cbc.ca/webfeed/rss/rss-world"/></body></opml>'
+    )
     assert main(base + ["sources", "import", str(other)]) == 0
     assert "imported 1 new source(s) of 2" in capsys.readouterr().out
     assert main(base + ["sources", "remove", "CBC News: World"]) == 0
@@ -169,8 +220,9 @@ def test_every_command_has_help():
 
 def test_help_runs_as_a_module():
     for argv in ([], ["sources"], ["sources", "add"]):
-        done = subprocess.run([sys.executable, "-m", "ingest", *argv, "--help"], cwd=REPO, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "ingest", *argv, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0 and "usage: python -m ingest" in done.stdout
 
 
@@ -190,9 +242,13 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 def test_watch_runs_again_and_again(feed_server, fresh_db, write_sources):
     sources = write_sources([("Good", feed_server.route("/ok.xml", body=FEED, etag='"w"'))])
-    proc = subprocess.Popen([sys.executable, "-m", "ingest", "--db", str(fresh_db), "--sources", str(sources),
-                             "--watch", "--every", "1s"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "--db", str(fresh_db), "--sources", str(sources), "--watch", "--every", "1s"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(feed_server.hits("/ok.xml")) < 3:
@@ -208,8 +264,10 @@ def test_add_without_a_name_keeps_two_feeds_of_one_site_apart(tmp_path, capsys):
     base = ["--sources", str(tmp_path / "list.opml"), "sources", "add"]
     assert main(base + ["https://www.cbc.ca/webfeed/rss/rss-world"]) == 0
     assert main(base + ["https://www.cbc.ca/webfeed/rss/rss-politics"]) == 0
-    assert [s.name for s in read_opml(tmp_path / "list.opml")] == ["www.cbc.ca/webfeed/rss/rss-world",
-                                                                   "www.cbc.ca/webfeed/rss/rss-politics"]
+    assert [s.name for s in read_opml(tmp_path / "list.opml")] == [
+        "www.cbc.ca/webfeed/rss/rss-world",
+        "www.cbc.ca/webfeed/rss/rss-politics",
+    ]
 
 
 def test_every_command_and_flag_is_documented():

@@ -1,4 +1,5 @@
 """Crash safety and concurrency: SIGKILL mid-run then re-run; the dashboard reading while ingest writes."""
+
 from __future__ import annotations
 
 import os
@@ -21,11 +22,18 @@ FEEDS, ITEMS = 30, 40
 
 
 def _feed_body(n: int) -> bytes:
-    return rss(f"Feed {n}", [{"title": f"{headline(n * 1000 + i)} in Canada and Japan",
-                              "link": f"https://feed{n}.example.org/story/{i}",
-                              "date": f"Fri, 06 Mar 2026 {i % 24:02d}:{n % 60:02d}:00 GMT",
-                              "description": f"Carney and Takaichi met in Tokyo, item {i} of feed {n}."}
-                             for i in range(ITEMS)])
+    return rss(
+        f"Feed {n}",
+        [
+            {
+                "title": f"{headline(n * 1000 + i)} in Canada and Japan",
+                "link": f"https://feed{n}.example.org/story/{i}",
+                "date": f"Fri, 06 Mar 2026 {i % 24:02d}:{n % 60:02d}:00 GMT",
+                "description": f"Carney and Takaichi met in Tokyo, item {i} of feed {n}.",
+            }
+            for i in range(ITEMS)
+        ],
+    )
 
 
 @pytest.fixture
@@ -43,15 +51,20 @@ def _ro(db: Path) -> sqlite3.Connection:
 def _per_feed_counts(db: Path) -> list[int]:
     conn = _ro(db)
     try:
-        return [r[0] for r in conn.execute(
-            "SELECT COUNT(a.id) FROM feeds f LEFT JOIN articles a ON a.feed_id = f.id GROUP BY f.id")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT COUNT(a.id) FROM feeds f LEFT JOIN articles a ON a.feed_id = f.id GROUP BY f.id"
+            )
+        ]
     finally:
         conn.close()
 
 
 @pytest.mark.parametrize("kill_after_logged", [1, 12])
-def test_sigkill_mid_run_leaves_a_consistent_store_and_the_rerun_finishes(slow_server, fresh_db, write_sources,
-                                                                          kill_after_logged):
+def test_sigkill_mid_run_leaves_a_consistent_store_and_the_rerun_finishes(
+    slow_server, fresh_db, write_sources, kill_after_logged
+):
     sources = write_sources([(f"Feed {n}", slow_server.url(f"/feed{n}.xml")) for n in range(FEEDS)])
     cmd = [sys.executable, "-m", "ingest", "--db", str(fresh_db), "--sources", str(sources)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -82,8 +95,14 @@ def test_sigkill_mid_run_leaves_a_consistent_store_and_the_rerun_finishes(slow_s
     conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     # One transaction per feed: each feed has all its items or none, and an ETag only with its items.
     assert set(_per_feed_counts(fresh_db)) <= {0, ITEMS}
-    assert conn.execute("SELECT COUNT(*) FROM feeds f WHERE etag IS NOT NULL AND "
-                        "(SELECT COUNT(*) FROM articles WHERE feed_id = f.id) != ?", (ITEMS,)).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM feeds f WHERE etag IS NOT NULL AND "
+            "(SELECT COUNT(*) FROM articles WHERE feed_id = f.id) != ?",
+            (ITEMS,),
+        ).fetchone()[0]
+        == 0
+    )
     stored_before = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     assert 0 < stored_before < FEEDS * ITEMS
     conn.close()
@@ -94,10 +113,14 @@ def test_sigkill_mid_run_leaves_a_consistent_store_and_the_rerun_finishes(slow_s
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT url) FROM articles").fetchone() == (FEEDS * ITEMS,) * 2
-    assert conn.execute("SELECT COUNT(*) FROM articles WHERE tagger_version IS NULL OR story_id IS NULL"
-                        ).fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'takaichi'").fetchone()[0] \
+    assert (
+        conn.execute("SELECT COUNT(*) FROM articles WHERE tagger_version IS NULL OR story_id IS NULL").fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'takaichi'").fetchone()[0]
         == FEEDS * ITEMS
+    )
     # Feeds completed before the kill answered 304 on the re-run: their state had been committed.
     not_modified = conn.execute("SELECT COUNT(*) FROM fetch_log WHERE status = 304").fetchone()[0]
     assert not_modified == stored_before // ITEMS
@@ -116,8 +139,10 @@ def test_reading_while_ingesting(slow_server, fresh_db, write_sources):
         try:
             while not stop.is_set():
                 counts.append(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-                conn.execute("SELECT c.country, COUNT(*) FROM article_countries c JOIN articles a "
-                             "ON a.id = c.article_id GROUP BY c.country").fetchall()
+                conn.execute(
+                    "SELECT c.country, COUNT(*) FROM article_countries c JOIN articles a "
+                    "ON a.id = c.article_id GROUP BY c.country"
+                ).fetchall()
                 conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'tokyo' LIMIT 5").fetchall()
                 time.sleep(0.005)
         except BaseException as exc:  # collected and asserted in the main thread
@@ -135,5 +160,5 @@ def test_reading_while_ingesting(slow_server, fresh_db, write_sources):
     assert errors == []
     assert summary.ok == FEEDS and summary.new_articles == FEEDS * ITEMS
     assert counts == sorted(counts)  # never saw a feed's articles disappear
-    assert len(set(counts)) > 2      # and saw the run progress, feed by feed
+    assert len(set(counts)) > 2  # and saw the run progress, feed by feed
     assert set(counts) <= {k * ITEMS for k in range(FEEDS + 1)}  # never half a feed

@@ -5,6 +5,7 @@ fetcher: a traceback on stderr and the feed's status, last_error and fetch_log.e
 though the server had answered. Each case runs here against the local feed server, through the
 fetcher and then through the whole command.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -16,22 +17,42 @@ from ingest.__main__ import main
 from ingest.fetcher import fetch, make_client, parse_retry_after
 from tests.ingest.feedserver import rss
 
-FEED = rss("Fine", [{"title": "Canada and Korea talk trade", "link": "https://fine.example.org/1",
-                     "date": "Tue, 03 Mar 2026 10:00:00 GMT"}])
+FEED = rss(
+    "Fine",
+    [
+        {
+            "title": "Canada and Korea talk trade",
+            "link": "https://fine.example.org/1",
+            "date": "Tue, 03 Mar 2026 10:00:00 GMT",
+        }
+    ],
+)
 
 # path -> (route keywords, expected status, start of the expected error)
 HOSTILE = {
-    "/to-javascript": (dict(status=302, headers={"Location": "javascript:alert(document.cookie)"}), 302,
-                       "refused: only http and https URLs are fetched, not javascript"),
-    "/to-data": (dict(status=301, headers={"Location": "data:application/rss+xml;base64,PHJzcy8+"}), 301,
-                 "refused: only http and https URLs are fetched, not data"),
-    "/to-file": (dict(status=307, headers={"Location": "file:///etc/passwd"}), 307,
-                 "refused: only http and https URLs are fetched, not file"),
+    "/to-javascript": (
+        dict(status=302, headers={"Location": "javascript:alert(document.cookie)"}),
+        302,
+        "refused: only http and https URLs are fetched, not javascript",
+    ),
+    "/to-data": (
+        dict(status=301, headers={"Location": "data:application/rss+xml;base64,PHJzcy8+"}),
+        301,
+        "refused: only http and https URLs are fetched, not data",
+    ),
+    "/to-file": (
+        dict(status=307, headers={"Location": "file:///etc/passwd"}),
+        307,
+        "refused: only http and https URLs are fetched, not file",
+    ),
     "/to-broken": (dict(status=302, headers={"Location": "http://[::1"}), 302, "bad redirect: Location"),
     "/retry-huge": (dict(status=429, headers={"Retry-After": "99999999999999"}), 429, "HTTP 429 Too Many Requests"),
     "/retry-absurd": (dict(status=503, headers={"Retry-After": "9" * 5000}), 503, "HTTP 503 Service Unavailable"),
-    "/retry-year": (dict(status=503, headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}), 503,
-                    "HTTP 503 Service Unavailable"),
+    "/retry-year": (
+        dict(status=503, headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}),
+        503,
+        "HTTP 503 Service Unavailable",
+    ),
     "/too-many": (dict(status=302, headers={"Location": "/too-many-2"}), 302, "more than 1 redirects"),
 }
 
@@ -62,10 +83,11 @@ def test_retry_after_is_clamped_not_overflowed():
     assert parse_retry_after("١٢٠", now) is None  # Arabic-Indic digits: not delay-seconds (RFC 9110 is ASCII)
 
 
-def test_every_failure_is_stored_with_status_and_message_and_no_traceback(hostile, fresh_db, write_sources,
-                                                                          capsys):
-    sources = write_sources([(f"Hostile {path}", hostile.url(path)) for path in HOSTILE if path != "/too-many"]
-                            + [("Fine", hostile.url("/fine.xml"))])
+def test_every_failure_is_stored_with_status_and_message_and_no_traceback(hostile, fresh_db, write_sources, capsys):
+    sources = write_sources(
+        [(f"Hostile {path}", hostile.url(path)) for path in HOSTILE if path != "/too-many"]
+        + [("Fine", hostile.url("/fine.xml"))]
+    )
     assert main(["--db", str(fresh_db), "--sources", str(sources)]) == 0
     out, err = capsys.readouterr()
     assert "1 ok, 0 not modified, 7 failed" in out
@@ -74,9 +96,11 @@ def test_every_failure_is_stored_with_status_and_message_and_no_traceback(hostil
     for path, (_, status, error) in HOSTILE.items():
         if path == "/too-many":
             continue
-        row = conn.execute("SELECT f.last_status, f.last_error, l.status, l.error, f.next_fetch_at "
-                           "FROM feeds f JOIN fetch_log l ON l.feed_id = f.id WHERE f.name = ?",
-                           (f"Hostile {path}",)).fetchone()
+        row = conn.execute(
+            "SELECT f.last_status, f.last_error, l.status, l.error, f.next_fetch_at "
+            "FROM feeds f JOIN fetch_log l ON l.feed_id = f.id WHERE f.name = ?",
+            (f"Hostile {path}",),
+        ).fetchone()
         assert row[0] == row[2] == status, (path, row)
         assert row[1] == row[3] and row[1].startswith(error), (path, row)
         assert row[4] is not None  # backed off

@@ -1,17 +1,17 @@
 """The HTTP client against a real server on 127.0.0.1: limits, conditional GET, redirects, errors."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from ingest.config import USER_AGENT
 from ingest.fetcher import fetch, make_client, parse_retry_after
-
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 
@@ -23,8 +23,9 @@ def client():
 
 
 def test_ok_sends_user_agent_and_accepts_gzip(feed_server, client):
-    url = feed_server.route("/feed.xml", body=FEED, etag='"v1"', last_modified="Fri, 06 Mar 2026 14:00:00 GMT",
-                            gzip=True)
+    url = feed_server.route(
+        "/feed.xml", body=FEED, etag='"v1"', last_modified="Fri, 06 Mar 2026 14:00:00 GMT", gzip=True
+    )
     result = fetch(client, url)
     assert result.outcome == "ok" and result.status == 200 and result.body == FEED
     assert result.nbytes == len(FEED) and result.etag == '"v1"'
@@ -47,8 +48,9 @@ def test_last_modified_alone(feed_server, client):
     assert fetch(client, url, last_modified="Fri, 06 Mar 2026 14:00:00 GMT").outcome == "not_modified"
 
 
-@pytest.mark.parametrize("status, phrase", [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone"),
-                                            (500, "HTTP 500 Internal Server Error")])
+@pytest.mark.parametrize(
+    "status, phrase", [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone"), (500, "HTTP 500 Internal Server Error")]
+)
 def test_http_errors(feed_server, client, status, phrase):
     url = feed_server.route("/x", status=status, body=b"<html>error</html>")
     result = fetch(client, url)
@@ -56,17 +58,17 @@ def test_http_errors(feed_server, client, status, phrase):
 
 
 def test_retry_after_seconds_and_date(feed_server, client):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     url = feed_server.route("/busy", status=429, headers={"Retry-After": "120"})
     result = fetch(client, url)
     assert result.error == "HTTP 429 Too Many Requests"
     assert 110 <= (result.retry_after - before).total_seconds() <= 130
     url = feed_server.route("/down", status=503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
-    assert fetch(client, url).retry_after == datetime(2099, 10, 21, 7, 28, tzinfo=timezone.utc)
+    assert fetch(client, url).retry_after == datetime(2099, 10, 21, 7, 28, tzinfo=UTC)
 
 
 def test_parse_retry_after_garbage():
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
 
 
@@ -102,8 +104,10 @@ def test_trickling_body_is_cut_at_the_deadline(feed_server, client):
     assert result.outcome == "failed" and "deadline of 1 s exceeded" in result.error
 
 
-@pytest.mark.skipif(bool(__import__("urllib.request").request.getproxies()),
-                    reason="with a proxy from the environment httpx's own transport is used")
+@pytest.mark.skipif(
+    bool(__import__("urllib.request").request.getproxies()),
+    reason="with a proxy from the environment httpx's own transport is used",
+)
 def test_trickling_headers_are_cut_at_the_deadline(client):
     """A server that sends its status line one byte at a time never trips a read timeout."""
     listener = socket.socket()
@@ -155,8 +159,9 @@ def test_huge_body_is_cut_off(feed_server, client):
 
 
 def test_declared_huge_length_is_refused_before_reading(feed_server, client):
-    url = feed_server.route("/declared", body=FEED, headers={"Content-Length": str(300 * 1024 * 1024)},
-                            stream=lambda: iter([FEED]))
+    url = feed_server.route(
+        "/declared", body=FEED, headers={"Content-Length": str(300 * 1024 * 1024)}, stream=lambda: iter([FEED])
+    )
     result = fetch(client, url)
     assert result.outcome == "failed" and "cap" in result.error and result.nbytes == 0
 

@@ -4,6 +4,7 @@ Only 127.0.0.1 is reachable in tests, so the resolver hook (`ingest.netguard.res
 names ending in `.public.test` resolve to 127.0.0.1 with the class "public", which lets a test play
 a public feed that redirects to the loopback address of the same server, the attack as reported.
 """
+
 from __future__ import annotations
 
 import socket
@@ -18,10 +19,26 @@ from ingest.opml import read_opml
 from ingest.runner import fetch_all
 from tests.ingest.feedserver import rss
 
-FEED = rss("Public feed", [{"title": "Canada and Japan sign a trade pact", "link": "https://pub.example.org/1",
-                            "date": "Tue, 03 Mar 2026 10:00:00 GMT"}])
-ADMIN = rss("Local admin", [{"title": "INTERNAL: admin password is hunter2", "link": "https://admin.example.org/1",
-                             "date": "Tue, 03 Mar 2026 11:00:00 GMT"}])
+FEED = rss(
+    "Public feed",
+    [
+        {
+            "title": "Canada and Japan sign a trade pact",
+            "link": "https://pub.example.org/1",
+            "date": "Tue, 03 Mar 2026 10:00:00 GMT",
+        }
+    ],
+)
+ADMIN = rss(
+    "Local admin",
+    [
+        {
+            "title": "INTERNAL: admin password is hunter2",
+            "link": "https://admin.example.org/1",
+            "date": "Tue, 03 Mar 2026 11:00:00 GMT",
+        }
+    ],
+)
 
 
 @pytest.fixture(autouse=True)
@@ -64,42 +81,64 @@ def client():
         yield c
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("8.8.8.8", "public"), ("2606:4700::1111", "public"),
-    ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"), ("100.64.0.1", "private"),
-    ("fd12::1", "private"),
-    ("127.0.0.1", "loopback"), ("127.9.9.9", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
-    ("169.254.169.254", "cloud metadata"), ("fd00:ec2::254", "cloud metadata"), ("100.100.100.200", "cloud metadata"),
-    ("::ffff:169.254.169.254", "cloud metadata"), ("64:ff9b::a9fe:a9fe", "cloud metadata"),
-    ("2002:a9fe:a9fe::1", "cloud metadata"),
-    ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
-    ("0.0.0.0", "reserved"), ("0.1.2.3", "reserved"), ("::", "reserved"), ("224.0.0.1", "reserved"),
-    ("240.0.0.1", "reserved"), ("255.255.255.255", "reserved"),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("8.8.8.8", "public"),
+        ("2606:4700::1111", "public"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.1.1", "private"),
+        ("100.64.0.1", "private"),
+        ("fd12::1", "private"),
+        ("127.0.0.1", "loopback"),
+        ("127.9.9.9", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("100.100.100.200", "cloud metadata"),
+        ("::ffff:169.254.169.254", "cloud metadata"),
+        ("64:ff9b::a9fe:a9fe", "cloud metadata"),
+        ("2002:a9fe:a9fe::1", "cloud metadata"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fe80::1%eth0", "link-local"),
+        ("0.0.0.0", "reserved"),
+        ("0.1.2.3", "reserved"),
+        ("::", "reserved"),
+        ("224.0.0.1", "reserved"),
+        ("240.0.0.1", "reserved"),
+        ("255.255.255.255", "reserved"),
+    ],
+)
 def test_classify(address, kind):
     assert netguard.classify(address) == kind
 
 
-@pytest.mark.parametrize("url, refused", [
-    ("https://www.cbc.ca/webfeed/rss/rss-world", None),
-    ("http://127.0.0.1:8080/feed.xml", None),                      # the person's own machine
-    ("http://192.168.1.20/rss", None),
-    ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
-    ("http://[fd00:ec2::254]/", "cloud metadata"),
-    ("http://2852039166/", "cloud metadata"),                      # 169.254.169.254 written as one number
-    ("http://0xa9fea9fe/", "cloud metadata"),
-    ("http://0251.0376.0251.0376/", "cloud metadata"),
-    ("http://169.254.10.1/", "link-local"),
-    ("http://0.0.0.0:8501/", "reserved"),
-    ("ftp://example.org/feed.xml", "only http and https"),
-    ("file:///etc/passwd", "only http and https"),
-    ("javascript:alert(1)", "only http and https"),
-    ("feed.xml", "only http and https"),
-    ("http:///feed.xml", "no host"),
-    ("http://exa mple.org/feed", "contains spaces"),
-    ("http://example.org/\x00feed", "control characters"),
-    ("http://[::1/feed", "not a valid URL"),
-])
+@pytest.mark.parametrize(
+    "url, refused",
+    [
+        ("https://www.cbc.ca/webfeed/rss/rss-world", None),
+        ("http://127.0.0.1:8080/feed.xml", None),  # the person's own machine
+        ("http://192.168.1.20/rss", None),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://[fd00:ec2::254]/", "cloud metadata"),
+        ("http://2852039166/", "cloud metadata"),  # 169.254.169.254 written as one number
+        ("http://0xa9fea9fe/", "cloud metadata"),
+        ("http://0251.0376.0251.0376/", "cloud metadata"),
+        ("http://169.254.10.1/", "link-local"),
+        ("http://0.0.0.0:8501/", "reserved"),
+        ("ftp://example.org/feed.xml", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("javascript:alert(1)", "only http and https"),
+        ("feed.xml", "only http and https"),
+        ("http:///feed.xml", "no host"),
+        ("http://exa mple.org/feed", "contains spaces"),
+        ("http://example.org/\x00feed", "control characters"),
+        ("http://[::1/feed", "not a valid URL"),
+    ],
+)
 def test_check_listed(url, refused):
     if refused is None:
         netguard.check_listed(url, block_private=False)
@@ -125,11 +164,17 @@ def test_public_feed_redirecting_to_loopback_is_refused(feed_server, client, pub
     assert feed_server.hits("/local-admin") == []  # no request ever reached the internal page
 
 
-@pytest.mark.parametrize("target", ["http://localhost:{port}/local-admin", "http://[::ffff:127.0.0.1]:{port}/x",
-                                    "http://2130706433:{port}/local-admin", "http://10.0.0.7/admin",
-                                    "http://169.254.169.254/latest/meta-data/"])
-def test_every_spelling_of_an_internal_target_is_refused_after_a_public_hop(feed_server, client, public_names,
-                                                                            target):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://localhost:{port}/local-admin",
+        "http://[::ffff:127.0.0.1]:{port}/x",
+        "http://2130706433:{port}/local-admin",
+        "http://10.0.0.7/admin",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
+def test_every_spelling_of_an_internal_target_is_refused_after_a_public_hop(feed_server, client, public_names, target):
     feed_server.route("/feed", status=301, headers={"Location": target.format(port=feed_server.port)})
     result = fetch(client, f"http://feeds.public.test:{feed_server.port}/feed")
     assert result.outcome == "failed" and result.status == 301 and result.error.startswith("refused:")
@@ -160,8 +205,9 @@ def test_strict_mode_refuses_listed_private_feeds(feed_server, client, monkeypat
     assert feed_server.hits("/feed.xml") == []
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/",
-                                 "http://0.0.0.0:{port}/feed.xml"])
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://0.0.0.0:{port}/feed.xml"]
+)
 def test_metadata_link_local_and_reserved_are_refused_even_when_listed(feed_server, client, url):
     feed_server.route("/feed.xml", body=FEED)
     result = fetch(client, url.format(port=feed_server.port))
@@ -182,8 +228,7 @@ def test_dns_rebinding_between_hops_is_refused(feed_server, client, public_names
     """The name answers public first, then 127.0.0.1 as loopback (a rebinding DNS server): the second
     connection is checked on its own answer, after a public hop, and refused."""
     host = f"rebind.public.test:{feed_server.port}"
-    public_names.answers["rebind.public.test"] = [[("127.0.0.1", netguard.PUBLIC)],
-                                                  [("127.0.0.1", netguard.LOOPBACK)]]
+    public_names.answers["rebind.public.test"] = [[("127.0.0.1", netguard.PUBLIC)], [("127.0.0.1", netguard.LOOPBACK)]]
     feed_server.route("/local-admin", body=ADMIN)
     feed_server.route("/feed", status=302, headers={"Location": f"http://{host}/local-admin"})
     result = fetch(client, f"http://{host}/feed")
@@ -192,8 +237,9 @@ def test_dns_rebinding_between_hops_is_refused(feed_server, client, public_names
 
 
 def test_a_name_with_one_refused_address_uses_only_the_allowed_one(feed_server, client, public_names):
-    public_names.answers["mixed.public.test"] = [[("169.254.169.254", netguard.METADATA),
-                                                  ("127.0.0.1", netguard.PUBLIC)]]
+    public_names.answers["mixed.public.test"] = [
+        [("169.254.169.254", netguard.METADATA), ("127.0.0.1", netguard.PUBLIC)]
+    ]
     feed_server.route("/feed.xml", body=FEED)
     assert fetch(client, f"http://mixed.public.test:{feed_server.port}/feed.xml").outcome == "ok"
 
@@ -217,8 +263,9 @@ def test_a_feed_moved_to_another_host_is_not_trusted_as_listed(feed_server, fres
     """A public feed 301s to a host that is public on that day: the feed's URL moves. If that host later
     answers 127.0.0.1, the moved URL must not get the trust of a URL the person listed."""
     feed_server.route("/new.xml", body=FEED)
-    feed_server.route("/old.xml", status=301,
-                      headers={"Location": f"http://moved.public.test:{feed_server.port}/new.xml"})
+    feed_server.route(
+        "/old.xml", status=301, headers={"Location": f"http://moved.public.test:{feed_server.port}/new.xml"}
+    )
     sources = write_sources([("Moving", f"http://feeds.public.test:{feed_server.port}/old.xml")])
     assert fetch_all(fresh_db, sources).ok == 1
     conn = sqlite3.connect(fresh_db)
@@ -249,7 +296,7 @@ def test_behind_a_proxy_the_resolved_addresses_are_still_checked(feed_server, pu
     monkeypatch.delenv("no_proxy", raising=False)
     with make_client(4) as proxied:
         assert not getattr(proxied, "mpm_guarded", False)
-        assert fetch(proxied, f"{public}/ok.xml").body == FEED      # through the proxy
+        assert fetch(proxied, f"{public}/ok.xml").body == FEED  # through the proxy
         result = fetch(proxied, f"{public}/feed")
         assert result.outcome == "failed" and result.status == 302
         assert "loopback address reached by a redirect from a public address" in result.error
@@ -259,6 +306,7 @@ def test_behind_a_proxy_the_resolved_addresses_are_still_checked(feed_server, pu
 
 # ---------------------------------------------------------------- the source list
 
+
 def _exit_code(argv) -> int:
     try:
         return main(argv)
@@ -266,8 +314,16 @@ def _exit_code(argv) -> int:
         return exc.code
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/", "http://[fd00:ec2::254]/latest", "http://2852039166/",
-                                 "file:///etc/passwd", "gopher://example.org/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/",
+        "http://[fd00:ec2::254]/latest",
+        "http://2852039166/",
+        "file:///etc/passwd",
+        "gopher://example.org/",
+    ],
+)
 def test_sources_add_refuses_internal_and_non_http_urls(tmp_path, capsys, url):
     path = tmp_path / "list.opml"
     assert _exit_code(["--sources", str(path), "sources", "add", url, "--name", "X"]) == 2
@@ -292,7 +348,9 @@ def test_sources_import_keeps_only_fetchable_urls(tmp_path, capsys):
         '<outline text="Gopher" xmlUrl="gopher://example.org/1"/>'
         '<outline text="Line&#10;break&#9;name" xmlUrl="https://two.example.org/rss" htmlUrl="javascript:x()"'
         ' language="not a language"/>'
-        "</body></opml>", encoding="utf-8")
+        "</body></opml>",
+        encoding="utf-8",
+    )
     path = tmp_path / "list.opml"
     assert main(["--sources", str(path), "sources", "import", str(other)]) == 0
     out, err = capsys.readouterr()
@@ -300,16 +358,22 @@ def test_sources_import_keeps_only_fetchable_urls(tmp_path, capsys):
     for name in ("File", "Script", "Metadata", "Gopher"):
         assert f"skipped '{name}'" in err
     kept = read_opml(path)
-    assert [s.url for s in kept] == ["https://good.example.org/rss", "http://127.0.0.1:8080/rss",
-                                     "https://two.example.org/rss"]
+    assert [s.url for s in kept] == [
+        "https://good.example.org/rss",
+        "http://127.0.0.1:8080/rss",
+        "https://two.example.org/rss",
+    ]
     assert (kept[2].name, kept[2].site_url, kept[2].lang) == ("Line break name", "", "")
 
 
 def test_a_listed_non_http_url_fails_at_fetch_time_with_a_message(fresh_db, tmp_path):
     """A list edited by hand can still hold any scheme: the fetch refuses it and says so."""
     path = tmp_path / "list.opml"
-    path.write_text('<?xml version="1.0"?><opml version="2.0"><head/><body>'
-                    '<outline text="File" xmlUrl="file:///etc/passwd"/></body></opml>', encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline text="File" xmlUrl="file:///etc/passwd"/></body></opml>',
+        encoding="utf-8",
+    )
     summary = fetch_all(fresh_db, path)
     assert summary.failed == 1 and summary.errors[0][1].startswith("refused: only http and https")
     conn = sqlite3.connect(fresh_db)

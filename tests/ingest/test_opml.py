@@ -1,4 +1,5 @@
 """The OPML source list: round trip, reader folders, merging, refusals."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,13 +17,32 @@ from ingest.opml import (
 )
 
 SOURCES = [
-    Source("CBC News: World", "CBC News", "https://www.cbc.ca/webfeed/rss/rss-world",
-           "https://www.cbc.ca/news/world", "en", "outlet", "confirmed on cbc.ca/rss"),
-    Source("Radio-Canada: International", "Radio-Canada", "https://ici.radio-canada.ca/rss/96",
-           "https://ici.radio-canada.ca/international", "fr", "outlet"),
-    Source("Global Affairs Canada", "Government of Canada",
-           "https://api.io.canada.ca/io-server/gc/news/en/v2?dept=x&format=atom&pick=50", "", "en", "official",
-           'quotes " and <angle> & ampersands'),
+    Source(
+        "CBC News: World",
+        "CBC News",
+        "https://www.cbc.ca/webfeed/rss/rss-world",
+        "https://www.cbc.ca/news/world",
+        "en",
+        "outlet",
+        "confirmed on cbc.ca/rss",
+    ),
+    Source(
+        "Radio-Canada: International",
+        "Radio-Canada",
+        "https://ici.radio-canada.ca/rss/96",
+        "https://ici.radio-canada.ca/international",
+        "fr",
+        "outlet",
+    ),
+    Source(
+        "Global Affairs Canada",
+        "Government of Canada",
+        "https://api.io.canada.ca/io-server/gc/news/en/v2?dept=x&format=atom&pick=50",
+        "",
+        "en",
+        "official",
+        'quotes " and <angle> & ampersands',
+    ),
 ]
 
 
@@ -53,11 +73,14 @@ def test_feed_reader_export_with_folders():
     assert (devoir.outlet, devoir.kind) == ("Le Devoir", "outlet")
 
 
-@pytest.mark.parametrize("body, message", [
-    (b"<html><body/></html>", "not <opml>"),
-    (b"<opml version='2.0'><head/></opml>", "no <body>"),
-    (b"<opml><body><outline", "not valid OPML"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"<html><body/></html>", "not <opml>"),
+        (b"<opml version='2.0'><head/></opml>", "no <body>"),
+        (b"<opml><body><outline", "not valid OPML"),
+    ],
+)
 def test_bad_opml(body, message):
     with pytest.raises(OPMLError, match=message):
         read_opml(body)
@@ -72,8 +95,10 @@ def test_add_replaces_same_url_or_name():
 
 
 def test_merge_adds_only_new_urls_and_keeps_names_unique():
-    incoming = [SOURCES[0], Source("Global Affairs Canada", "GAC", "https://example.org/other.atom", "", "en",
-                                   "official")]
+    incoming = [
+        SOURCES[0],
+        Source("Global Affairs Canada", "GAC", "https://example.org/other.atom", "", "en", "official"),
+    ]
     merged, added = merge_sources(SOURCES, incoming)
     assert added == 1
     assert merged[-1].name == "Global Affairs Canada (2)" and merged[-1].url == "https://example.org/other.atom"
@@ -81,28 +106,34 @@ def test_merge_adds_only_new_urls_and_keeps_names_unique():
 
 # ---------------------------------------------------------------- hostile names (issue 11, item 7)
 
+
 def _exit_code(argv) -> int:
     from ingest.__main__ import main
+
     try:
         return main(argv)
     except SystemExit as exc:
         return exc.code
 
 
-@pytest.mark.parametrize("flag, value, message", [
-    ("--name", "bad\x01name", "U+0001"),
-    ("--name", "tab\tname", "U+0009"),
-    ("--name", "esc\x1b[31mred", "U+001B"),
-    ("--name", "nul\x00", "U+0000"),
-    ("--name", "   ", "name: empty"),
-    ("--name", "x" * 201, "longer than 200"),
-    ("--outlet", "CBC\x7f", "U+007F"),
-    ("--note", "line\x0bbreak", "U+000B"),
-    ("--lang", "en;DROP", "not a language code"),
-    ("--site-url", "javascript:alert(1)", "only http and https"),
-])
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--name", "bad\x01name", "U+0001"),
+        ("--name", "tab\tname", "U+0009"),
+        ("--name", "esc\x1b[31mred", "U+001B"),
+        ("--name", "nul\x00", "U+0000"),
+        ("--name", "   ", "name: empty"),
+        ("--name", "x" * 201, "longer than 200"),
+        ("--outlet", "CBC\x7f", "U+007F"),
+        ("--note", "line\x0bbreak", "U+000B"),
+        ("--lang", "en;DROP", "not a language code"),
+        ("--site-url", "javascript:alert(1)", "only http and https"),
+    ],
+)
 def test_sources_add_refuses_what_would_break_the_list(tmp_path, capsys, flag, value, message):
     from ingest.__main__ import main
+
     path = tmp_path / "list.opml"
     assert main(["--sources", str(path), "sources", "add", "https://a.example.org/rss", "--name", "A"]) == 0
     before = path.read_bytes()
@@ -117,6 +148,7 @@ def test_sources_add_refuses_what_would_break_the_list(tmp_path, capsys, flag, v
 def test_a_control_character_in_a_name_no_longer_breaks_later_commands(tmp_path, capsys):
     """The reported sequence: add with --name $'bad\\x01name', then every later command exited 2."""
     from ingest.__main__ import main
+
     path = tmp_path / "list.opml"
     base = ["--sources", str(path), "sources"]
     assert main(base + ["add", "https://a.example.org/rss", "--name", "Good"]) == 0

@@ -2,6 +2,7 @@
 
 Skips cleanly when `<repo>/../shared/realdata/feedparser-tests` is absent (nothing is copied into the repo).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,10 @@ from ingest.store import open_store
 from tests.ingest.feedserver import Route
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "feedparser-tests"
-pytestmark = [pytest.mark.realdata,
-              pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/realdata/feedparser-tests is absent")]
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/realdata/feedparser-tests is absent"),
+]
 
 
 def test_every_corpus_file_goes_through_ingest_dir(fresh_db):
@@ -27,14 +30,23 @@ def test_every_corpus_file_goes_through_ingest_dir(fresh_db):
     conn = open_store(fresh_db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT COUNT(*) FROM fetch_log").fetchone()[0] == len(files)
-    assert conn.execute("SELECT COUNT(*) FROM fetch_log WHERE feed_id IS NULL AND error IS NULL"
-                        ).fetchone()[0] == 0  # every failed file says why
+    assert (
+        conn.execute("SELECT COUNT(*) FROM fetch_log WHERE feed_id IS NULL AND error IS NULL").fetchone()[0] == 0
+    )  # every failed file says why
     # Stored text is plain: the sanitizer corpus (script tags, event handlers) leaves no markup behind.
-    assert conn.execute("SELECT COUNT(*) FROM articles WHERE title LIKE '%<script%' OR summary LIKE '%<script%'"
-                        ).fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM articles WHERE published_at NOT GLOB "
-                        "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
-                        ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM articles WHERE title LIKE '%<script%' OR summary LIKE '%<script%'"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM articles WHERE published_at NOT GLOB "
+            "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+        ).fetchone()[0]
+        == 0
+    )
     again = ingest_dir(fresh_db, CORPUS)
     assert again.new_articles == 0 and again.ok == 0
 
@@ -48,8 +60,9 @@ def test_encoding_and_illformed_files_over_http_with_their_headers(feed_server, 
     sources = []
     for n, path in enumerate(files):
         body = path.read_bytes()
-        headers = {k.decode(): v.decode("latin-1") for k, v in HEADER.findall(body[:2000])} or \
-            {"Content-Type": "application/xml"}
+        headers = {k.decode(): v.decode("latin-1") for k, v in HEADER.findall(body[:2000])} or {
+            "Content-Type": "application/xml"
+        }
         sources.append((f"corpus {n}", feed_server.route(f"/c{n}", Route(body=body, headers=headers))))
     summary = fetch_all(fresh_db, write_sources(sources))
     assert summary.ok + summary.failed == len(files)

@@ -1,8 +1,9 @@
 """Whole runs against a live server: storing, tagging, idempotence, politeness, and every bad input."""
+
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,13 +13,23 @@ from ingest.runner import RunSummary, fetch_all
 from ingest.store import open_store, parse_iso
 from tests.ingest.feedserver import Route, rss
 
-GOOD = rss("Good feed", [
-    {"title": "Canada and Japan sign a strategic partnership in Tokyo", "link": "https://good.example.org/1?cmp=rss",
-     "date": "Fri, 06 Mar 2026 09:18:00 -0500",
-     "description": "<p>Prime Minister Mark Carney and Sanae Takaichi agreed on LNG and defence.</p>"},
-    {"title": "Carney visits Australia", "link": "https://good.example.org/2", "date": "Tue, 03 Mar 2026 10:00:00 GMT",
-     "description": "He addressed parliament in Canberra with Anthony Albanese."},
-])
+GOOD = rss(
+    "Good feed",
+    [
+        {
+            "title": "Canada and Japan sign a strategic partnership in Tokyo",
+            "link": "https://good.example.org/1?cmp=rss",
+            "date": "Fri, 06 Mar 2026 09:18:00 -0500",
+            "description": "<p>Prime Minister Mark Carney and Sanae Takaichi agreed on LNG and defence.</p>",
+        },
+        {
+            "title": "Carney visits Australia",
+            "link": "https://good.example.org/2",
+            "date": "Tue, 03 Mar 2026 10:00:00 GMT",
+            "description": "He addressed parliament in Canberra with Anthony Albanese.",
+        },
+    ],
+)
 
 
 def _count(db, sql="SELECT COUNT(*) FROM articles", params=()):
@@ -39,42 +50,75 @@ def _feed(db, name):
 
 
 def test_first_run_stores_tags_and_logs(feed_server, fresh_db, write_sources, fixture_bytes):
-    sources = write_sources([("Good: World", feed_server.route("/good.xml", body=GOOD, etag='"g1"')),
-                             ("CBC: World", feed_server.route("/cbc.xml", body=fixture_bytes("cbc_world.xml")))])
+    sources = write_sources(
+        [
+            ("Good: World", feed_server.route("/good.xml", body=GOOD, etag='"g1"')),
+            ("CBC: World", feed_server.route("/cbc.xml", body=fixture_bytes("cbc_world.xml"))),
+        ]
+    )
     progress = []
     summary = fetch_all(fresh_db, sources, on_progress=lambda d, t, n: progress.append((d, t, n)))
     assert (summary.ok, summary.failed, summary.not_modified, summary.skipped, summary.new_articles) == (2, 0, 0, 0, 5)
     assert sorted(p[0] for p in progress) == [1, 2] and {p[1] for p in progress} == {2}
     conn = open_store(fresh_db)
-    row = conn.execute("SELECT id, title, summary, published_at, source, lang, tagger_version, feed_id, story_id "
-                       "FROM articles WHERE url = 'https://good.example.org/1'").fetchone()
+    row = conn.execute(
+        "SELECT id, title, summary, published_at, source, lang, tagger_version, feed_id, story_id "
+        "FROM articles WHERE url = 'https://good.example.org/1'"
+    ).fetchone()
     article_id, title, summary_text, published, source, lang, version, feed_id, story_id = row
     assert summary_text == "Prime Minister Mark Carney and Sanae Takaichi agreed on LNG and defence."
     assert published == "2026-03-06T14:18:00Z" and source == "Good" and lang == "en"
     assert version == tagger.TAGGER_VERSION and story_id is not None
     expected = tagger.tag(title, summary_text, parse_iso(published), lang)
-    assert tuple(r[0] for r in conn.execute("SELECT country FROM article_countries WHERE article_id = ? "
-                                             "ORDER BY country", (article_id,))) == expected.countries
-    assert tuple(r[0] for r in conn.execute("SELECT pair FROM article_pairs WHERE article_id = ? ORDER BY pair",
-                                             (article_id,))) == expected.pairs
+    assert (
+        tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT country FROM article_countries WHERE article_id = ? ORDER BY country", (article_id,)
+            )
+        )
+        == expected.countries
+    )
+    assert (
+        tuple(
+            r[0]
+            for r in conn.execute("SELECT pair FROM article_pairs WHERE article_id = ? ORDER BY pair", (article_id,))
+        )
+        == expected.pairs
+    )
     for pair, a, b in conn.execute("SELECT pair, country_a, country_b FROM article_pairs"):
         assert pair == f"{a}-{b}" and a < b
-    assert tuple(r[0] for r in conn.execute("SELECT topic FROM article_topics WHERE article_id = ? ORDER BY topic",
-                                             (article_id,))) == expected.topics
-    feed = conn.execute("SELECT etag, last_status, last_ok_at, consecutive_failures, next_fetch_at FROM feeds "
-                        "WHERE id = ?", (feed_id,)).fetchone()
+    assert (
+        tuple(
+            r[0]
+            for r in conn.execute("SELECT topic FROM article_topics WHERE article_id = ? ORDER BY topic", (article_id,))
+        )
+        == expected.topics
+    )
+    feed = conn.execute(
+        "SELECT etag, last_status, last_ok_at, consecutive_failures, next_fetch_at FROM feeds WHERE id = ?", (feed_id,)
+    ).fetchone()
     assert feed[0] == '"g1"' and feed[1] == 200 and feed[2] and feed[3] == 0 and feed[4] is None
-    log = conn.execute("SELECT status, bytes, items_seen, items_new, error FROM fetch_log WHERE feed_id = ?",
-                       (feed_id,)).fetchall()
+    log = conn.execute(
+        "SELECT status, bytes, items_seen, items_new, error FROM fetch_log WHERE feed_id = ?", (feed_id,)
+    ).fetchall()
     assert log == [(200, len(GOOD), 2, 2, None)]
     assert conn.execute("SELECT value FROM meta WHERE key = 'last_ingest_at'").fetchone()[0]
     assert conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'canberra'").fetchone()[0] == 1
 
 
 def test_second_run_is_conditional_and_adds_nothing(feed_server, fresh_db, write_sources, fixture_bytes):
-    sources = write_sources([("Good: World", feed_server.route("/good.xml", body=GOOD, etag='"g1"')),
-                             ("CBC: World", feed_server.route("/cbc.xml", body=fixture_bytes("cbc_world.xml"),
-                                                              last_modified="Fri, 06 Mar 2026 14:00:00 GMT"))])
+    sources = write_sources(
+        [
+            ("Good: World", feed_server.route("/good.xml", body=GOOD, etag='"g1"')),
+            (
+                "CBC: World",
+                feed_server.route(
+                    "/cbc.xml", body=fixture_bytes("cbc_world.xml"), last_modified="Fri, 06 Mar 2026 14:00:00 GMT"
+                ),
+            ),
+        ]
+    )
     fetch_all(fresh_db, sources)
     before = _count(fresh_db)
     summary = fetch_all(fresh_db, sources)
@@ -92,9 +136,19 @@ def test_second_run_is_conditional_and_adds_nothing(feed_server, fresh_db, write
 def test_new_items_in_a_later_run_are_added(feed_server, fresh_db, write_sources):
     sources = write_sources([("Good: World", feed_server.route("/good.xml", body=GOOD))])
     fetch_all(fresh_db, sources)
-    feed_server.route("/good.xml", body=rss("Good feed", [
-        {"title": "Canada and Germany talk defence", "link": "https://good.example.org/3",
-         "date": "Wed, 04 Mar 2026 10:00:00 GMT"}]))
+    feed_server.route(
+        "/good.xml",
+        body=rss(
+            "Good feed",
+            [
+                {
+                    "title": "Canada and Germany talk defence",
+                    "link": "https://good.example.org/3",
+                    "date": "Wed, 04 Mar 2026 10:00:00 GMT",
+                }
+            ],
+        ),
+    )
     assert fetch_all(fresh_db, sources).new_articles == 1
     assert _count(fresh_db) == 3
 
@@ -103,8 +157,13 @@ BAD_ROUTES = {
     "/404": (Route(status=404, body=b"nope"), "HTTP 404 Not Found"),
     "/500": (Route(status=500), "HTTP 500 Internal Server Error"),
     "/empty": (Route(body=b""), "empty body"),
-    "/html": (Route(body=b"<!DOCTYPE html><html><body><p>Moved to our new site</p></body></html>",
-                    headers={"Content-Type": "text/html"}), "not a feed (HTML page)"),
+    "/html": (
+        Route(
+            body=b"<!DOCTYPE html><html><body><p>Moved to our new site</p></body></html>",
+            headers={"Content-Type": "text/html"},
+        ),
+        "not a feed (HTML page)",
+    ),
     "/invalid": (Route(body=b"<?xml version='1.0'?><rss><channel<title>x"), "invalid XML"),
     "/bomb": (None, "entity-expansion bomb"),
     "/gzipbomb": (None, "after decompression"),
@@ -126,10 +185,14 @@ def bad_server(feed_server, fixture_bytes):
     feed_server.route("/huge", stream=lambda: (b"x" * 1024 * 1024 for _ in range(200)))
     feed_server.route("/good.xml", body=GOOD)
     feed_server.route("/latin1.xml", body=fixture_bytes("radio_canada_latin1.xml"))
-    feed_server.route("/cp1252.xml", body=fixture_bytes("undeclared_cp1252.xml"),
-                      headers={"Content-Type": "application/rss+xml"})
-    feed_server.route("/wrongcharset.xml", body=fixture_bytes("radio_canada_latin1.xml"),
-                      headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+    feed_server.route(
+        "/cp1252.xml", body=fixture_bytes("undeclared_cp1252.xml"), headers={"Content-Type": "application/rss+xml"}
+    )
+    feed_server.route(
+        "/wrongcharset.xml",
+        body=fixture_bytes("radio_canada_latin1.xml"),
+        headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+    )
     feed_server.route("/invalidbytes.xml", body=fixture_bytes("invalid_bytes.xml"))
     feed_server.route("/edge.xml", body=fixture_bytes("edge_entries.xml"))
     return feed_server
@@ -138,9 +201,14 @@ def bad_server(feed_server, fixture_bytes):
 def test_every_bad_input_is_a_recorded_error_and_the_others_go_on(bad_server, fresh_db, write_sources):
     bad = [(f"Bad {path}", bad_server.url(path)) for path in BAD_ROUTES]
     bad += [("Unreachable", "http://127.0.0.1:9/feed"), ("No DNS", "http://feeds.mpm-test.invalid/rss")]
-    good = [("Good: World", bad_server.url("/good.xml")), ("Latin-1", bad_server.url("/latin1.xml")),
-            ("CP1252", bad_server.url("/cp1252.xml")), ("Wrong charset", bad_server.url("/wrongcharset.xml")),
-            ("Invalid bytes", bad_server.url("/invalidbytes.xml")), ("Edge", bad_server.url("/edge.xml"))]
+    good = [
+        ("Good: World", bad_server.url("/good.xml")),
+        ("Latin-1", bad_server.url("/latin1.xml")),
+        ("CP1252", bad_server.url("/cp1252.xml")),
+        ("Wrong charset", bad_server.url("/wrongcharset.xml")),
+        ("Invalid bytes", bad_server.url("/invalidbytes.xml")),
+        ("Edge", bad_server.url("/edge.xml")),
+    ]
     sources = write_sources(bad + good)
     summary = fetch_all(fresh_db, sources, deadline_s=1.5)
     assert summary.failed == len(bad) and summary.ok == len(good)
@@ -156,10 +224,17 @@ def test_every_bad_input_is_a_recorded_error_and_the_others_go_on(bad_server, fr
     assert _count(fresh_db, "SELECT COUNT(*) FROM articles WHERE url LIKE 'https://good.example.org/%'") == 2
     assert _count(fresh_db, "SELECT COUNT(*) FROM articles WHERE title LIKE '%partenariat à Tokyo'") == 1
     # Edge entries: no date (flagged), no link (urn key), no title (summary start), one duplicate, a future date.
-    assert _count(fresh_db, "SELECT COUNT(*) FROM articles WHERE url LIKE 'https://edge.example.org/%' "
-                            "OR url LIKE 'urn:mpm:%'") == 5
+    assert (
+        _count(
+            fresh_db,
+            "SELECT COUNT(*) FROM articles WHERE url LIKE 'https://edge.example.org/%' OR url LIKE 'urn:mpm:%'",
+        )
+        == 5
+    )
     assert _count(fresh_db, "SELECT date_flag FROM articles WHERE url = 'https://edge.example.org/future'") == "future"
-    assert _count(fresh_db, "SELECT date_flag FROM articles WHERE url = 'https://edge.example.org/no-date'") == "missing"
+    assert (
+        _count(fresh_db, "SELECT date_flag FROM articles WHERE url = 'https://edge.example.org/no-date'") == "missing"
+    )
 
 
 def test_failures_never_delete_stored_articles(feed_server, fresh_db, write_sources):
@@ -173,7 +248,7 @@ def test_failures_never_delete_stored_articles(feed_server, fresh_db, write_sour
 
 def test_backoff_skips_until_due_and_force_overrides(feed_server, fresh_db, write_sources):
     sources = write_sources([("Flaky", feed_server.route("/flaky", status=500))])
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     assert fetch_all(fresh_db, sources).failed == 1
     feed = _feed(fresh_db, "Flaky")
     wait = parse_iso(feed["next_fetch_at"]) - before
@@ -199,7 +274,7 @@ def test_backoff_doubles_up_to_a_day():
 
 def test_retry_after_is_honoured(feed_server, fresh_db, write_sources):
     sources = write_sources([("Busy", feed_server.route("/busy", status=429, headers={"Retry-After": "7200"}))])
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     fetch_all(fresh_db, sources)
     feed = _feed(fresh_db, "Busy")
     assert feed["last_status"] == 429
@@ -250,13 +325,19 @@ def test_run_only_fetches_the_given_list(feed_server, fresh_db, write_sources, t
 
 def test_source_edits_update_the_feed_row(feed_server, fresh_db, write_sources):
     from ingest.opml import Source
+
     url = feed_server.route("/a.xml", body=GOOD)
     fetch_all(fresh_db, write_sources([Source("A", "Outlet A", url, "", "en", "outlet")]))
-    fetch_all(fresh_db, write_sources([Source("A renamed", "Outlet A2", url, "https://a.example.org", "fr",
-                                              "official")]))
+    fetch_all(
+        fresh_db, write_sources([Source("A renamed", "Outlet A2", url, "https://a.example.org", "fr", "official")])
+    )
     feed = _feed(fresh_db, "A renamed")
-    assert (feed["outlet"], feed["lang"], feed["kind"], feed["site_url"]) == ("Outlet A2", "fr", "official",
-                                                                              "https://a.example.org")
+    assert (feed["outlet"], feed["lang"], feed["kind"], feed["site_url"]) == (
+        "Outlet A2",
+        "fr",
+        "official",
+        "https://a.example.org",
+    )
     assert _count(fresh_db, "SELECT COUNT(*) FROM feeds") == 1
 
 

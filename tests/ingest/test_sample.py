@@ -5,6 +5,7 @@ promises: enough articles in both languages over many months, every topic and ev
 tagged, wire copies grouped into stories, nothing diplomatic read into sports or weather, and a
 clean way out once live news arrives.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,30 @@ from ingest.sample import has_live_articles, has_sample_articles, load_sample, r
 from ingest.store import open_store
 
 SAMPLE_DIR = config.SAMPLE_DIR
-TOPICS = {"defence", "trade", "energy", "critical_minerals", "technology", "arctic", "climate",
-          "oceans_fisheries", "migration", "human_rights", "humanitarian_aid", "health", "conflict"}
+TOPICS = {
+    "defence",
+    "trade",
+    "energy",
+    "critical_minerals",
+    "technology",
+    "arctic",
+    "climate",
+    "oceans_fisheries",
+    "migration",
+    "human_rights",
+    "humanitarian_aid",
+    "health",
+    "conflict",
+}
 MIDDLE_POWERS = {"CAN", "AUS", "JPN", "KOR", "MEX", "IDN", "TUR", "IND"}
-EN_OUTLETS = {"Capital Ledger (sample)", "Northern Dispatch (sample)", "Prairie Post (sample)",
-              "Harbour Herald (sample)", "Canadian Wire (sample)", "Government of Canada news (sample)"}
+EN_OUTLETS = {
+    "Capital Ledger (sample)",
+    "Northern Dispatch (sample)",
+    "Prairie Post (sample)",
+    "Harbour Herald (sample)",
+    "Canadian Wire (sample)",
+    "Government of Canada news (sample)",
+}
 # English domestic news sits in these sections of its outlet's site (see sample_data/README.md).
 NOISE_SECTION = re.compile(r"^https://example\.com/[a-z-]+/(sports|weather|local|community)/")
 
@@ -73,8 +93,9 @@ def conn(sample_db):
 
 
 def _ids_with_slug(conn: sqlite3.Connection, slug: str) -> list[tuple[int, int, str]]:
-    return conn.execute("SELECT id, story_id, source FROM articles WHERE url LIKE ? ORDER BY id",
-                        (f"%/{slug}",)).fetchall()
+    return conn.execute(
+        "SELECT id, story_id, source FROM articles WHERE url LIKE ? ORDER BY id", (f"%/{slug}",)
+    ).fetchall()
 
 
 def _pairs(conn: sqlite3.Connection, article_id: int) -> list[str]:
@@ -82,6 +103,7 @@ def _pairs(conn: sqlite3.Connection, article_id: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- size and spread
+
 
 def test_every_feed_file_is_valid_and_declares_its_language():
     for lang in ("en", "fr"):
@@ -107,8 +129,10 @@ def test_store_holds_every_sample_item_once(conn):
 
 def test_articles_spread_over_months_in_both_languages(conn):
     for lang in ("en", "fr"):
-        months = {r[0] for r in conn.execute(
-            "SELECT DISTINCT substr(published_at, 1, 7) FROM articles WHERE lang = ?", (lang,))}
+        months = {
+            r[0]
+            for r in conn.execute("SELECT DISTINCT substr(published_at, 1, 7) FROM articles WHERE lang = ?", (lang,))
+        }
         assert len(months) >= 12, (lang, sorted(months))
         assert min(months) >= "2025-01" and max(months) <= "2026-12", (lang, sorted(months))
     all_months = {r[0] for r in conn.execute("SELECT DISTINCT substr(published_at, 1, 7) FROM articles")}
@@ -131,6 +155,7 @@ def test_every_link_is_on_example_com(conn):
 
 # ---------------------------------------------------------------- tags
 
+
 def test_every_topic_is_tagged(conn):
     found = {r[0] for r in conn.execute("SELECT DISTINCT topic FROM article_topics")}
     assert TOPICS - found == set()
@@ -145,37 +170,45 @@ def test_every_middle_power_is_tagged_and_paired_with_canada(conn):
 
 
 def test_canada_japan_partnership_is_tagged_as_the_event_it_is(conn):
-    (article_id,) = conn.execute("SELECT id FROM articles WHERE url = ?", (
-        "https://example.com/government-of-canada/2026/03/06/joint-statement-canada-japan-strategic-partnership",
-    )).fetchone()
+    (article_id,) = conn.execute(
+        "SELECT id FROM articles WHERE url = ?",
+        ("https://example.com/government-of-canada/2026/03/06/joint-statement-canada-japan-strategic-partnership",),
+    ).fetchone()
     assert "CAN-JPN" in _pairs(conn, article_id)
     topics = {r[0] for r in conn.execute("SELECT topic FROM article_topics WHERE article_id = ?", (article_id,))}
-    assert {"defence", "energy", "trade", "critical_minerals", "technology", "arctic",
-            "oceans_fisheries"} <= topics
+    assert {"defence", "energy", "trade", "critical_minerals", "technology", "arctic", "oceans_fisheries"} <= topics
 
 
 def test_domestic_noise_carries_no_pairs(conn):
-    noise = [(i, url, title) for i, url, title in conn.execute("SELECT id, url, title FROM articles")
-             if NOISE_SECTION.match(url)]
+    noise = [
+        (i, url, title)
+        for i, url, title in conn.execute("SELECT id, url, title FROM articles")
+        if NOISE_SECTION.match(url)
+    ]
     assert len(noise) >= 30
     tagged = [(title, _pairs(conn, i)) for i, _, title in noise if _pairs(conn, i)]
     assert tagged == []
 
 
-@pytest.mark.parametrize("slug, absent", [
-    ("thanksgiving-turkey-dinner-fundraiser", "TUR"),
-    ("china-cabinet-auction-regina", "CHN"),
-    ("team-canada-beats-sweden", "SWE"),
-])
+@pytest.mark.parametrize(
+    "slug, absent",
+    [
+        ("thanksgiving-turkey-dinner-fundraiser", "TUR"),
+        ("china-cabinet-auction-regina", "CHN"),
+        ("team-canada-beats-sweden", "SWE"),
+    ],
+)
 def test_noise_traps_name_no_foreign_country(conn, slug, absent):
     ((article_id, _, _),) = _ids_with_slug(conn, slug)
-    countries = {r[0] for r in conn.execute(
-        "SELECT country FROM article_countries WHERE article_id = ?", (article_id,))}
+    countries = {
+        r[0] for r in conn.execute("SELECT country FROM article_countries WHERE article_id = ?", (article_id,))
+    }
     assert absent not in countries
     assert _pairs(conn, article_id) == []
 
 
 # ---------------------------------------------------------------- stories
+
 
 @pytest.mark.parametrize("slug, copies", sorted(SYNDICATED.items()))
 def test_syndicated_copies_share_one_story(conn, slug, copies):
@@ -242,21 +275,26 @@ def test_remove_sample_keeps_live_rows_and_sample_can_come_back(tmp_path):
     conn = open_store(db)
     try:
         live_id, live_story = conn.execute(
-            "SELECT id, story_id FROM articles WHERE url LIKE '%/live/2026/03/06/%'").fetchone()
+            "SELECT id, story_id FROM articles WHERE url LIKE '%/live/2026/03/06/%'"
+        ).fetchone()
         wire_id = _ids_with_slug(conn, "canada-japan-strategic-partnership")[0][0]
         assert live_story == wire_id  # the live copy joined the sample's story
 
         assert remove_sample(db) == loaded
         assert conn.execute("SELECT COUNT(*), SUM(is_sample) FROM articles").fetchone() == (2, 0)
         assert conn.execute("SELECT story_id FROM articles WHERE id = ?", (live_id,)).fetchone()[0] == live_id
-        assert conn.execute("SELECT COUNT(*) FROM articles WHERE story_id NOT IN "
-                            "(SELECT id FROM articles)").fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT COUNT(*) FROM articles WHERE story_id NOT IN (SELECT id FROM articles)").fetchone()[0]
+            == 0
+        )
         for table in ("article_countries", "article_pairs", "article_topics", "article_organizations"):
-            orphans = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE article_id NOT IN "
-                                   "(SELECT id FROM articles)").fetchone()[0]
+            orphans = conn.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE article_id NOT IN (SELECT id FROM articles)"
+            ).fetchone()[0]
             assert orphans == 0, table
-        assert conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Kananaskis'"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Kananaskis'").fetchone()[0] == 0
+        )
         assert conn.execute("SELECT COUNT(*) FROM feeds WHERE kind = 'sample'").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM feeds WHERE kind = 'file'").fetchone()[0] == 1
         assert not has_sample_articles(conn) and has_live_articles(conn)

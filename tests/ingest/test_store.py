@@ -1,4 +1,5 @@
 """The store's schema, pragmas and migrations, on real SQLite files."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -9,15 +10,29 @@ import pytest
 from ingest import store
 from ingest.store import SCHEMA_VERSION, StoreError, open_store
 
-TABLES = {"feeds", "fetch_log", "articles", "articles_fts", "article_countries", "article_pairs",
-          "article_topics", "article_organizations", "meta", "coverage_days", "archive_windows",
-          "archive_captures", "backfill_runs"}
+TABLES = {
+    "feeds",
+    "fetch_log",
+    "articles",
+    "articles_fts",
+    "article_countries",
+    "article_pairs",
+    "article_topics",
+    "article_organizations",
+    "meta",
+    "coverage_days",
+    "archive_windows",
+    "archive_captures",
+    "backfill_runs",
+}
 
 
 def _insert_article(conn, url="https://example.org/a", title="Canada and Japan sign a deal", summary="In Tokyo."):
     return conn.execute(
         "INSERT INTO articles(url, title, summary, published_at, source, fetched_at) VALUES (?, ?, ?, ?, ?, ?) "
-        "RETURNING id", (url, title, summary, "2026-03-06T14:00:00Z", "CBC News", "2026-03-06T15:00:00Z")).fetchone()[0]
+        "RETURNING id",
+        (url, title, summary, "2026-03-06T14:00:00Z", "CBC News", "2026-03-06T15:00:00Z"),
+    ).fetchone()[0]
 
 
 def test_fresh_store_has_the_documented_schema(fresh_db):
@@ -29,14 +44,36 @@ def test_fresh_store_has_the_documented_schema(fresh_db):
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == store.BUSY_TIMEOUT_MS
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
-    assert columns == ["id", "url", "guid", "title", "summary", "published_at", "date_flag", "source", "feed_id",
-                       "lang", "fetched_at", "is_sample", "story_id", "tagger_version", "provenance",
-                       "captured_at"]
+    assert columns == [
+        "id",
+        "url",
+        "guid",
+        "title",
+        "summary",
+        "published_at",
+        "date_flag",
+        "source",
+        "feed_id",
+        "lang",
+        "fetched_at",
+        "is_sample",
+        "story_id",
+        "tagger_version",
+        "provenance",
+        "captured_at",
+    ]
     pair_cols = [r[1] for r in conn.execute("PRAGMA table_info(article_pairs)")]
     assert pair_cols == ["article_id", "pair", "country_a", "country_b"]
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"article_countries_value", "article_pairs_value", "article_pairs_a", "article_pairs_b",
-            "article_topics_value", "article_organizations_value", "articles_published"} <= indexes
+    assert {
+        "article_countries_value",
+        "article_pairs_value",
+        "article_pairs_a",
+        "article_pairs_b",
+        "article_topics_value",
+        "article_organizations_value",
+        "articles_published",
+    } <= indexes
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -169,12 +169,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_retag(args) -> int:
-    from ingest import config, store
+    # An entry point composes the layers: the tagger is ours, the store and its writes are ingest's.
+    from ingest import config, store, writes
 
     started = time.perf_counter()
     conn = store.open_store(config.db_path(args.db))
     try:
-        count = store.retag_all(conn)
+        count = writes.retag_all(conn)
     finally:
         conn.close()
     print(f"retagged {count} articles in {time.perf_counter() - started:.2f} s")

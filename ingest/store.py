@@ -302,10 +302,3 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
-
-
-def retag_all(conn: sqlite3.Connection, batch: int = 2000, on_progress=None) -> int:
-    """Re-tag every article and recluster stories (see `ingest.writes.retag_all`); returns the count."""
-    from ingest.writes import retag_all as _retag_all  # writes imports this module
-
-    return _retag_all(conn, batch=batch, on_progress=on_progress)

@@ -10,7 +10,7 @@ from ingest import store
 from ingest.opml import Source, save_opml
 from ingest.runner import ingest_dir
 from ingest.store import open_store
-from ingest.writes import recluster
+from ingest.writes import recluster, retag_all
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -78,7 +78,7 @@ def test_retag_all_rewrites_every_tag_row(fresh_db, tmp_path):
     conn.execute("INSERT INTO article_countries SELECT id, 'ZZZ' FROM articles")
     conn.execute("UPDATE articles SET tagger_version = 'old', story_id = NULL")
     progress = []
-    assert store.retag_all(conn, batch=2, on_progress=lambda done, total: progress.append((done, total))) == 4
+    assert retag_all(conn, batch=2, on_progress=lambda done, total: progress.append((done, total))) == 4
     assert progress[-1] == (4, 4) and len(progress) == 2
     tag_tables = {
         "countries": ("article_countries", "country"),

@@ -112,15 +112,18 @@ class RotatingFeeds:
                                f"discussed {['trade', 'defence', 'energy', 'fisheries'][seq % 4]}: item {seq}."}
 
     def tick(self, new: bool = True) -> None:
+        """One or two new items in every feed; with `new` False (a quiet phase) nothing changes,
+        so the ETag feeds answer 304 and the others re-serve items that are all stored."""
+        if not new:
+            return
         with self.lock:
-            if new:
-                for i in range(self.n):
-                    for _ in range(1 + (self.seq + i) % 2):
-                        item = self._new_item(i)
-                        self.items[i].append({**item, "link": item["path"] + "?cmp=rss"})
-                        if item_cross_posted(self.seq):
-                            self.items[(i + 1) % self.n].append(
-                                {**item, "link": item["path"] + f"?utm_source=soak{i}&utm_medium=rss"})
+            for i in range(self.n):
+                for _ in range(1 + (self.seq + i) % 2):
+                    item = self._new_item(i)
+                    self.items[i].append({**item, "link": item["path"] + "?cmp=rss"})
+                    if item_cross_posted(self.seq):
+                        self.items[(i + 1) % self.n].append(
+                            {**item, "link": item["path"] + f"?utm_source=soak{i}&utm_medium=rss"})
             self.version += 1
             for i in range(self.n):
                 self._publish(f"/soak{i}.xml", f"Soak feed {i}", list(self.items[i]), etag=i % 2 == 1)
@@ -256,7 +259,7 @@ def session_worker(args) -> None:
                     params["q"] = rng.choice(SEARCHES)
                 t = time.monotonic()
                 try:
-                    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+                    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
                     for key, value in params.items():
                         at.query_params[key] = value
                     at.run()
@@ -449,8 +452,8 @@ def soak(args) -> int:
                     raise SystemExit("soak: the watcher exited: " + watcher.err_path.read_text()[-2000:])
             print(f"soak: time is up after {time.monotonic() - t0:.0f} s; stopping the writers", flush=True)
             writer.halt.set()
-            writer.join(timeout=300)
-            watcher.wait_runs(2, 300)   # two whole runs after the last new item
+            writer.join(timeout=120)
+            watcher.wait_runs(2, 120)   # two whole runs after the last new item
             ok = True
         finally:
             stop_file.touch()
@@ -462,7 +465,7 @@ def soak(args) -> int:
                     writer.proc.kill()
             for child in children:
                 try:
-                    child.wait(timeout=300)
+                    child.wait(timeout=120)
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()

@@ -668,7 +668,10 @@ def _fetch_feed(
             run.tell()
             continue
         try:
-            parsed = parse_feed(result.body, url, when, feed.lang, result.content_type)
+            # the same cap as a live run: an archived copy of a huge feed keeps its newest entries only
+            parsed = parse_feed(
+                result.body, url, when, feed.lang, result.content_type, max_entries=config.max_entries(None)
+            )
         except FeedError as exc:
             _store_failure(conn, run, feed, url, timestamp, attempts, result.status, str(exc), result.nbytes)
             run.tell()

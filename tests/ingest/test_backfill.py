@@ -617,3 +617,22 @@ def test_progress_bar_shows_feed_period_reached_captures_and_new_items_on_a_term
     log = _Terminal(False)
     Bar(log)(progress)
     assert log.text == ""  # cron mail and logs stay clean
+
+
+def test_an_archived_copy_keeps_only_its_newest_entries_under_the_cap(tmp_path, monkeypatch):
+    """The live run's per-feed cap (MPM_MAX_ENTRIES) applies to archived copies too."""
+    monkeypatch.setenv("MPM_MAX_ENTRIES", "4")
+    with ArchiveEmulator() as archive:
+        history = FeedHistory("Alpha News: World", "alpha.example.org", START, 3, per_day=5, window=12)
+        when = START + timedelta(days=2, hours=20)
+        archive.capture(history, when, ALPHA_URL)
+        bf.backfill(
+            tmp_path / "news.db",
+            sources(tmp_path),
+            since=SINCE,
+            until=date(2025, 1, 31),
+            feeds=["Alpha News"],
+            archive=client(archive),
+        )
+    newest = [i.title for i in history.visible(when)][-4:]
+    assert sorted(titles(tmp_path / "news.db")) == sorted(newest)

@@ -22,7 +22,7 @@ from dashboard.queries import (
     _marks,
     _periods,
     _scope,
-    pair_code,
+    series_clause,
     reader,
     where,
 )
@@ -109,25 +109,6 @@ def window_counts(db, f: Filters, table: str, column: str, baseline_start: date,
 # --- Compare ----------------------------------------------------------------------------------
 
 SERIES_KINDS = ("country", "pair", "pairs_of", "topic")
-
-
-def series_clause(kind: str, value: str) -> tuple[str, list]:
-    """The articles of one series, as a condition on `a` (added to the filter's own): mentioning a
-    country, tagged with a pair, tagged with any pair of a country (`pairs_of`: "all of Canada's
-    pairs"), or with a topic. Compare draws series; What changed lists one series' articles
-    (`queries.articles(..., series=...)`)."""
-    if kind == "topic":
-        return "a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)", [value]
-    if kind == "country":
-        return "a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", [value.upper()]
-    if kind == "pair":
-        a, _, b = value.partition("-")
-        return "a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", [pair_code(a, b)]
-    if kind == "pairs_of":
-        code = value.upper()
-        return ("a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ? "
-                "UNION SELECT article_id FROM article_pairs WHERE country_b = ?)", [code, code])
-    raise ValueError(kind)
 
 
 def series_timeseries(db, f: Filters, freq: str, kind: str, value: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from typing import Iterator
 import pandas as pd
 
 from analysis.groups import load_groups
+from dashboard.search import strip_control
 from ingest.netguard import redact, strip_credentials
 from ingest.store import get_meta, iso, utc_now
 
@@ -99,19 +100,6 @@ def stored_day(text: object) -> date | None:
     return when.date() if when else None
 
 
-_CONTROL_SPACE = re.compile(r"[\t\n\v\f\r]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def strip_control(text: object) -> str:
-    """User text without control characters (C0, DEL, C1) or lone surrogates; tabs and line breaks
-    become spaces. A NUL in a search link (`?q=a%00b`) reached SQLite's FTS5 parser, which failed
-    with an OperationalError and a traceback (issue 11)."""
-    if not isinstance(text, str):
-        return ""
-    return _CONTROL.sub("", _CONTROL_SPACE.sub(" ", text))
-
-
 def fts_query(text: str) -> str | None:
     """User text as a safe FTS5 query: each word quoted (so AND, NEAR, *, ^, : and quotes are plain
     text), all words required. None when nothing searchable is left."""
@@ -127,15 +115,19 @@ def store_version(db: str | os.PathLike) -> tuple:
     """Changes whenever the store is written: the cache key for every query result.
 
     A WAL-mode write touches the -wal file first and the main file at checkpoint, so the pair of
-    (mtime, size) of both covers every commit, at the cost of two stat calls.
+    (mtime, size) of both covers every commit, at the cost of two stat calls. An empty or absent
+    -wal holds no commit: SQLite creates, empties and removes it as connections come and go (the
+    app's own `open_store` at the start of every run did), so its time is left out. Counting it made
+    every run a new version, and so every query a cache miss (issue 10's speed work).
     """
     parts = []
     for suffix in ("", "-wal"):
         try:
             st = os.stat(str(db) + suffix)
-            parts.append((st.st_mtime_ns, st.st_size))
         except OSError:
             parts.append(None)
+            continue
+        parts.append((st.st_mtime_ns, st.st_size) if st.st_size or not suffix else None)
     return tuple(parts)
 
 
@@ -565,19 +557,37 @@ ARTICLE_COLUMNS = ["published_at", "title", "source", "url", "countries", "pairs
                    "organizations", "lang", "provenance", "captured_at", "story_id", "id"]
 
 
+def series_clause(kind: str, value: str) -> tuple[str, list]:
+    """The articles of one series, as a condition on `a` (added to the filter's own): mentioning a
+    country, tagged with a pair, tagged with any pair of a country (`pairs_of`: "all of Canada's
+    pairs"), or with a topic. Compare draws series; What changed lists one series' articles
+    (`queries.articles(..., series=...)`)."""
+    if kind == "topic":
+        return "a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)", [value]
+    if kind == "country":
+        return "a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", [value.upper()]
+    if kind == "pair":
+        a, _, b = value.partition("-")
+        return "a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", [pair_code(a, b)]
+    if kind == "pairs_of":
+        code = value.upper()
+        return ("a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ? "
+                "UNION SELECT article_id FROM article_pairs WHERE country_b = ?)", [code, code])
+    raise ValueError(kind)
+
+
 def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
              series: tuple[str, str] | None = None) -> tuple[pd.DataFrame, int]:
     """One page of the filter's articles, newest first, with their tags, and the total count.
 
     The tags are gathered only for the page's rows, so the cost of a page does not grow with the
     store beyond finding the rows themselves. `series` narrows to one series of
-    `dashboard.analytics.series_clause` (a topic, a pair... on top of the filter); `search` is read
+    `series_clause` (a topic, a pair... on top of the filter); `search` is read
     by dashboard.search, which adds a `match` column (the highlighted passage).
     """
     from dashboard.search import parse, to_fts5
     sql, params = where(f, db)
     if series:
-        from dashboard.analytics import series_clause
         clause, extra = series_clause(*series)
         sql, params = f"{sql} AND {clause}", params + extra
     include, exclude = to_fts5(parse(search))  # built from parsed terms, never the raw text

@@ -22,7 +22,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dashboard.queries import strip_control
+_CONTROL_SPACE = re.compile(r"[\t\n\v\f\r]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def strip_control(text: object) -> str:
+    """User text without control characters (C0, DEL, C1) or lone surrogates; tabs and line breaks
+    become spaces. A NUL in a search link (`?q=a%00b`) reached SQLite's FTS5 parser, which failed
+    with an OperationalError and a traceback (issue 11). Lives here, with the parsing of what people
+    type, so that the query module can use it without the two importing each other."""
+    if not isinstance(text, str):
+        return ""
+    return _CONTROL.sub("", _CONTROL_SPACE.sub(" ", text))
 
 MAX_TERMS = 16
 _WORDISH = re.compile(r"\w")

@@ -75,7 +75,7 @@ unit = f.unit
 single = b != ALL
 # The pair chosen here replaces the sidebar's Country and Partner; every other filter applies.
 base = replace(f, country=None, partner=None)
-series_of = ("pair", f"{a}-{b}") if single else ("pairs_of", a)  # dashboard.analytics.series_clause
+series_of = ("pair", f"{a}-{b}") if single else ("pairs_of", a)  # dashboard.queries.series_clause
 scope = replace(base, country=a, partner=b) if single else base
 title = labels.pair(f"{a}-{b}") if single else f"{labels.country(a)} and its partners"
 totals = frames.fill_periods(q("timeseries", base, freq), freq)  # every filtered article: share denominator

@@ -601,28 +601,49 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
         if conn is None:
             return pd.DataFrame({c: [] for c in ARTICLE_COLUMNS}), 0
         total = conn.execute(f"SELECT COUNT(*) FROM articles a WHERE {sql}", params).fetchone()[0]
-        df = _frame(conn,
-                    "SELECT a.published_at, a.title, a.source, a.url, "
-                    "(SELECT group_concat(country, ', ') FROM (SELECT country FROM article_countries "
-                    " WHERE article_id = a.id ORDER BY country)), "
-                    "(SELECT group_concat(pair, ', ') FROM (SELECT pair FROM article_pairs "
-                    " WHERE article_id = a.id ORDER BY pair)), "
-                    "(SELECT group_concat(topic, ', ') FROM (SELECT topic FROM article_topics "
-                    " WHERE article_id = a.id ORDER BY topic)), "
-                    "(SELECT group_concat(organization, ', ') FROM (SELECT organization FROM "
-                    " article_organizations WHERE article_id = a.id ORDER BY organization)), "
-                    "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id "
-                    f"FROM articles a WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
+        df = _frame(conn, f"{_ARTICLE_SELECT} WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
                     params + [int(limit), int(offset)], ARTICLE_COLUMNS)
         if include:
             df.insert(2, "match", _snippets(conn, include, df["id"].tolist()))
+    return finish_articles(df), total
+
+
+# One article list row: its columns and its tags, gathered for the listed rows only.
+_ARTICLE_SELECT = (
+    "SELECT a.published_at, a.title, a.source, a.url, "
+    "(SELECT group_concat(country, ', ') FROM (SELECT country FROM article_countries "
+    " WHERE article_id = a.id ORDER BY country)), "
+    "(SELECT group_concat(pair, ', ') FROM (SELECT pair FROM article_pairs "
+    " WHERE article_id = a.id ORDER BY pair)), "
+    "(SELECT group_concat(topic, ', ') FROM (SELECT topic FROM article_topics "
+    " WHERE article_id = a.id ORDER BY topic)), "
+    "(SELECT group_concat(organization, ', ') FROM (SELECT organization FROM "
+    " article_organizations WHERE article_id = a.id ORDER BY organization)), "
+    "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id FROM articles a")
+
+
+def article_rows(conn: sqlite3.Connection, ids: list[int], search: str = "") -> pd.DataFrame:
+    """The article list's rows for these ids, in the list's order (newest first), with the match
+    column when searching: `articles` once the ids are chosen elsewhere (dashboard/counts.py)."""
+    from dashboard.search import parse, to_fts5
+    ids = [int(i) for i in ids]
+    df = _frame(conn, f"{_ARTICLE_SELECT} WHERE a.id IN ({_marks(ids)}) ORDER BY a.published_at DESC, a.id DESC",
+                ids, ARTICLE_COLUMNS) if ids else pd.DataFrame({c: [] for c in ARTICLE_COLUMNS})
+    include = to_fts5(parse(search))[0]
+    if include:
+        df.insert(2, "match", _snippets(conn, include, df["id"].tolist()))
+    return finish_articles(df)
+
+
+def finish_articles(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty tag lists as blanks, and the times as times (an unreadable one as an empty cell)."""
     for col in ("countries", "pairs", "topics", "organizations"):
         df[col] = df[col].fillna("")
     # How each article arrived (live, archive, file, sample) and, for archived ones, the capture time.
     df["captured_at"] = pd.to_datetime(df["captured_at"], format="%Y-%m-%dT%H:%M:%SZ", utc=True, errors="coerce")
     # An unreadable stored date shows as an empty cell rather than failing the whole table.
     df["published_at"] = _times(df["published_at"])
-    return df, total
+    return df
 
 
 def _snippets(conn: sqlite3.Connection, query: str, ids: list[int]) -> list[str]:

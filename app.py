@@ -6,6 +6,7 @@ when sample data is shown, then hand over to the page picked in the navigation. 
 inside one wrapper (dashboard.errors) that turns a database error into a short message: no page
 ever shows a traceback.
 """
+
 from __future__ import annotations
 
 import streamlit as st

@@ -13,6 +13,7 @@ The polite pace is then an estimate, not a measurement: at one request every --d
 default), the whole source list (ingest/sources.opml) over 2025-2026 costs its index queries (one per
 feed URL and month) plus its captures (at most two a day per feed); see docs/ingest.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,25 +33,28 @@ from tests.ingest.archiveserver import ArchiveEmulator, FeedHistory  # noqa: E40
 
 LATENCY = 0.2
 START = datetime(2025, 1, 1, tzinfo=UTC)
-SUMMARY = re.compile(r"backfill: (\d+) feeds, ([\d,]+) captures stored, ([\d,]+) failed .*?; ([\d,]+) new articles "
-                     r"of ([\d,]+) items; ([\d,]+) requests in ([\d.]+) s")
+SUMMARY = re.compile(
+    r"backfill: (\d+) feeds, ([\d,]+) captures stored, ([\d,]+) failed .*?; ([\d,]+) new articles "
+    r"of ([\d,]+) items; ([\d,]+) requests in ([\d.]+) s"
+)
 
 
 def _num(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-         "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-         "sys.exit(r.returncode)")
+_PEAK = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+    "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(r.returncode)"
+)
 
 
 def run(cmd: list[str]) -> tuple[float, float, str]:
     """(wall seconds, peak RSS of the backfill process in MB, its stdout). A small parent per run
     reads the peak of its only child, so each run's figure is its own."""
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _PEAK, *cmd], cwd=REPO, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", _PEAK, *cmd], cwd=REPO, capture_output=True, text=True, check=False)
     wall = time.monotonic() - t0
     if done.returncode != 0:
         raise SystemExit(f"backfill failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -65,8 +69,10 @@ def estimate(delay: float, per_day: int, days: int, sources: Path) -> str:
     index = urls * months
     captures = len(listed) * days * per_day
     seconds = (index + captures) * delay
-    return (f"{len(listed)} feeds ({urls} URLs) x {days} days: {index:,} index queries + at most {captures:,} "
-            f"captures at one request every {delay:g} s = {seconds / 3600:,.1f} h at most")
+    return (
+        f"{len(listed)} feeds ({urls} URLs) x {days} days: {index:,} index queries + at most {captures:,} "
+        f"captures at one request every {delay:g} s = {seconds / 3600:,.1f} h at most"
+    )
 
 
 def main() -> None:
@@ -78,8 +84,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ArchiveEmulator(latency=args.latency) as archive:
         sources = []
         for n in range(args.feeds):
-            history = FeedHistory(f"Bench {n}: World", f"bench{n}.example.org", START, args.days, per_day=12,
-                                  window=30, blurb=True)
+            history = FeedHistory(
+                f"Bench {n}: World", f"bench{n}.example.org", START, args.days, per_day=12, window=30, blurb=True
+            )
             url = f"https://bench{n}.example.org/feed.xml"
             for d in range(args.days):
                 for hour in (9, 21):
@@ -88,12 +95,29 @@ def main() -> None:
         opml, db = Path(tmp) / "sources.opml", Path(tmp) / "news.db"
         save_opml(opml, sources)
         until = (START + timedelta(days=args.days - 1)).date()
-        cmd = [sys.executable, "-m", "ingest", "backfill", "--db", str(db), "--sources", str(opml),
-               "--archive-url", archive.base, "--since", START.date().isoformat(), "--until", until.isoformat(),
-               "--delay", "0"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ingest",
+            "backfill",
+            "--db",
+            str(db),
+            "--sources",
+            str(opml),
+            "--archive-url",
+            archive.base,
+            "--since",
+            START.date().isoformat(),
+            "--until",
+            until.isoformat(),
+            "--delay",
+            "0",
+        ]
         print(f"{args.feeds} feeds x {args.days} days, 2 captures a day, {args.latency * 1000:.0f} ms per answer")
-        print("| run | wall (s) | captures | items seen | new articles | requests | captures/min | items/min "
-              "| new/min | peak RSS (MB) |")
+        print(
+            "| run | wall (s) | captures | items seen | new articles | requests | captures/min | items/min "
+            "| new/min | peak RSS (MB) |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label in ("first run", "re-run (all done)"):
             wall, peak, out = run(cmd)
@@ -102,8 +126,10 @@ def main() -> None:
                 raise SystemExit(f"no summary in: {out}")
             captures, items, new, requests = _num(m[2]), _num(m[5]), _num(m[4]), _num(m[6])
             per_min = 60 / wall
-            print(f"| {label} | {wall:.1f} | {captures:,} | {items:,} | {new:,} | {requests:,} | "
-                  f"{captures * per_min:,.0f} | {items * per_min:,.0f} | {new * per_min:,.0f} | {peak:.0f} |")
+            print(
+                f"| {label} | {wall:.1f} | {captures:,} | {items:,} | {new:,} | {requests:,} | "
+                f"{captures * per_min:,.0f} | {items * per_min:,.0f} | {new * per_min:,.0f} | {peak:.0f} |"
+            )
     print()
     days = (datetime(2026, 12, 31) - datetime(2025, 1, 1)).days + 1
     for per_day in (2, 1):

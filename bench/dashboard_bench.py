@@ -25,6 +25,7 @@ minutes on two shared cores). For each size:
     python bench/dashboard_bench.py --out /tmp/mpm_bench                  # 10k, 100k, 1M
     python bench/dashboard_bench.py --out /tmp/mpm_bench --sizes 100000 --skip-browser
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,45 +53,79 @@ from dashboard import analytics, columns, counts, queries, stats  # noqa: E402
 from dashboard.queries import Filters  # noqa: E402
 
 PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
-CHARTS = {"overview": 3, "pairs": 2, "compare": 1, "changes": 2, "topics": 2, "middle_powers": 3, "articles": 0,
-          "sources": 0}
+CHARTS = {
+    "overview": 3,
+    "pairs": 2,
+    "compare": 1,
+    "changes": 2,
+    "topics": 2,
+    "middle_powers": 3,
+    "articles": 0,
+    "sources": 0,
+}
 NEW_TOPICS = ["energy", "arctic", "health", "climate", "migration", "technology", "human_rights", "conflict"]
 
 
 # --- 1. the candidates ------------------------------------------------------------------------------
+
 
 def page_calls(f: Filters, last: str) -> dict[str, list[tuple[str, tuple]]]:
     """Each page's query calls (name as data.q takes it, arguments after the filter), as the pages make them."""
     groups = load_groups()
     focus = f.country or "CAN"
     base = replace(f, country=None, partner=None)
-    mp_gp = {g.label: tuple(m for m in g.members if m != focus) for s, g in groups.items()
-             if s in ("middle_powers", "great_powers")}
+    mp_gp = {
+        g.label: tuple(m for m in g.members if m != focus)
+        for s, g in groups.items()
+        if s in ("middle_powers", "great_powers")
+    }
     mp = list(groups["middle_powers"].members)
     w = stats.windows(f.start, f.end, date.fromisoformat(last[:10]), days=30)
     span = (w.baseline_start, w.start, w.end)
     return {
-        "Overview": [("headline", f, ()), ("partners", f, (focus, 15)), ("group_timeseries", f, ("month", mp_gp)),
-                     ("timeseries", f, ("month",)), ("analytics.window_totals", f, span),
-                     ("analytics.window_counts", f, ("article_countries", "country", *span, (focus,)))],
-        "Country pairs": [("timeseries", base, ("month",)), ("partners", base, ("JPN", 1)),
-                          ("timeseries", replace(base, country="CAN", partner="JPN"), ("month",)),
-                          ("analytics.series_tag_timeseries", base, ("month", "pair", "CAN-JPN")),
-                          ("analytics.series_timeseries", base, ("month", "pair", "CAN-JPN")),
-                          ("articles", base, ("", 100, 0, ("pair", "CAN-JPN")))],
-        "Compare": [("value_counts", base, ("article_pairs", "pair", 400)), ("timeseries", base, ("month",)),
-                    ("analytics.series_timeseries", base, ("month", "country", "JPN")),
-                    ("analytics.series_timeseries", base, ("month", "country", "KOR"))],
-        "What changed": [("analytics.window_totals", f, span),
-                         ("analytics.window_counts", f, ("article_pairs", "pair", *span)),
-                         ("analytics.window_counts", f, ("article_topics", "topic", *span))],
-        "Topics": [("value_counts", f, ("article_countries", "country", 15, (focus,))),
-                   ("topic_country", f, ([],)),  # filled in by `run` with the top countries
-                   ("tag_timeseries", f, ("month", "article_topics", "topic"))],
-        "Middle powers": [("pairs_within", f, (mp,)), ("analytics.group_degree", f, (mp,)), ("partners", f, (focus,)),
-                          ("group_counts", f, ({g.label: g.members for g in groups.values()}, (focus,)))],
-        "Articles (incl. a search)": [("articles", f, ("", 1, 0)), ("articles", f, ("", 50, 0)),
-                                      ("articles", f, ("canada OR japan -china", 50, 0))],
+        "Overview": [
+            ("headline", f, ()),
+            ("partners", f, (focus, 15)),
+            ("group_timeseries", f, ("month", mp_gp)),
+            ("timeseries", f, ("month",)),
+            ("analytics.window_totals", f, span),
+            ("analytics.window_counts", f, ("article_countries", "country", *span, (focus,))),
+        ],
+        "Country pairs": [
+            ("timeseries", base, ("month",)),
+            ("partners", base, ("JPN", 1)),
+            ("timeseries", replace(base, country="CAN", partner="JPN"), ("month",)),
+            ("analytics.series_tag_timeseries", base, ("month", "pair", "CAN-JPN")),
+            ("analytics.series_timeseries", base, ("month", "pair", "CAN-JPN")),
+            ("articles", base, ("", 100, 0, ("pair", "CAN-JPN"))),
+        ],
+        "Compare": [
+            ("value_counts", base, ("article_pairs", "pair", 400)),
+            ("timeseries", base, ("month",)),
+            ("analytics.series_timeseries", base, ("month", "country", "JPN")),
+            ("analytics.series_timeseries", base, ("month", "country", "KOR")),
+        ],
+        "What changed": [
+            ("analytics.window_totals", f, span),
+            ("analytics.window_counts", f, ("article_pairs", "pair", *span)),
+            ("analytics.window_counts", f, ("article_topics", "topic", *span)),
+        ],
+        "Topics": [
+            ("value_counts", f, ("article_countries", "country", 15, (focus,))),
+            ("topic_country", f, ([],)),  # filled in by `run` with the top countries
+            ("tag_timeseries", f, ("month", "article_topics", "topic")),
+        ],
+        "Middle powers": [
+            ("pairs_within", f, (mp,)),
+            ("analytics.group_degree", f, (mp,)),
+            ("partners", f, (focus,)),
+            ("group_counts", f, ({g.label: g.members for g in groups.values()}, (focus,))),
+        ],
+        "Articles (incl. a search)": [
+            ("articles", f, ("", 1, 0)),
+            ("articles", f, ("", 50, 0)),
+            ("articles", f, ("canada OR japan -china", 50, 0)),
+        ],
         "Sources": [("feed_health", f, ())],
     }
 
@@ -141,11 +176,11 @@ def tuned_sql(db: str):
 
 SUMMARY_SQL = {  # (kind, value) per day: what a write-time summary would hold
     "country": "SELECT substr(a.published_at, 1, 10), c.country, COUNT(*) FROM articles a "
-               "JOIN article_countries c ON c.article_id = a.id GROUP BY 1, 2",
+    "JOIN article_countries c ON c.article_id = a.id GROUP BY 1, 2",
     "pair": "SELECT substr(a.published_at, 1, 10), p.pair, COUNT(*) FROM articles a "
-            "JOIN article_pairs p ON p.article_id = a.id GROUP BY 1, 2",
+    "JOIN article_pairs p ON p.article_id = a.id GROUP BY 1, 2",
     "topic": "SELECT substr(a.published_at, 1, 10), t.topic, COUNT(*) FROM articles a "
-             "JOIN article_topics t ON t.article_id = a.id GROUP BY 1, 2",
+    "JOIN article_topics t ON t.article_id = a.id GROUP BY 1, 2",
     "all": "SELECT substr(published_at, 1, 10), '', COUNT(*) FROM articles GROUP BY 1",
 }
 
@@ -167,15 +202,21 @@ def summary_candidate(db: str, folder: Path) -> tuple[float, float]:
 
     def overview():
         out.execute("SELECT SUM(n) FROM daily WHERE kind = 'all'").fetchone()
-        out.execute("SELECT value, SUM(n) FROM daily WHERE kind = 'pair' AND value LIKE '%CAN%' GROUP BY value "
-                    "ORDER BY 2 DESC LIMIT 15").fetchall()
+        out.execute(
+            "SELECT value, SUM(n) FROM daily WHERE kind = 'pair' AND value LIKE '%CAN%' GROUP BY value "
+            "ORDER BY 2 DESC LIMIT 15"
+        ).fetchall()
         out.execute("SELECT substr(day, 1, 7), SUM(n) FROM daily WHERE kind = 'all' GROUP BY 1").fetchall()
         # Middle and great powers: an article naming two members counts once, which per-value counts
         # cannot tell; summing them overcounts (a limit of the means, shown here at its best).
-        out.execute("SELECT substr(day, 1, 7), SUM(n) FROM daily WHERE kind = 'country' AND value IN "
-                    "('AUS','JPN','KOR','MEX','IDN','TUR','IND') GROUP BY 1").fetchall()
-        out.execute("SELECT value, SUM(n) FROM daily WHERE kind = 'country' AND day >= date('now', '-120 days') "
-                    "GROUP BY value").fetchall()
+        out.execute(
+            "SELECT substr(day, 1, 7), SUM(n) FROM daily WHERE kind = 'country' AND value IN "
+            "('AUS','JPN','KOR','MEX','IDN','TUR','IND') GROUP BY 1"
+        ).fetchall()
+        out.execute(
+            "SELECT value, SUM(n) FROM daily WHERE kind = 'country' AND day >= date('now', '-120 days') GROUP BY value"
+        ).fetchall()
+
     query = timed(lambda: _time(overview))
     src.close()
     out.close()
@@ -229,11 +270,14 @@ def candidates(db: str, folder: Path) -> dict[str, str]:
     build, query = summary_candidate(db, folder)
     rows["Overview"]["summary tables"] = f"{query:.2f} / (falls back to sql)"
     rows["reading them (first time / after a restart)"] = {
-        "columns": f"{read:.2f} / {loaded:.2f}", "summary tables": f"{build:.2f} (all days)"}
+        "columns": f"{read:.2f} / {loaded:.2f}",
+        "summary tables": f"{build:.2f} (all days)",
+    }
     return rows
 
 
 # --- 2. the app in a real browser -----------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def server(db: str, cache: str, log: Path):
@@ -241,10 +285,29 @@ def server(db: str, cache: str, log: Path):
         env = {**os.environ, "MPM_DB": db, "MPM_SAMPLE": "0", "MPM_CACHE_DIR": cache}
         env.pop("MPM_ENGINE", None)
         with open(log, "ab") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                     "--server.headless", "true", "--server.address", "127.0.0.1",
-                                     "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.headless",
+                    "true",
+                    "--server.address",
+                    "127.0.0.1",
+                    "--browser.gatherUsageStats",
+                    "false",
+                    "--server.fileWatcherType",
+                    "none",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(240):
@@ -265,6 +328,7 @@ def server(db: str, cache: str, log: Path):
 @contextlib.contextmanager
 def socket_port():
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -295,6 +359,7 @@ def load(page, url: str, path: str, charts: int) -> float:
 def change_filter(page, topic: str, charts: int) -> float:
     """Seconds from choosing a topic in the sidebar to the page redrawn with it."""
     from dashboard import labels
+
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Topic")
     box.click()
     page.keyboard.type(labels.topic(topic))
@@ -309,6 +374,7 @@ def change_filter(page, topic: str, charts: int) -> float:
 
 def browser_times(db: str, cache: str, log: Path) -> dict[str, str]:
     from playwright.sync_api import sync_playwright
+
     out = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
@@ -331,19 +397,34 @@ def browser_times(db: str, cache: str, log: Path) -> dict[str, str]:
 
 
 FLOOR_APP = "import streamlit as st\nst.sidebar.write('filters')\nst.title('A page')\nst.write('hello')\n"
-FLOOR_PLOT = ("import plotly.graph_objects as go\n"
-              "st.plotly_chart(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))\n")
+FLOOR_PLOT = "import plotly.graph_objects as go\nst.plotly_chart(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))\n"
 
 
 def floor(log: Path, plot: bool = False) -> str:
     """A one-line Streamlit page (with one two-point Plotly chart) in the same browser: cold / warm."""
     from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory() as folder, socket_port() as port, sync_playwright() as p:
         (Path(folder) / "app.py").write_text(FLOOR_APP + (FLOOR_PLOT if plot else ""))
         with open(log, "ab") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                     "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                                    cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
+                ],
+                cwd=folder,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         try:
             url = f"http://127.0.0.1:{port}"
@@ -361,8 +442,10 @@ def floor(log: Path, plot: bool = False) -> str:
                 page.goto(url)
                 page.get_by_text("hello").wait_for()
                 if plot:
-                    page.wait_for_function("() => { const p = document.querySelector('.js-plotly-plot'); "
-                                           "return p && p._fullLayout; }", polling=20)
+                    page.wait_for_function(
+                        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p._fullLayout; }",
+                        polling=20,
+                    )
                 times.append(time.perf_counter() - started)
                 page.close()
             return f"{times[0]:.2f} / {times[1]:.2f}"
@@ -375,6 +458,7 @@ def floor(log: Path, plot: bool = False) -> str:
 def first_ever(db: str, log: Path) -> float:
     """The Overview on a fresh server with no saved columns (the very first start on a store)."""
     from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory() as cache, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         try:
@@ -422,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
             generate_store(db, n)
             print(f"generated {db.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         from ingest.store import open_store
+
         open_store(db).close()  # the schema as the app will find it (migrations run once)
         if not args.skip_candidates:
             for page, row in candidates(str(db), out).items():
@@ -433,14 +518,16 @@ def main(argv: list[str] | None = None) -> int:
             prepare_saved_columns(str(db), cache)
             for path, value in browser_times(str(db), cache, out / "streamlit.log").items():
                 pages.setdefault(path, {})[n] = value
-            pages.setdefault("first start ever, Overview (no saved columns)", {})[n] = \
+            pages.setdefault("first start ever, Overview (no saved columns)", {})[n] = (
                 f"{first_ever(str(db), out / 'streamlit.log'):.2f}"
+            )
             pages.setdefault("store size (MB)", {})[n] = f"{db.stat().st_size / 1e6:.0f}"
             print(f"browser done {n:,}", file=sys.stderr)
     if pages:
         pages["floor: a one-line Streamlit page"] = {n: floor(out / "streamlit.log") for n in args.sizes[:1]}
         pages["floor: the same with one two-point Plotly chart"] = {
-            n: floor(out / "streamlit.log", plot=True) for n in args.sizes[:1]}
+            n: floor(out / "streamlit.log", plot=True) for n in args.sizes[:1]
+        }
     sizes = args.sizes
     if cand:
         table("seconds of query work (default / after a filter change)", cand, sizes)

@@ -10,6 +10,7 @@ one), to the single-word country names, demonyms, capitals and leader names of t
 how many such words there are and the most frequent near misses, so that a person can judge which are
 real variants (add them to analysis/data as aliases) and which are other words (Indiana, Francis, Siberia).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from rapidfuzz import process  # noqa: E402
 from rapidfuzz.distance import OSA  # noqa: E402
+from tag_bench import REALDATA, real_items  # noqa: E402
 
 from analysis import gazetteer as gz  # noqa: E402
 from analysis.matcher import fold, normalize  # noqa: E402
-from tag_bench import REALDATA, real_items  # noqa: E402
 
 _CAPITALIZED = re.compile(r"\b[A-Z][^\W\d_]{5,}\b")
 
@@ -70,9 +71,11 @@ def main(argv=None) -> int:
         return 1
     known, vocabulary = alias_words()
     unknown, found = near_misses((f"{t} {s}" for t, s, _ in items), known, vocabulary)
-    print(f"{len(items):,} real items; {len(vocabulary):,} single-word aliases; {unknown:,} capitalized words of six "
-          f"letters or more that are no alias word; {sum(found.values()):,} of them ({len(found)} distinct) one edit "
-          f"from an alias.\n")
+    print(
+        f"{len(items):,} real items; {len(vocabulary):,} single-word aliases; {unknown:,} capitalized words of six "
+        f"letters or more that are no alias word; {sum(found.values()):,} of them ({len(found)} distinct) one edit "
+        f"from an alias.\n"
+    )
     print("| occurrences | word in the text | nearest alias |")
     print("| ---: | --- | --- |")
     for (word, alias), n in found.most_common(args.top):

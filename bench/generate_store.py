@@ -9,13 +9,14 @@ for the load and rebuilt once at the end, which is what makes a million articles
 
     python bench/generate_store.py --articles 200000 --db bench/out/store_200000.db
 """
+
 from __future__ import annotations
 
 import argparse
 import sqlite3
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -31,24 +32,95 @@ PARTNERS = (
     "KHM PRK MNG KAZ UZB ARM AZE GEO GRC PRT CZE HUN ROU BGR SRB HRV EST LVA LTU ISL "
     "GRL HKG SDN SSD SOM COD RWA GHA SEN CIV MAR DZA TUN LBY YEM OMN KWT BHR JAM TTO"
 ).split()
-TOPICS = ("trade", "defence", "conflict", "energy", "technology", "critical_minerals", "climate",
-          "migration", "human_rights", "humanitarian_aid", "health", "arctic", "oceans_fisheries")
+TOPICS = (
+    "trade",
+    "defence",
+    "conflict",
+    "energy",
+    "technology",
+    "critical_minerals",
+    "climate",
+    "migration",
+    "human_rights",
+    "humanitarian_aid",
+    "health",
+    "arctic",
+    "oceans_fisheries",
+)
 TOPIC_WEIGHTS = np.array([18, 16, 16, 8, 8, 5, 7, 6, 6, 5, 4, 3, 2], dtype=float)
-ORGS = ("nato", "un", "g7", "eu", "g20", "wto", "who", "imf", "cptpp", "apec", "asean", "arctic_council",
-        "commonwealth", "francophonie", "five_eyes", "icc", "iaea", "quad", "mikta")
+ORGS = (
+    "nato",
+    "un",
+    "g7",
+    "eu",
+    "g20",
+    "wto",
+    "who",
+    "imf",
+    "cptpp",
+    "apec",
+    "asean",
+    "arctic_council",
+    "commonwealth",
+    "francophonie",
+    "five_eyes",
+    "icc",
+    "iaea",
+    "quad",
+    "mikta",
+)
 ORG_WEIGHTS = 1.0 / np.arange(1, len(ORGS) + 1)
 
-OUTLETS_EN = ("CBC News", "CTV News", "Global News", "The Globe and Mail", "National Post", "Toronto Star",
-              "Ottawa Citizen", "Montreal Gazette", "Vancouver Sun", "Calgary Herald", "Edmonton Journal",
-              "Winnipeg Free Press", "The Canadian Press", "iPolitics", "Hill Times", "Policy Options",
-              "Maclean's", "The Tyee", "Halifax Examiner", "Financial Post", "BNN Bloomberg",
-              "Global Affairs Canada", "Prime Minister of Canada", "Department of National Defence",
-              "CIGI", "Macdonald-Laurier Institute", "Asia Pacific Foundation", "OpenCanada",
-              "The Walrus", "Saskatoon StarPhoenix")
-OUTLETS_FR = ("Radio-Canada", "Le Devoir", "La Presse", "Le Journal de Montréal", "L'actualité",
-              "Le Droit", "Le Soleil", "TVA Nouvelles", "Affaires mondiales Canada", "Noovo Info")
-OFFICIAL = {"Global Affairs Canada", "Prime Minister of Canada", "Department of National Defence",
-            "Affaires mondiales Canada"}
+OUTLETS_EN = (
+    "CBC News",
+    "CTV News",
+    "Global News",
+    "The Globe and Mail",
+    "National Post",
+    "Toronto Star",
+    "Ottawa Citizen",
+    "Montreal Gazette",
+    "Vancouver Sun",
+    "Calgary Herald",
+    "Edmonton Journal",
+    "Winnipeg Free Press",
+    "The Canadian Press",
+    "iPolitics",
+    "Hill Times",
+    "Policy Options",
+    "Maclean's",
+    "The Tyee",
+    "Halifax Examiner",
+    "Financial Post",
+    "BNN Bloomberg",
+    "Global Affairs Canada",
+    "Prime Minister of Canada",
+    "Department of National Defence",
+    "CIGI",
+    "Macdonald-Laurier Institute",
+    "Asia Pacific Foundation",
+    "OpenCanada",
+    "The Walrus",
+    "Saskatoon StarPhoenix",
+)
+OUTLETS_FR = (
+    "Radio-Canada",
+    "Le Devoir",
+    "La Presse",
+    "Le Journal de Montréal",
+    "L'actualité",
+    "Le Droit",
+    "Le Soleil",
+    "TVA Nouvelles",
+    "Affaires mondiales Canada",
+    "Noovo Info",
+)
+OFFICIAL = {
+    "Global Affairs Canada",
+    "Prime Minister of Canada",
+    "Department of National Defence",
+    "Affaires mondiales Canada",
+}
 
 TEMPLATES_EN = {
     "trade": "{a} and {b} push ahead with trade talks on {w}",
@@ -82,22 +154,58 @@ TEMPLATES_FR = {
     "oceans_fisheries": "{a} et {b} s'opposent sur les pêches et {w}",
     None: "{a} et {b} : ce qu'il faut savoir sur {w}",
 }
-WORDS_EN = ("a summit", "a new agreement", "a ministerial visit", "a budget review", "a G7 meeting",
-            "the election", "a trade mission", "new tariffs", "a joint statement", "a phone call",
-            "a state visit", "a supply shock", "a court ruling", "a cyberattack", "a naval exercise")
-WORDS_FR = ("un sommet", "une nouvelle entente", "une visite ministérielle", "un examen budgétaire",
-            "une réunion du G7", "l'élection", "une mission commerciale", "de nouveaux tarifs",
-            "une déclaration commune", "un appel téléphonique", "une visite d'État", "une pénurie",
-            "une décision judiciaire", "une cyberattaque", "un exercice naval")
-DOMESTIC_EN = ("Snowstorm snarls the morning commute", "City council approves new transit budget",
-               "Local team clinches playoff spot", "Wildfire season outlook released")
-DOMESTIC_FR = ("Tempête de neige sur les routes du Québec", "Le conseil municipal adopte son budget",
-               "L'équipe locale en séries éliminatoires", "Bilan de la saison des feux de forêt")
+WORDS_EN = (
+    "a summit",
+    "a new agreement",
+    "a ministerial visit",
+    "a budget review",
+    "a G7 meeting",
+    "the election",
+    "a trade mission",
+    "new tariffs",
+    "a joint statement",
+    "a phone call",
+    "a state visit",
+    "a supply shock",
+    "a court ruling",
+    "a cyberattack",
+    "a naval exercise",
+)
+WORDS_FR = (
+    "un sommet",
+    "une nouvelle entente",
+    "une visite ministérielle",
+    "un examen budgétaire",
+    "une réunion du G7",
+    "l'élection",
+    "une mission commerciale",
+    "de nouveaux tarifs",
+    "une déclaration commune",
+    "un appel téléphonique",
+    "une visite d'État",
+    "une pénurie",
+    "une décision judiciaire",
+    "une cyberattaque",
+    "un exercice naval",
+)
+DOMESTIC_EN = (
+    "Snowstorm snarls the morning commute",
+    "City council approves new transit budget",
+    "Local team clinches playoff spot",
+    "Wildfire season outlook released",
+)
+DOMESTIC_FR = (
+    "Tempête de neige sur les routes du Québec",
+    "Le conseil municipal adopte son budget",
+    "L'équipe locale en séries éliminatoires",
+    "Bilan de la saison des feux de forêt",
+)
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:
     """English and French display names (analysis.countries), so titles read like the real feeds."""
     from analysis.countries import country_name
+
     codes = ("CAN", *PARTNERS)
     return {c: country_name(c, "en") for c in codes}, {c: country_name(c, "fr") for c in codes}
 
@@ -111,8 +219,15 @@ def _profiles(rng: np.random.Generator, count: int) -> list[dict]:
     profiles = []
     for _ in range(count):
         if rng.random() < 0.06:  # domestic noise: no countries except sometimes Canada, no topics
-            profiles.append({"countries": ["CAN"] if rng.random() < 0.5 else [], "pairs": [],
-                             "topics": [], "orgs": [], "domestic": True})
+            profiles.append(
+                {
+                    "countries": ["CAN"] if rng.random() < 0.5 else [],
+                    "pairs": [],
+                    "topics": [],
+                    "orgs": [],
+                    "domestic": True,
+                }
+            )
             continue
         k = int(rng.choice([0, 1, 2, 3], p=[0.08, 0.55, 0.27, 0.10]))
         others = list(rng.choice(PARTNERS, size=k, replace=False, p=zipf)) if k else []
@@ -123,15 +238,23 @@ def _profiles(rng: np.random.Generator, count: int) -> list[dict]:
             if has_can and rng.random() < 0.8:
                 pairs.add("-".join(sorted(("CAN", x))))
         for i, x in enumerate(others):
-            for y in others[i + 1:]:
+            for y in others[i + 1 :]:
                 if rng.random() < 0.35:
                     pairs.add("-".join(sorted((x, y))))
         n_topics = int(rng.choice([0, 1, 2, 3], p=[0.15, 0.45, 0.28, 0.12]))
         topics = sorted(rng.choice(TOPICS, size=n_topics, replace=False, p=topic_p)) if n_topics else []
         n_orgs = int(rng.choice([0, 1, 2], p=[0.78, 0.18, 0.04]))
         orgs = sorted(rng.choice(ORGS, size=n_orgs, replace=False, p=org_p)) if n_orgs else []
-        profiles.append({"countries": countries, "pairs": sorted(pairs), "topics": list(topics),
-                         "orgs": list(orgs), "domestic": False, "lead": others[0] if others else None})
+        profiles.append(
+            {
+                "countries": countries,
+                "pairs": sorted(pairs),
+                "topics": list(topics),
+                "orgs": list(orgs),
+                "domestic": False,
+                "lead": others[0] if others else None,
+            }
+        )
     return profiles
 
 
@@ -170,14 +293,20 @@ def _expand(per_item: list[list[str]], item_of_row: np.ndarray, row_ids: np.ndar
     return row_ids[rep], values
 
 
-def generate_store(path: str | Path, articles: int = 10_000, seed: int = 42,
-                   end: datetime | None = None, days: int = 730, is_sample: bool = False) -> dict:
+def generate_store(
+    path: str | Path,
+    articles: int = 10_000,
+    seed: int = 42,
+    end: datetime | None = None,
+    days: int = 730,
+    is_sample: bool = False,
+) -> dict:
     """Write a fresh store of `articles` synthetic articles at `path` and return a few counts."""
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
-    end = (end or datetime.now(timezone.utc)).replace(microsecond=0)
+    end = (end or datetime.now(UTC)).replace(microsecond=0)
     start = end - timedelta(days=days)
     en_names, fr_names = _names()
 
@@ -188,7 +317,7 @@ def generate_store(path: str | Path, articles: int = 10_000, seed: int = 42,
     for i, (outlet, lang) in enumerate(outlets):
         slug = "".join(ch for ch in outlet.lower().replace(" ", "-") if ch.isalnum() or ch == "-")
         ids = []
-        for section in (("World", "Politics") if i % 3 == 0 else ("World",)):
+        for section in ("World", "Politics") if i % 3 == 0 else ("World",):
             fid = len(feeds) + 1
             ids.append(fid)
             roll = rng.random()
@@ -202,9 +331,24 @@ def generate_store(path: str | Path, articles: int = 10_000, seed: int = 42,
             elif roll < 0.5:
                 status = 304
             fetched = iso(end - timedelta(minutes=int(rng.integers(5, 240))))
-            feeds.append((fid, f"{outlet}: {section}", outlet, f"https://example.com/{slug}/{section.lower()}.xml",
-                          f"https://example.com/{slug}/", lang, "official" if outlet in OFFICIAL else "outlet",
-                          enabled, reason, fetched, fetched if error is None else None, status, error, failures))
+            feeds.append(
+                (
+                    fid,
+                    f"{outlet}: {section}",
+                    outlet,
+                    f"https://example.com/{slug}/{section.lower()}.xml",
+                    f"https://example.com/{slug}/",
+                    lang,
+                    "official" if outlet in OFFICIAL else "outlet",
+                    enabled,
+                    reason,
+                    fetched,
+                    fetched if error is None else None,
+                    status,
+                    error,
+                    failures,
+                )
+            )
         feed_of_outlet.append(ids)
     en_idx = np.array([i for i, (_, lang) in enumerate(outlets) if lang == "en"])
     fr_idx = np.array([i for i, (_, lang) in enumerate(outlets) if lang == "fr"])
@@ -263,11 +407,29 @@ def generate_store(path: str | Path, articles: int = 10_000, seed: int = 42,
         published = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
         fetched = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(min(ts + int(fetched_lag[i]), end.timestamp())))
         aid = int(ids[i])
-        summary = f"{title}. Story {s} as reported by {outlet}." if lang == "en" else \
-            f"{title}. Article {s} rapporté par {outlet}."
-        art_rows.append((aid, f"https://example.com/a/{aid}", f"g{aid}", title, summary, published, None,
-                         outlet, fids[int(feed_choice[i]) % len(fids)], lang, fetched, int(is_sample),
-                         int(story_min[s]), "bench"))
+        summary = (
+            f"{title}. Story {s} as reported by {outlet}."
+            if lang == "en"
+            else f"{title}. Article {s} rapporté par {outlet}."
+        )
+        art_rows.append(
+            (
+                aid,
+                f"https://example.com/a/{aid}",
+                f"g{aid}",
+                title,
+                summary,
+                published,
+                None,
+                outlet,
+                fids[int(feed_choice[i]) % len(fids)],
+                lang,
+                fetched,
+                int(is_sample),
+                int(story_min[s]),
+                "bench",
+            )
+        )
 
     # Tag rows, sorted by article id so they go into the primary keys in order.
     prof_of_article = profile[story][order]
@@ -283,8 +445,13 @@ def generate_store(path: str | Path, articles: int = 10_000, seed: int = 42,
     conn = open_store(path)
     _bulk_load(conn, feeds, art_rows, tag_rows, end)
     conn.close()
-    return {"articles": articles, "stories": n_stories, "feeds": len(feeds),
-            "country_rows": len(tag_rows["countries"]), "pair_rows": len(tag_rows["pairs"])}
+    return {
+        "articles": articles,
+        "stories": n_stories,
+        "feeds": len(feeds),
+        "country_rows": len(tag_rows["countries"]),
+        "pair_rows": len(tag_rows["pairs"]),
+    }
 
 
 def _bulk_load(conn: sqlite3.Connection, feeds, art_rows, tag_rows, end: datetime) -> None:
@@ -292,7 +459,8 @@ def _bulk_load(conn: sqlite3.Connection, feeds, art_rows, tag_rows, end: datetim
     saved = conn.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('index', 'trigger') "
         "AND tbl_name IN ('articles', 'article_countries', 'article_pairs', 'article_topics', "
-        "'article_organizations')").fetchall()
+        "'article_organizations')"
+    ).fetchall()
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
     for kind, name, _ in saved:
@@ -300,20 +468,26 @@ def _bulk_load(conn: sqlite3.Connection, feeds, art_rows, tag_rows, end: datetim
     conn.executemany(
         "INSERT INTO feeds (id, name, outlet, url, site_url, lang, kind, enabled, disabled_reason, "
         "last_fetch_at, last_ok_at, last_status, last_error, consecutive_failures) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", feeds)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        feeds,
+    )
     conn.executemany(
         "INSERT INTO fetch_log (feed_id, url, started_at, status, bytes, duration_ms, items_seen, items_new, error) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        [(f[0], f[3], f[9], f[11], 0 if f[12] else 48000, 350, 0 if f[12] else 30, 0, f[12]) for f in feeds])
-    conn.executemany("INSERT INTO articles (id, url, guid, title, summary, published_at, date_flag, source, "
-                     "feed_id, lang, fetched_at, is_sample, story_id, tagger_version) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
+        [(f[0], f[3], f[9], f[11], 0 if f[12] else 48000, 350, 0 if f[12] else 30, 0, f[12]) for f in feeds],
+    )
+    conn.executemany(
+        "INSERT INTO articles (id, url, guid, title, summary, published_at, date_flag, source, "
+        "feed_id, lang, fetched_at, is_sample, story_id, tagger_version) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        art_rows,
+    )
     conn.executemany("INSERT INTO article_countries (article_id, country) VALUES (?, ?)", tag_rows["countries"])
-    conn.executemany("INSERT INTO article_pairs (article_id, pair, country_a, country_b) VALUES (?,?,?,?)",
-                     tag_rows["pairs"])
+    conn.executemany(
+        "INSERT INTO article_pairs (article_id, pair, country_a, country_b) VALUES (?,?,?,?)", tag_rows["pairs"]
+    )
     conn.executemany("INSERT INTO article_topics (article_id, topic) VALUES (?, ?)", tag_rows["topics"])
-    conn.executemany("INSERT INTO article_organizations (article_id, organization) VALUES (?, ?)",
-                     tag_rows["orgs"])
+    conn.executemany("INSERT INTO article_organizations (article_id, organization) VALUES (?, ?)", tag_rows["orgs"])
     for _, _, sql in saved:
         conn.execute(sql)
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
@@ -334,8 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     db = Path(args.db or Path(__file__).resolve().parent / "out" / f"store_{args.articles}.db")
     started = time.perf_counter()
     stats = generate_store(db, args.articles, seed=args.seed)
-    print(f"{db}: {stats} in {time.perf_counter() - started:.1f} s, "
-          f"{db.stat().st_size / 1e6:.0f} MB")
+    print(f"{db}: {stats} in {time.perf_counter() - started:.1f} s, {db.stat().st_size / 1e6:.0f} MB")
     return 0
 
 

@@ -31,6 +31,7 @@ watcher completes two more runs, and everything is stopped. Then it checks, and 
     python bench/soak.py                         # 30 minutes
     python bench/soak.py --minutes 3 --browser 0 --keep /tmp/soak   # no Chromium; keep the files
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -58,24 +59,33 @@ from ingest.normalize import canonical_url  # noqa: E402
 from ingest.opml import Source, save_opml  # noqa: E402
 from tests.ingest.feedserver import FeedServer, Route, headline, rss  # noqa: E402
 
-WINDOW = 30            # items a feed keeps
-TICK_S = 4.0           # seconds between two rotations
+WINDOW = 30  # items a feed keeps
+TICK_S = 4.0  # seconds between two rotations
 BUSY_S, QUIET_S = 60.0, 30.0
 WATCH_EVERY = "5s"
 WRITER_EVERY_S = 7.0
-WARMUP_RUNS = 3        # the first runs import the tagger and pandas
+WARMUP_RUNS = 3  # the first runs import the tagger and pandas
 DRIFT_LIMIT_MB = 10.0
 PAGES = ["overview", "pairs", "topics", "middle_powers", "articles", "sources"]
-FILTERS = [{}, {"topic": "trade"}, {"country": "CAN"}, {"unit": "stories"}, {"lang": "en"},
-           {"country": "CAN", "partner": "JPN"}]
-SEARCHES = ["canada", "japan trade", "minister", "tariff OR pipeline", "\"free trade\"", "ottawa*"]
+FILTERS = [
+    {},
+    {"topic": "trade"},
+    {"country": "CAN"},
+    {"unit": "stories"},
+    {"lang": "en"},
+    {"country": "CAN", "partner": "JPN"},
+]
+SEARCHES = ["canada", "japan trade", "minister", "tariff OR pipeline", '"free trade"', "ottawa*"]
 # Words that would mean a page leaked an exception to its reader.
 LEAKS = ("Traceback", "sqlite3.", "OperationalError", "DatabaseError", 'File "')
-SUMMARY = re.compile(r"ingest: (\d+) ok, (\d+) not modified, (\d+) failed, (\d+) skipped; "
-                     r"(\d+) new articles in ([\d.]+) s")
+SUMMARY = re.compile(
+    r"ingest: (\d+) ok, (\d+) not modified, (\d+) failed, (\d+) skipped; "
+    r"(\d+) new articles in ([\d.]+) s"
+)
 
 
 # ---------------------------------------------------------------- the feeds
+
 
 class RotatingFeeds:
     """The server's feeds: each keeps its WINDOW newest items; `tick` adds one or two to each.
@@ -92,7 +102,7 @@ class RotatingFeeds:
         self.served: set[str] = set()
         self.seq = 0
         self.version = 0
-        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.now = datetime.now(UTC).replace(microsecond=0)
         for _ in range(5):
             self.tick()
 
@@ -105,11 +115,14 @@ class RotatingFeeds:
     def _new_item(self, feed: int) -> dict:
         self.seq += 1
         seq = self.seq
-        when = datetime.now(timezone.utc) - timedelta(minutes=seq % 50)
-        return {"title": f"{headline(seq, 7)} ({seq})", "path": f"https://soak{feed}.example.org/story/{seq}",
-                "date": format_datetime(when, usegmt=True),
-                "description": f"Canada and {['Japan', 'Germany', 'India', 'Mexico', 'Korea'][seq % 5]} "
-                               f"discussed {['trade', 'defence', 'energy', 'fisheries'][seq % 4]}: item {seq}."}
+        when = datetime.now(UTC) - timedelta(minutes=seq % 50)
+        return {
+            "title": f"{headline(seq, 7)} ({seq})",
+            "path": f"https://soak{feed}.example.org/story/{seq}",
+            "date": format_datetime(when, usegmt=True),
+            "description": f"Canada and {['Japan', 'Germany', 'India', 'Mexico', 'Korea'][seq % 5]} "
+            f"discussed {['trade', 'defence', 'energy', 'fisheries'][seq % 4]}: item {seq}.",
+        }
 
     def tick(self, new: bool = True) -> None:
         """One or two new items in every feed; with `new` False (a quiet phase) nothing changes,
@@ -123,12 +136,14 @@ class RotatingFeeds:
                     self.items[i].append({**item, "link": item["path"] + "?cmp=rss"})
                     if item_cross_posted(self.seq):
                         self.items[(i + 1) % self.n].append(
-                            {**item, "link": item["path"] + f"?utm_source=soak{i}&utm_medium=rss"})
+                            {**item, "link": item["path"] + f"?utm_source=soak{i}&utm_medium=rss"}
+                        )
             self.version += 1
             for i in range(self.n):
                 self._publish(f"/soak{i}.xml", f"Soak feed {i}", list(self.items[i]), etag=i % 2 == 1)
-            mirror = [{**it, "link": it["path"] + "?utm_medium=mirror"}
-                      for feed in self.items for it in list(feed)[-8:]]
+            mirror = [
+                {**it, "link": it["path"] + "?utm_medium=mirror"} for feed in self.items for it in list(feed)[-8:]
+            ]
             random.Random(self.version).shuffle(mirror)
             self._publish("/mirror.xml", "Soak mirror", mirror, etag=True)
 
@@ -141,8 +156,14 @@ class RotatingFeeds:
                 self.served.update(links)
             yield body
 
-        self.server.route(path, Route(stream=serve, etag=f'"{path}-{self.version}"' if etag else None,
-                                      headers={"Content-Type": "application/rss+xml"}))
+        self.server.route(
+            path,
+            Route(
+                stream=serve,
+                etag=f'"{path}-{self.version}"' if etag else None,
+                headers={"Content-Type": "application/rss+xml"},
+            ),
+        )
 
 
 def item_cross_posted(seq: int) -> bool:
@@ -150,6 +171,7 @@ def item_cross_posted(seq: int) -> bool:
 
 
 # ---------------------------------------------------------------- processes
+
 
 def rss_kb(pid: int) -> int | None:
     try:
@@ -181,9 +203,24 @@ class Watcher:
         self.runs: list[dict] = []
         self.err_path = workdir / "watch.err"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest", "--db", str(db), "--sources", str(sources), "--watch",
-             "--every", WATCH_EVERY], cwd=ROOT, stdout=subprocess.PIPE, stderr=open(self.err_path, "w"),
-            text=True, bufsize=1)
+            [
+                sys.executable,
+                "-m",
+                "ingest",
+                "--db",
+                str(db),
+                "--sources",
+                str(sources),
+                "--watch",
+                "--every",
+                WATCH_EVERY,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=open(self.err_path, "w"),
+            text=True,
+            bufsize=1,
+        )
         self.started = time.monotonic()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -193,10 +230,18 @@ class Watcher:
             match = SUMMARY.search(line)
             if not match:
                 continue
-            self.runs.append({"t": time.monotonic() - self.started, "rss_kb": rss_kb(self.proc.pid),
-                              "articles": count_articles(self.db), "ok": int(match.group(1)),
-                              "not_modified": int(match.group(2)), "failed": int(match.group(3)),
-                              "new": int(match.group(5)), "seconds": float(match.group(6))})
+            self.runs.append(
+                {
+                    "t": time.monotonic() - self.started,
+                    "rss_kb": rss_kb(self.proc.pid),
+                    "articles": count_articles(self.db),
+                    "ok": int(match.group(1)),
+                    "not_modified": int(match.group(2)),
+                    "failed": int(match.group(3)),
+                    "new": int(match.group(5)),
+                    "seconds": float(match.group(6)),
+                }
+            )
 
     def wait_runs(self, more: int, timeout: float) -> bool:
         target, end = len(self.runs) + more, time.monotonic() + timeout
@@ -206,7 +251,7 @@ class Watcher:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)   # between runs: it is sleeping
+            self.proc.send_signal(signal.SIGINT)  # between runs: it is sleeping
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -228,25 +273,37 @@ class SecondWriter(threading.Thread):
     def run(self) -> None:
         while not self.halt.is_set():
             t = time.monotonic()
-            self.proc = subprocess.Popen([sys.executable, "-m", "ingest", "--db", str(self.db), "--sources",
-                                          str(self.sources), "--force"], cwd=ROOT, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest", "--db", str(self.db), "--sources", str(self.sources), "--force"],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             out, err = self.proc.communicate()
             match = SUMMARY.search(out)
-            self.results.append({"code": self.proc.returncode, "seconds": time.monotonic() - t,
-                                 "new": int(match.group(5)) if match else None,
-                                 "failed": int(match.group(3)) if match else None, "stderr": err[-2000:]})
+            self.results.append(
+                {
+                    "code": self.proc.returncode,
+                    "seconds": time.monotonic() - t,
+                    "new": int(match.group(5)) if match else None,
+                    "failed": int(match.group(3)) if match else None,
+                    "stderr": err[-2000:],
+                }
+            )
             self.halt.wait(WRITER_EVERY_S)
 
 
 # ---------------------------------------------------------------- dashboard sessions
 
+
 def session_worker(args) -> None:
     """One dashboard session in its own process: every page through AppTest, until told to stop."""
     os.environ["MPM_DB"] = args.db
     os.environ["MPM_SAMPLE"] = "0"
-    os.environ["MPM_READ_ONLY"] = "1"   # a session never presses Fetch latest; the watcher writes
+    os.environ["MPM_READ_ONLY"] = "1"  # a session never presses Fetch latest; the watcher writes
     from streamlit.testing.v1 import AppTest
+
     rng = random.Random(args.seed)
     stop, until = Path(args.stop), time.time() + args.seconds
     with open(args.out, "a") as out:
@@ -271,8 +328,18 @@ def session_worker(args) -> None:
                     problems += [f"leaked {w!r}" for w in LEAKS if w in shown]
                 except Exception as exc:  # noqa: BLE001 - the harness failing is a finding too
                     problems = [f"harness: {exc.__class__.__name__}: {exc}"]
-                out.write(json.dumps({"kind": "apptest", "page": page, "params": params, "problems": problems,
-                                      "seconds": round(time.monotonic() - t, 2)}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "kind": "apptest",
+                            "page": page,
+                            "params": params,
+                            "problems": problems,
+                            "seconds": round(time.monotonic() - t, 2),
+                        }
+                    )
+                    + "\n"
+                )
                 out.flush()
 
 
@@ -282,6 +349,7 @@ def browser_worker(args) -> None:
     sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
     from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402 - the browser tests' own settings
     from playwright.sync_api import sync_playwright
+
     rng = random.Random(args.seed)
     stop, until = Path(args.stop), time.time() + args.seconds
     with sync_playwright() as p, open(args.out, "a") as out:
@@ -310,24 +378,54 @@ def browser_worker(args) -> None:
                     problems += [f"leaked {w!r}" for w in LEAKS if w in text]
                 except Exception as exc:  # noqa: BLE001 - a page that never finishes is a finding
                     problems = [f"harness: {exc.__class__.__name__}: {str(exc)[:300]}"]
-                out.write(json.dumps({"kind": "browser", "page": name, "path": path, "problems": problems,
-                                      "seconds": round(time.monotonic() - t, 2)}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "kind": "browser",
+                            "page": name,
+                            "path": path,
+                            "problems": problems,
+                            "seconds": round(time.monotonic() - t, 2),
+                        }
+                    )
+                    + "\n"
+                )
                 out.flush()
         browser.close()
 
 
 def start_streamlit(db: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "MPM_DB": str(db), "MPM_SAMPLE": "0", "MPM_READ_ONLY": "1"},
-        stdout=open(workdir / "streamlit.log", "w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "MPM_DB": str(db), "MPM_SAMPLE": "0", "MPM_READ_ONLY": "1"},
+        stdout=open(workdir / "streamlit.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     import urllib.request
+
     for _ in range(240):
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
@@ -340,6 +438,7 @@ def start_streamlit(db: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
 
 # ---------------------------------------------------------------- checks
 
+
 def check_links(db: Path, served: set[str]) -> dict:
     expected = {canonical_url(u) for u in served}
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -347,14 +446,22 @@ def check_links(db: Path, served: set[str]) -> dict:
         stored = {}
         for url, n in conn.execute("SELECT url, COUNT(*) FROM articles GROUP BY url"):
             stored[url] = n
-        titles_twice = conn.execute("SELECT COUNT(*) FROM (SELECT title FROM articles GROUP BY title "
-                                    "HAVING COUNT(*) > 1)").fetchone()[0]
+        titles_twice = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT title FROM articles GROUP BY title HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
     finally:
         conn.close()
-    return {"served_links": len(served), "canonical_links": len(expected), "stored": len(stored),
-            "missing": sorted(expected - set(stored))[:10], "missing_count": len(expected - set(stored)),
-            "unexpected": sorted(set(stored) - expected)[:10], "unexpected_count": len(set(stored) - expected),
-            "stored_twice": sum(1 for n in stored.values() if n != 1), "titles_twice": titles_twice}
+    return {
+        "served_links": len(served),
+        "canonical_links": len(expected),
+        "stored": len(stored),
+        "missing": sorted(expected - set(stored))[:10],
+        "missing_count": len(expected - set(stored)),
+        "unexpected": sorted(set(stored) - expected)[:10],
+        "unexpected_count": len(set(stored) - expected),
+        "stored_twice": sum(1 for n in stored.values() if n != 1),
+        "titles_twice": titles_twice,
+    }
 
 
 def check_store(db: Path) -> dict:
@@ -369,15 +476,23 @@ def check_store(db: Path) -> dict:
             fts = str(exc)
     finally:
         conn.close()
-    return {"integrity_check": integrity, "foreign_key_violations": len(foreign), "fts": fts,
-            "bytes": db.stat().st_size}
+    return {
+        "integrity_check": integrity,
+        "foreign_key_violations": len(foreign),
+        "fts": fts,
+        "bytes": db.stat().st_size,
+    }
 
 
 def memory_fit(runs: list[dict]) -> dict:
     """RSS after each run fitted as a + b*articles + c*run, after the warm-up runs."""
     import numpy as np
-    rows = [(i, r["articles"], r["rss_kb"] / 1024) for i, r in enumerate(runs)
-            if i >= WARMUP_RUNS and r["rss_kb"] and r["articles"] >= 0]
+
+    rows = [
+        (i, r["articles"], r["rss_kb"] / 1024)
+        for i, r in enumerate(runs)
+        if i >= WARMUP_RUNS and r["rss_kb"] and r["articles"] >= 0
+    ]
     if len(rows) < 6:
         return {"runs_fitted": len(rows), "flat": False, "why": "too few runs to fit"}
     index, articles, rss_mb = (np.array(c, dtype=float) for c in zip(*rows))
@@ -385,11 +500,18 @@ def memory_fit(runs: list[dict]) -> dict:
     (a, b, c), *_ = np.linalg.lstsq(x, rss_mb, rcond=None)
     drift = c * (index[-1] - index[0])
     residual = rss_mb - x @ np.array([a, b, c])
-    return {"runs_fitted": len(rows), "rss_first_mb": round(rss_mb[0], 1), "rss_last_mb": round(rss_mb[-1], 1),
-            "rss_min_mb": round(rss_mb.min(), 1), "rss_max_mb": round(rss_mb.max(), 1),
-            "mb_per_1000_articles": round(b * 1000, 2), "mb_per_100_runs": round(c * 100, 2),
-            "drift_mb": round(drift, 2), "residual_sd_mb": round(float(residual.std()), 2),
-            "flat": bool(abs(drift) < DRIFT_LIMIT_MB)}
+    return {
+        "runs_fitted": len(rows),
+        "rss_first_mb": round(rss_mb[0], 1),
+        "rss_last_mb": round(rss_mb[-1], 1),
+        "rss_min_mb": round(rss_mb.min(), 1),
+        "rss_max_mb": round(rss_mb.max(), 1),
+        "mb_per_1000_articles": round(b * 1000, 2),
+        "mb_per_100_runs": round(c * 100, 2),
+        "drift_mb": round(drift, 2),
+        "residual_sd_mb": round(float(residual.std()), 2),
+        "flat": bool(abs(drift) < DRIFT_LIMIT_MB),
+    }
 
 
 def read_sessions(path: Path) -> list[dict]:
@@ -400,6 +522,7 @@ def read_sessions(path: Path) -> list[dict]:
 
 # ---------------------------------------------------------------- the soak
 
+
 def soak(args) -> int:
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mpm-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -409,39 +532,79 @@ def soak(args) -> int:
     sessions_out, stop_file = workdir / "sessions.jsonl", workdir / "stop"
     seconds = args.minutes * 60
     t0 = time.monotonic()
-    print(f"soak: {args.minutes:g} min, {args.feeds} feeds, --watch every {WATCH_EVERY}, second writer every "
-          f"{WRITER_EVERY_S:g} s, {args.sessions} AppTest + {args.browser} browser sessions; files in {workdir}",
-          flush=True)
+    print(
+        f"soak: {args.minutes:g} min, {args.feeds} feeds, --watch every {WATCH_EVERY}, second writer every "
+        f"{WRITER_EVERY_S:g} s, {args.sessions} AppTest + {args.browser} browser sessions; files in {workdir}",
+        flush=True,
+    )
     children: list[subprocess.Popen] = []
     streamlit = watcher = writer = None
     ok = False
     with FeedServer() as server:
         feeds = RotatingFeeds(server, args.feeds)
-        main_list = [Source(f"Soak {i}", f"Soak outlet {i}", feeds.url(i), "", "en", "outlet")
-                     for i in range(args.feeds)]
+        main_list = [
+            Source(f"Soak {i}", f"Soak outlet {i}", feeds.url(i), "", "en", "outlet") for i in range(args.feeds)
+        ]
         save_opml(workdir / "main.opml", main_list)
         mirror = Source("Soak mirror", "Soak mirror", feeds.mirror_url(), "", "en", "outlet")
-        save_opml(workdir / "mirror.opml", [mirror, main_list[0]])   # one feed shared by both writers
+        save_opml(workdir / "mirror.opml", [mirror, main_list[0]])  # one feed shared by both writers
         try:
             watcher = Watcher(db, workdir / "main.opml", workdir)
             if not watcher.wait_runs(1, 300):
-                raise SystemExit("soak: the watcher never finished a first run: "
-                                 + watcher.err_path.read_text()[-2000:])
+                raise SystemExit(
+                    "soak: the watcher never finished a first run: " + watcher.err_path.read_text()[-2000:]
+                )
             writer = SecondWriter(db, workdir / "mirror.opml", workdir)
             writer.start()
             session_seconds = str(seconds + 600)
             for k in range(args.sessions):
-                children.append(subprocess.Popen(
-                    [sys.executable, __file__, "--session-worker", "--db", str(db), "--out", str(sessions_out),
-                     "--stop", str(stop_file), "--seed", str(k), "--seconds", session_seconds], cwd=ROOT,
-                    stdout=subprocess.DEVNULL, stderr=open(workdir / f"session{k}.err", "w")))
+                children.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--session-worker",
+                            "--db",
+                            str(db),
+                            "--out",
+                            str(sessions_out),
+                            "--stop",
+                            str(stop_file),
+                            "--seed",
+                            str(k),
+                            "--seconds",
+                            session_seconds,
+                        ],
+                        cwd=ROOT,
+                        stdout=subprocess.DEVNULL,
+                        stderr=open(workdir / f"session{k}.err", "w"),
+                    )
+                )
             if args.browser:
                 streamlit, url = start_streamlit(db, workdir)
                 for k in range(args.browser):
-                    children.append(subprocess.Popen(
-                        [sys.executable, __file__, "--browser-worker", "--url", url, "--out", str(sessions_out),
-                         "--stop", str(stop_file), "--seed", str(100 + k), "--seconds", session_seconds], cwd=ROOT,
-                        stdout=subprocess.DEVNULL, stderr=open(workdir / f"browser{k}.err", "w")))
+                    children.append(
+                        subprocess.Popen(
+                            [
+                                sys.executable,
+                                __file__,
+                                "--browser-worker",
+                                "--url",
+                                url,
+                                "--out",
+                                str(sessions_out),
+                                "--stop",
+                                str(stop_file),
+                                "--seed",
+                                str(100 + k),
+                                "--seconds",
+                                session_seconds,
+                            ],
+                            cwd=ROOT,
+                            stdout=subprocess.DEVNULL,
+                            stderr=open(workdir / f"browser{k}.err", "w"),
+                        )
+                    )
             # Rotate: BUSY_S of new items, QUIET_S of the same ones, until the time is up.
             end = t0 + seconds
             while time.monotonic() < end:
@@ -453,7 +616,7 @@ def soak(args) -> int:
             print(f"soak: time is up after {time.monotonic() - t0:.0f} s; stopping the writers", flush=True)
             writer.halt.set()
             writer.join(timeout=120)
-            watcher.wait_runs(2, 120)   # two whole runs after the last new item
+            watcher.wait_runs(2, 120)  # two whole runs after the last new item
             ok = True
         finally:
             stop_file.touch()
@@ -479,8 +642,16 @@ def soak(args) -> int:
     return report(args, workdir, db, served, watcher, writer, time.monotonic() - t0, ok)
 
 
-def report(args, workdir: Path, db: Path, served: set[str], watcher: Watcher, writer: SecondWriter,
-           elapsed: float, finished: bool) -> int:
+def report(
+    args,
+    workdir: Path,
+    db: Path,
+    served: set[str],
+    watcher: Watcher,
+    writer: SecondWriter,
+    elapsed: float,
+    finished: bool,
+) -> int:
     links, store = check_links(db, served), check_store(db)
     memory = memory_fit(watcher.runs)
     pages = read_sessions(workdir / "sessions.jsonl")
@@ -491,13 +662,17 @@ def report(args, workdir: Path, db: Path, served: set[str], watcher: Watcher, wr
     log = (workdir / "streamlit.log").read_text(errors="replace") if (workdir / "streamlit.log").exists() else ""
     checks = {
         "finished on time": finished,
-        "every served link stored exactly once": links["missing_count"] == 0 and links["unexpected_count"] == 0
-        and links["stored_twice"] == 0 and links["titles_twice"] == 0,
+        "every served link stored exactly once": links["missing_count"] == 0
+        and links["unexpected_count"] == 0
+        and links["stored_twice"] == 0
+        and links["titles_twice"] == 0,
         "integrity_check ok, foreign keys, FTS": store["integrity_check"] == ["ok"]
-        and store["foreign_key_violations"] == 0 and store["fts"] == "ok",
+        and store["foreign_key_violations"] == 0
+        and store["fts"] == "ok",
         "watcher memory flat": memory.get("flat", False),
         "no page showed an error": not bad_pages and len(pages) > 0,
-        "no traceback from ingest": "Traceback" not in watch_err and writer_tracebacks == 0
+        "no traceback from ingest": "Traceback" not in watch_err
+        and writer_tracebacks == 0
         and all(r["code"] == 0 for r in writer.results),
         "no traceback in the server log": "Traceback" not in log,
     }
@@ -505,38 +680,60 @@ def report(args, workdir: Path, db: Path, served: set[str], watcher: Watcher, wr
     for p in pages:
         by_kind.setdefault(p["kind"], []).append(p["seconds"])
     print()
-    print(f"soak: {elapsed / 60:.1f} min (asked {args.minutes:g}), {os.cpu_count()} cores, "
-          f"python {sys.version.split()[0]}, files in {workdir}")
+    print(
+        f"soak: {elapsed / 60:.1f} min (asked {args.minutes:g}), {os.cpu_count()} cores, "
+        f"python {sys.version.split()[0]}, files in {workdir}"
+    )
     print("| measure | value |")
     print("| --- | --- |")
     rows = [
-        ("watcher runs (ok / 304 / failed feed fetches)",
-         f"{len(watcher.runs)} ({sum(r['ok'] for r in watcher.runs)} / {sum(r['not_modified'] for r in watcher.runs)}"
-         f" / {sum(r['failed'] for r in watcher.runs)})"),
-        ("run time: median / max (s)", f"{run_seconds[len(run_seconds) // 2]:.1f} / {run_seconds[-1]:.1f}"
-         if run_seconds else "-"),
-        ("second writer runs (exit 0) / articles it stored",
-         f"{len(writer.results)} ({sum(r['code'] == 0 for r in writer.results)}) / "
-         f"{sum(r['new'] or 0 for r in writer.results)}"),
-        ("links served / canonical / stored", f"{links['served_links']:,} / {links['canonical_links']:,} / "
-                                              f"{links['stored']:,}"),
-        ("missing / unexpected / stored twice / same title twice",
-         f"{links['missing_count']} / {links['unexpected_count']} / {links['stored_twice']} / {links['titles_twice']}"),
-        ("integrity_check / foreign key violations / FTS check",
-         f"{', '.join(store['integrity_check'])} / {store['foreign_key_violations']} / {store['fts']}"),
+        (
+            "watcher runs (ok / 304 / failed feed fetches)",
+            f"{len(watcher.runs)} ({sum(r['ok'] for r in watcher.runs)} / {sum(r['not_modified'] for r in watcher.runs)}"
+            f" / {sum(r['failed'] for r in watcher.runs)})",
+        ),
+        (
+            "run time: median / max (s)",
+            f"{run_seconds[len(run_seconds) // 2]:.1f} / {run_seconds[-1]:.1f}" if run_seconds else "-",
+        ),
+        (
+            "second writer runs (exit 0) / articles it stored",
+            f"{len(writer.results)} ({sum(r['code'] == 0 for r in writer.results)}) / "
+            f"{sum(r['new'] or 0 for r in writer.results)}",
+        ),
+        (
+            "links served / canonical / stored",
+            f"{links['served_links']:,} / {links['canonical_links']:,} / {links['stored']:,}",
+        ),
+        (
+            "missing / unexpected / stored twice / same title twice",
+            f"{links['missing_count']} / {links['unexpected_count']} / {links['stored_twice']} / {links['titles_twice']}",
+        ),
+        (
+            "integrity_check / foreign key violations / FTS check",
+            f"{', '.join(store['integrity_check'])} / {store['foreign_key_violations']} / {store['fts']}",
+        ),
         ("store size (MB)", f"{store['bytes'] / 2**20:.1f}"),
-        ("watcher RSS after warm-up: first / last / min / max (MB)",
-         f"{memory.get('rss_first_mb')} / {memory.get('rss_last_mb')} / {memory.get('rss_min_mb')} / "
-         f"{memory.get('rss_max_mb')}"),
-        ("RSS fit: MB per 1,000 articles / per 100 runs / drift over the soak / residual sd",
-         f"{memory.get('mb_per_1000_articles')} / {memory.get('mb_per_100_runs')} / {memory.get('drift_mb')} / "
-         f"{memory.get('residual_sd_mb')} (limit {DRIFT_LIMIT_MB:g} MB drift; {memory.get('runs_fitted')} runs)"),
+        (
+            "watcher RSS after warm-up: first / last / min / max (MB)",
+            f"{memory.get('rss_first_mb')} / {memory.get('rss_last_mb')} / {memory.get('rss_min_mb')} / "
+            f"{memory.get('rss_max_mb')}",
+        ),
+        (
+            "RSS fit: MB per 1,000 articles / per 100 runs / drift over the soak / residual sd",
+            f"{memory.get('mb_per_1000_articles')} / {memory.get('mb_per_100_runs')} / {memory.get('drift_mb')} / "
+            f"{memory.get('residual_sd_mb')} (limit {DRIFT_LIMIT_MB:g} MB drift; {memory.get('runs_fitted')} runs)",
+        ),
     ]
     for kind, times in sorted(by_kind.items()):
         times.sort()
         bad = sum(1 for p in pages if p["kind"] == kind and p["problems"])
-        rows.append((f"{kind} page loads (with a problem) / median / max (s)",
-                     f"{len(times)} ({bad}) / {times[len(times) // 2]:.1f} / {times[-1]:.1f}"))
+        rows.append(
+            (
+                f"{kind} page loads (with a problem) / median / max (s)",
+                f"{len(times)} ({bad}) / {times[len(times) // 2]:.1f} / {times[-1]:.1f}",
+            )
+        )
     for name, value in rows:
         print(f"| {name} | {value} |")
     print()
@@ -548,10 +745,19 @@ def report(args, workdir: Path, db: Path, served: set[str], watcher: Watcher, wr
         print(f"  missing: {links['missing']}\n  unexpected: {links['unexpected']}")
     if memory.get("why"):
         print(f"  memory: {memory['why']}")
-    (workdir / "report.json").write_text(json.dumps({"checks": checks, "links": links, "store": store,
-                                                     "memory": memory, "runs": watcher.runs,
-                                                     "writer": [{k: v for k, v in r.items() if k != "stderr"}
-                                                                for r in writer.results]}, indent=1))
+    (workdir / "report.json").write_text(
+        json.dumps(
+            {
+                "checks": checks,
+                "links": links,
+                "store": store,
+                "memory": memory,
+                "runs": watcher.runs,
+                "writer": [{k: v for k, v in r.items() if k != "stderr"} for r in writer.results],
+            },
+            indent=1,
+        )
+    )
     if not args.keep and all(checks.values()):
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all(checks.values()) else 1
@@ -562,9 +768,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to soak (default 30)")
     parser.add_argument("--feeds", type=int, default=8, help="rotating feeds on the local server (default 8)")
     parser.add_argument("--sessions", type=int, default=2, help="AppTest dashboard sessions (default 2)")
-    parser.add_argument("--browser", type=int, default=1 if Path("/usr/bin/chromium").exists() else 0,
-                        help="headless Chromium sessions on a real streamlit server (default 1 when "
-                             "/usr/bin/chromium exists)")
+    parser.add_argument(
+        "--browser",
+        type=int,
+        default=1 if Path("/usr/bin/chromium").exists() else 0,
+        help="headless Chromium sessions on a real streamlit server (default 1 when /usr/bin/chromium exists)",
+    )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the store, logs and report.json")
     # internal: the session processes
     parser.add_argument("--session-worker", action="store_true", help=argparse.SUPPRESS)

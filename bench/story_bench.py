@@ -17,6 +17,7 @@ from one size to the next.
     python bench/story_bench.py            # 100,000 articles, then the adversarial cases
     python bench/story_bench.py -n 20000 --seed 3 --no-adversarial
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,29 +32,168 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analysis.stories import cluster_stories  # noqa: E402
 
-COUNTRIES = ["Canada", "Japan", "India", "Australia", "South Korea", "Mexico", "Indonesia", "Türkiye",
-             "China", "the U.S.", "Russia", "Ukraine", "Germany", "France", "the U.K.", "Brazil", "Italy",
-             "the Philippines", "Vietnam", "Iran", "Israel", "Saudi Arabia", "Poland", "Norway", "Chile",
-             "Argentina", "Nigeria", "Kenya", "Egypt", "Thailand", "Malaysia", "Singapore", "Taiwan",
-             "New Zealand", "Sweden", "Finland", "Denmark", "Spain", "Pakistan", "Bangladesh"]
-LEADERS = ["Carney", "Takaichi", "Modi", "Albanese", "Lee", "Sheinbaum", "Prabowo", "Erdoğan", "Xi",
-           "Trump", "Putin", "Zelenskyy", "Merz", "Macron", "Starmer", "Lula", "Meloni", "Anand",
-           "LeBlanc", "Champagne", "Joly", "McGuinty", "Wang Yi", "Rubio", "Lammy", "Wadephul",
-           "Marcos", "Luxon", "Kristersson", "Orpo", "Frederiksen", "Sánchez", "Sharif", "Anwar"]
-PLACES = ["Tokyo", "Ottawa", "New Delhi", "Canberra", "Seoul", "Mexico City", "Jakarta", "Ankara",
-          "Beijing", "Washington", "Brussels", "Geneva", "Davos", "Kananaskis", "The Hague", "Manila",
-          "Hanoi", "Singapore", "Paris", "Berlin", "London", "Rome", "Brasília", "Nairobi", "Cairo",
-          "Bangkok", "Kuala Lumpur", "Oslo", "Helsinki", "Madrid", "Vancouver", "Toronto", "Montreal"]
-DEALS = ["defence pact", "LNG deal", "critical minerals agreement", "free trade talks", "security partnership",
-         "nuclear energy accord", "AI research partnership", "fisheries agreement", "Arctic cooperation deal",
-         "climate finance pledge", "visa agreement", "semiconductor supply deal", "pension fund investment",
-         "coast guard exercise", "cyber security pact", "hydrogen partnership", "youth mobility agreement",
-         "uranium supply contract", "wheat export deal", "canola tariff truce", "steel quota deal",
-         "rare earths accord", "satellite launch agreement", "vaccine production deal", "refugee resettlement plan"]
-ISSUES = ["tariffs", "sanctions", "election interference", "detained citizens", "illegal fishing",
-          "cyber attacks", "the war in Ukraine", "the Iran conflict", "steel dumping", "canola",
-          "student visas", "foreign interference", "Arctic sovereignty", "drug trafficking", "wildfires",
-          "the G7 agenda", "NATO spending", "critical minerals", "LNG exports", "auto parts"]
+COUNTRIES = [
+    "Canada",
+    "Japan",
+    "India",
+    "Australia",
+    "South Korea",
+    "Mexico",
+    "Indonesia",
+    "Türkiye",
+    "China",
+    "the U.S.",
+    "Russia",
+    "Ukraine",
+    "Germany",
+    "France",
+    "the U.K.",
+    "Brazil",
+    "Italy",
+    "the Philippines",
+    "Vietnam",
+    "Iran",
+    "Israel",
+    "Saudi Arabia",
+    "Poland",
+    "Norway",
+    "Chile",
+    "Argentina",
+    "Nigeria",
+    "Kenya",
+    "Egypt",
+    "Thailand",
+    "Malaysia",
+    "Singapore",
+    "Taiwan",
+    "New Zealand",
+    "Sweden",
+    "Finland",
+    "Denmark",
+    "Spain",
+    "Pakistan",
+    "Bangladesh",
+]
+LEADERS = [
+    "Carney",
+    "Takaichi",
+    "Modi",
+    "Albanese",
+    "Lee",
+    "Sheinbaum",
+    "Prabowo",
+    "Erdoğan",
+    "Xi",
+    "Trump",
+    "Putin",
+    "Zelenskyy",
+    "Merz",
+    "Macron",
+    "Starmer",
+    "Lula",
+    "Meloni",
+    "Anand",
+    "LeBlanc",
+    "Champagne",
+    "Joly",
+    "McGuinty",
+    "Wang Yi",
+    "Rubio",
+    "Lammy",
+    "Wadephul",
+    "Marcos",
+    "Luxon",
+    "Kristersson",
+    "Orpo",
+    "Frederiksen",
+    "Sánchez",
+    "Sharif",
+    "Anwar",
+]
+PLACES = [
+    "Tokyo",
+    "Ottawa",
+    "New Delhi",
+    "Canberra",
+    "Seoul",
+    "Mexico City",
+    "Jakarta",
+    "Ankara",
+    "Beijing",
+    "Washington",
+    "Brussels",
+    "Geneva",
+    "Davos",
+    "Kananaskis",
+    "The Hague",
+    "Manila",
+    "Hanoi",
+    "Singapore",
+    "Paris",
+    "Berlin",
+    "London",
+    "Rome",
+    "Brasília",
+    "Nairobi",
+    "Cairo",
+    "Bangkok",
+    "Kuala Lumpur",
+    "Oslo",
+    "Helsinki",
+    "Madrid",
+    "Vancouver",
+    "Toronto",
+    "Montreal",
+]
+DEALS = [
+    "defence pact",
+    "LNG deal",
+    "critical minerals agreement",
+    "free trade talks",
+    "security partnership",
+    "nuclear energy accord",
+    "AI research partnership",
+    "fisheries agreement",
+    "Arctic cooperation deal",
+    "climate finance pledge",
+    "visa agreement",
+    "semiconductor supply deal",
+    "pension fund investment",
+    "coast guard exercise",
+    "cyber security pact",
+    "hydrogen partnership",
+    "youth mobility agreement",
+    "uranium supply contract",
+    "wheat export deal",
+    "canola tariff truce",
+    "steel quota deal",
+    "rare earths accord",
+    "satellite launch agreement",
+    "vaccine production deal",
+    "refugee resettlement plan",
+]
+ISSUES = [
+    "tariffs",
+    "sanctions",
+    "election interference",
+    "detained citizens",
+    "illegal fishing",
+    "cyber attacks",
+    "the war in Ukraine",
+    "the Iran conflict",
+    "steel dumping",
+    "canola",
+    "student visas",
+    "foreign interference",
+    "Arctic sovereignty",
+    "drug trafficking",
+    "wildfires",
+    "the G7 agenda",
+    "NATO spending",
+    "critical minerals",
+    "LNG exports",
+    "auto parts",
+]
 NUMBERS = ["2", "3", "4", "5", "6", "10", "12", "15", "20", "25", "40", "100"]
 
 TEMPLATES = [
@@ -75,20 +215,53 @@ TEMPLATES = [
     "{l1} calls {l2} to discuss {issue} and {deal}",
 ]
 
-OUTLETS = ["CBC News", "CTV News", "Global News", "National Post", "Toronto Star", "The Globe and Mail",
-           "Radio-Canada", "La Presse", "Le Devoir", "Canadian Press", "Reuters", "Ottawa Citizen",
-           "Vancouver Sun", "Montreal Gazette", "iPolitics", "The Hill Times"]
-SYNONYMS = {"defence": "defense", "per cent": "%", "agree on": "reach", "sign": "ink", "talks": "discussions",
-            "warns": "cautions", "detained": "held", "pledges": "commits", "announces": "unveils",
-            "meets": "sits down with", "the U.S.": "U.S.", "the U.K.": "Britain"}
+OUTLETS = [
+    "CBC News",
+    "CTV News",
+    "Global News",
+    "National Post",
+    "Toronto Star",
+    "The Globe and Mail",
+    "Radio-Canada",
+    "La Presse",
+    "Le Devoir",
+    "Canadian Press",
+    "Reuters",
+    "Ottawa Citizen",
+    "Vancouver Sun",
+    "Montreal Gazette",
+    "iPolitics",
+    "The Hill Times",
+]
+SYNONYMS = {
+    "defence": "defense",
+    "per cent": "%",
+    "agree on": "reach",
+    "sign": "ink",
+    "talks": "discussions",
+    "warns": "cautions",
+    "detained": "held",
+    "pledges": "commits",
+    "announces": "unveils",
+    "meets": "sits down with",
+    "the U.S.": "U.S.",
+    "the U.K.": "Britain",
+}
 
 
 def base_title(rng: random.Random) -> str:
     c1, c2 = rng.sample(COUNTRIES, 2)
     l1, l2 = rng.sample(LEADERS, 2)
-    return rng.choice(TEMPLATES).format(c1=c1, c2=c2, l1=l1, l2=l2, deal=rng.choice(DEALS),
-                                        issue=rng.choice(ISSUES), place=rng.choice(PLACES),
-                                        n=rng.choice(NUMBERS))
+    return rng.choice(TEMPLATES).format(
+        c1=c1,
+        c2=c2,
+        l1=l1,
+        l2=l2,
+        deal=rng.choice(DEALS),
+        issue=rng.choice(ISSUES),
+        place=rng.choice(PLACES),
+        n=rng.choice(NUMBERS),
+    )
 
 
 def edit(title: str, outlet: str, rng: random.Random) -> str:
@@ -104,7 +277,7 @@ def edit(title: str, outlet: str, rng: random.Random) -> str:
             t = t + rng.choice([", officials say", " amid tensions", " as talks continue", ", report says", " today"])
         elif op < 0.6 and len(words) > 6:
             i = rng.randrange(1, len(words) - 1)
-            t = " ".join(words[:i] + words[i + 1:])
+            t = " ".join(words[:i] + words[i + 1 :])
         elif op < 0.75:
             t = t.replace(" and ", ", ", 1)
         elif op < 0.85:
@@ -145,12 +318,14 @@ def generate(n: int, seed: int = 1) -> tuple[pd.DataFrame, list[int]]:
             truth.append(story)
         story += 1
     order = sorted(range(len(rows)), key=lambda i: rows[i][1])  # ids follow publication, like the store
-    df = pd.DataFrame({
-        "id": range(1, len(rows) + 1),
-        "title": [rows[i][0] for i in order],
-        "published_at": pd.to_datetime([rows[i][1] for i in order], unit="s", utc=True),
-        "source": [rows[i][2] for i in order],
-    })
+    df = pd.DataFrame(
+        {
+            "id": range(1, len(rows) + 1),
+            "title": [rows[i][0] for i in order],
+            "published_at": pd.to_datetime([rows[i][1] for i in order], unit="s", utc=True),
+            "source": [rows[i][2] for i in order],
+        }
+    )
     return df, [truth[i] for i in order]
 
 
@@ -181,21 +356,33 @@ def small_vocabulary(n: int, seed: int = 1) -> pd.DataFrame:
     """n titles of 8 words drawn from a 60-word vocabulary, over 7 days."""
     rng = random.Random(seed)
     start = pd.Timestamp("2026-03-01T00:00:00Z").value // 10**9
-    rows = sorted(((" ".join(rng.sample(VOCABULARY, 8)), start + rng.randrange(7 * 86400), rng.choice(OUTLETS))
-                   for _ in range(n)), key=lambda r: r[1])
+    rows = sorted(
+        (
+            (" ".join(rng.sample(VOCABULARY, 8)), start + rng.randrange(7 * 86400), rng.choice(OUTLETS))
+            for _ in range(n)
+        ),
+        key=lambda r: r[1],
+    )
     return _frame(rows)
 
 
 def _frame(rows: list[tuple[str, int, str]]) -> pd.DataFrame:
-    return pd.DataFrame({"id": range(1, len(rows) + 1), "title": [r[0] for r in rows],
-                         "published_at": pd.to_datetime([r[1] for r in rows], unit="s", utc=True),
-                         "source": [r[2] for r in rows]})
+    return pd.DataFrame(
+        {
+            "id": range(1, len(rows) + 1),
+            "title": [r[0] for r in rows],
+            "published_at": pd.to_datetime([r[1] for r in rows], unit="s", utc=True),
+            "source": [r[2] for r in rows],
+        }
+    )
 
 
 def pair_scores(pred: list[int], truth: list[int]) -> tuple[float, float]:
     """Pairwise precision and recall of a clustering against the planted clusters."""
+
     def pairs(counter: Counter) -> int:
         return sum(c * (c - 1) // 2 for c in counter.values())
+
     tp = pairs(Counter(zip(pred, truth)))
     p_pairs, t_pairs = pairs(Counter(pred)), pairs(Counter(truth))
     return (tp / p_pairs if p_pairs else 1.0), (tp / t_pairs if t_pairs else 1.0)
@@ -217,14 +404,19 @@ def main() -> None:
     print(f"pairwise precision {precision:.3f}  recall {recall:.3f}")
     if args.no_adversarial:
         return
-    for label, make, n in (("near-identical", near_identical, 1_200), ("near-identical", near_identical, 12_000),
-                           ("60-word vocabulary", small_vocabulary, 25_000)):
+    for label, make, n in (
+        ("near-identical", near_identical, 1_200),
+        ("near-identical", near_identical, 12_000),
+        ("60-word vocabulary", small_vocabulary, 25_000),
+    ):
         df = make(n, args.seed)
         t = time.perf_counter()
         stories = cluster_stories(df)
         elapsed = time.perf_counter() - t
-        print(f"{label:<19} {n:>7,} titles  {elapsed:5.1f} s  {elapsed / n * 1e6:6.0f} µs/title  "
-              f"{stories.nunique():,} stories")
+        print(
+            f"{label:<19} {n:>7,} titles  {elapsed:5.1f} s  {elapsed / n * 1e6:6.0f} µs/title  "
+            f"{stories.nunique():,} stories"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ geotext and flashgeotext only find countries, so their speed is for countries al
 tagger's figure covers all four fields. Their packages: bench/requirements.txt.
 Prints a markdown table (copied into docs/analysis.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,6 @@ from ingest.normalize import plain_text  # noqa: E402
 REALDATA = ROOT / ".." / "shared" / "realdata"
 
 
-
 def real_items() -> list[tuple[str, str, str | None]]:
     items = []
     rss = REALDATA / "rumca-rss-2023"
@@ -49,6 +49,7 @@ def real_items() -> list[tuple[str, str, str | None]]:
 
 def iso3_from_alpha2() -> dict[str, str]:
     import pycountry
+
     table = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     table["XK"] = "XKX"
     return table
@@ -56,18 +57,46 @@ def iso3_from_alpha2() -> dict[str, str]:
 
 def iso3_from_name() -> dict[str, str]:
     import pycountry
+
     table = {}
     for c in pycountry.countries:
         for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
             if name:
                 table[name.lower()] = c.alpha_3
-    table.update({"south korea": "KOR", "north korea": "PRK", "russia": "RUS", "iran": "IRN", "syria": "SYR",
-                  "vietnam": "VNM", "laos": "LAO", "bolivia": "BOL", "venezuela": "VEN", "tanzania": "TZA",
-                  "moldova": "MDA", "taiwan": "TWN", "kosovo": "XKX", "czech republic": "CZE",
-                  "democratic republic of the congo": "COD", "republic of the congo": "COG", "ivory coast": "CIV",
-                  "macedonia": "MKD", "palestine": "PSE", "vatican": "VAT", "brunei": "BRN", "cape verde": "CPV",
-                  "east timor": "TLS", "swaziland": "SWZ", "micronesia": "FSM", "united states": "USA",
-                  "united kingdom": "GBR", "the gambia": "GMB", "the bahamas": "BHS", "turkey": "TUR"})
+    table.update(
+        {
+            "south korea": "KOR",
+            "north korea": "PRK",
+            "russia": "RUS",
+            "iran": "IRN",
+            "syria": "SYR",
+            "vietnam": "VNM",
+            "laos": "LAO",
+            "bolivia": "BOL",
+            "venezuela": "VEN",
+            "tanzania": "TZA",
+            "moldova": "MDA",
+            "taiwan": "TWN",
+            "kosovo": "XKX",
+            "czech republic": "CZE",
+            "democratic republic of the congo": "COD",
+            "republic of the congo": "COG",
+            "ivory coast": "CIV",
+            "macedonia": "MKD",
+            "palestine": "PSE",
+            "vatican": "VAT",
+            "brunei": "BRN",
+            "cape verde": "CPV",
+            "east timor": "TLS",
+            "swaziland": "SWZ",
+            "micronesia": "FSM",
+            "united states": "USA",
+            "united kingdom": "GBR",
+            "the gambia": "GMB",
+            "the bahamas": "BHS",
+            "turkey": "TUR",
+        }
+    )
     return table
 
 
@@ -77,22 +106,31 @@ def make_tools():
     tools = {"analysis.tagger": (lambda t, s, d: set(tagger.tag(t, s, d).countries), "all four fields")}
     try:
         from geotext import GeoText
+
         a2 = iso3_from_alpha2()
-        tools["geotext 0.4"] = (lambda t, s, d: {a2[c] for c in GeoText(f"{t}\n{s}").country_mentions if c in a2},
-                                "countries only")
+        tools["geotext 0.4"] = (
+            lambda t, s, d: {a2[c] for c in GeoText(f"{t}\n{s}").country_mentions if c in a2},
+            "countries only",
+        )
     except ImportError:
         print("geotext not installed: pip install -r bench/requirements.txt", file=sys.stderr)
     try:
         import logging
+
         logging.disable(logging.WARNING)
         from loguru import logger
+
         logger.remove()
         from flashgeotext.geotext import GeoText as FlashGeoText
+
         flash = FlashGeoText()
         names = iso3_from_name()
         tools["flashgeotext 0.5"] = (
-            lambda t, s, d: {names[n.lower()] for n in flash.extract(input_text=f"{t}\n{s}")["countries"]
-                             if n.lower() in names}, "countries only")
+            lambda t, s, d: {
+                names[n.lower()] for n in flash.extract(input_text=f"{t}\n{s}")["countries"] if n.lower() in names
+            },
+            "countries only",
+        )
     except ImportError:
         print("flashgeotext not installed: pip install -r bench/requirements.txt", file=sys.stderr)
     return tools
@@ -129,9 +167,11 @@ def main(argv=None) -> int:
             score.fn += len(want - got)
         rows.append((name, scope, len(texts) / elapsed, score))
 
-    print(f"{len(texts):,} articles ({real:,} real items from ../shared/realdata, {len(gold_texts)} gold items; "
-          f"{words:.0f} words each on average); Python {platform.python_version()} on {platform.machine()}, "
-          f"one process; tagger {TAGGER_VERSION}; country F1 on {len(gold)} gold items.\n")
+    print(
+        f"{len(texts):,} articles ({real:,} real items from ../shared/realdata, {len(gold_texts)} gold items; "
+        f"{words:.0f} words each on average); Python {platform.python_version()} on {platform.machine()}, "
+        f"one process; tagger {TAGGER_VERSION}; country F1 on {len(gold)} gold items.\n"
+    )
     print("| tool | computes | articles/s (CPU) | country precision | country recall | country F1 |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, scope, rate, s in rows:

@@ -6,6 +6,7 @@ SQLite over the filter's articles (`queries.where` / `queries._scope`), values t
 parameters, table and column names come from fixed lists, the store is opened read-only. They run
 through the same cache as every other query (`dashboard.data.q("analytics.<name>", ...)`).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,8 +23,8 @@ from dashboard.queries import (
     _marks,
     _periods,
     _scope,
-    series_clause,
     reader,
+    series_clause,
     where,
 )
 
@@ -36,8 +37,9 @@ def tagger_versions(db) -> dict:
     with reader(db) as conn:
         if conn is None:
             return out
-        row = conn.execute("SELECT MIN(tagger_version), MAX(tagger_version), "
-                           "COUNT(*) - COUNT(tagger_version) FROM articles").fetchone()
+        row = conn.execute(
+            "SELECT MIN(tagger_version), MAX(tagger_version), COUNT(*) - COUNT(tagger_version) FROM articles"
+        ).fetchone()
     out.update(oldest=row[0], newest=row[1], unstamped=row[2] or 0)
     return out
 
@@ -49,19 +51,22 @@ def group_degree(db, f: Filters, members: list[str]) -> pd.DataFrame:
     if len(members) < 2:
         return pd.DataFrame({"country": [], "count": []})
     cte, src, params, _ = _scope(f, db)
-    inside = (f"p.country_a IN ({_marks(members)}) AND p.country_b IN ({_marks(members)})")
-    counted = ("COUNT(DISTINCT COALESCE(a.story_id, a.id))" if f.unit == "stories"
-               else "COUNT(DISTINCT a.id)")
+    inside = f"p.country_a IN ({_marks(members)}) AND p.country_b IN ({_marks(members)})"
+    counted = "COUNT(DISTINCT COALESCE(a.story_id, a.id))" if f.unit == "stories" else "COUNT(DISTINCT a.id)"
     with reader(db) as conn:
-        return _frame(conn,
-                      f"{cte}SELECT m.country, {counted} FROM {src} JOIN "
-                      f"(SELECT p.article_id, p.country_a AS country FROM article_pairs p WHERE {inside} "
-                      f" UNION ALL SELECT p.article_id, p.country_b FROM article_pairs p WHERE {inside}) m "
-                      "ON m.article_id = a.id GROUP BY m.country",
-                      params + list(members) * 4, ["country", "count"])
+        return _frame(
+            conn,
+            f"{cte}SELECT m.country, {counted} FROM {src} JOIN "
+            f"(SELECT p.article_id, p.country_a AS country FROM article_pairs p WHERE {inside} "
+            f" UNION ALL SELECT p.article_id, p.country_b FROM article_pairs p WHERE {inside}) m "
+            "ON m.article_id = a.id GROUP BY m.country",
+            params + list(members) * 4,
+            ["country", "count"],
+        )
 
 
 # --- windows: the current period against the ones before (dashboard/stats.py) -------------------
+
 
 def _windowed(f: Filters, baseline_start: date, start: date, end: date) -> tuple[Filters, str, list]:
     """The filter over baseline and current window together, and a SQL expression that is 1 for
@@ -77,14 +82,16 @@ def window_totals(db, f: Filters, baseline_start: date, start: date, end: date) 
     out = {0: 0, 1: 0}
     with reader(db) as conn:
         if conn is not None:
-            for window, n in conn.execute(f"SELECT {current} AS w, {_count(f)} FROM articles a WHERE {sql} "
-                                          "GROUP BY w", cparams + params):
+            for window, n in conn.execute(
+                f"SELECT {current} AS w, {_count(f)} FROM articles a WHERE {sql} GROUP BY w", cparams + params
+            ):
                 out[window] = n
     return out[1], out[0]
 
 
-def window_counts(db, f: Filters, table: str, column: str, baseline_start: date, start: date, end: date,
-                  exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def window_counts(
+    db, f: Filters, table: str, column: str, baseline_start: date, start: date, end: date, exclude: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """[key, current, baseline]: per tag value, the filter's articles (or stories) in the current
     window and in the baseline before it."""
     _check(table, column)
@@ -94,10 +101,13 @@ def window_counts(db, f: Filters, table: str, column: str, baseline_start: date,
         src = "articles a"
     excl = f"WHERE t.{column} NOT IN ({_marks(exclude)})" if exclude else ""
     with reader(db) as conn:
-        df = _frame(conn,
-                    f"{cte}SELECT t.{column}, {current} AS w, {_count(f)} FROM {src} "
-                    f"JOIN {table} t ON t.article_id = a.id {excl} GROUP BY t.{column}, w",
-                    params + cparams + list(exclude), ["key", "window", "count"])
+        df = _frame(
+            conn,
+            f"{cte}SELECT t.{column}, {current} AS w, {_count(f)} FROM {src} "
+            f"JOIN {table} t ON t.article_id = a.id {excl} GROUP BY t.{column}, w",
+            params + cparams + list(exclude),
+            ["key", "window", "count"],
+        )
     if df.empty:
         return pd.DataFrame({"key": [], "current": [], "baseline": []})
     wide = df.pivot_table(index="key", columns="window", values="count", aggfunc="sum", fill_value=0)
@@ -116,26 +126,34 @@ def series_timeseries(db, f: Filters, freq: str, kind: str, value: str) -> pd.Da
     clause, extra = series_clause(kind, value)
     sql, params = where(f, db)
     with reader(db) as conn:
-        df = _frame(conn, f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
-                          f"WHERE {sql} AND {clause} GROUP BY period ORDER BY period",
-                    params + extra, ["period", "count"])
+        df = _frame(
+            conn,
+            f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
+            f"WHERE {sql} AND {clause} GROUP BY period ORDER BY period",
+            params + extra,
+            ["period", "count"],
+        )
     return _periods(df, db)
 
 
-def series_tag_timeseries(db, f: Filters, freq: str, kind: str, value: str,
-                          table: str = "article_topics", column: str = "topic") -> pd.DataFrame:
+def series_tag_timeseries(
+    db, f: Filters, freq: str, kind: str, value: str, table: str = "article_topics", column: str = "topic"
+) -> pd.DataFrame:
     """[period, value, count]: per period and tag value, the articles (or stories) of one series
     under the filter that carry the tag (an article counts once per tag it has)."""
     _check(table, column)
     clause, extra = series_clause(kind, value)
     sql, params = where(f, db)
     with reader(db) as conn:
-        df = _frame(conn,
-                    "WITH fa AS MATERIALIZED (SELECT a.id, a.story_id, a.published_at FROM articles a "
-                    f"WHERE {sql} AND {clause}) "
-                    f"SELECT {_PERIOD_SQL[freq]} AS period, t.{column}, {_count(f)} FROM fa a "
-                    f"JOIN {table} t ON t.article_id = a.id GROUP BY period, t.{column} ORDER BY period",
-                    params + extra, ["period", "value", "count"])
+        df = _frame(
+            conn,
+            "WITH fa AS MATERIALIZED (SELECT a.id, a.story_id, a.published_at FROM articles a "
+            f"WHERE {sql} AND {clause}) "
+            f"SELECT {_PERIOD_SQL[freq]} AS period, t.{column}, {_count(f)} FROM fa a "
+            f"JOIN {table} t ON t.article_id = a.id GROUP BY period, t.{column} ORDER BY period",
+            params + extra,
+            ["period", "value", "count"],
+        )
     return _periods(df, db)
 
 
@@ -146,5 +164,6 @@ def series_total(db, f: Filters, kind: str, value: str) -> int:
     with reader(db) as conn:
         if conn is None:
             return 0
-        return conn.execute(f"SELECT {_count(f)} FROM articles a WHERE {sql} AND {clause}",
-                            params + extra).fetchone()[0]
+        return conn.execute(f"SELECT {_count(f)} FROM articles a WHERE {sql} AND {clause}", params + extra).fetchone()[
+            0
+        ]

@@ -7,6 +7,7 @@ One at a time: the backfill holds `<store>.backfill.lock` (ingest.backfill.backf
 every session and the command line see; Stop sends it SIGTERM, which ends it as Ctrl-C does, and
 the next start resumes where it stopped. Read-only deployments (MPM_READ_ONLY=1) show no button.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,7 @@ _PROC = "_mpm_backfill_proc"
 
 
 def _read_only() -> bool:
-    check = getattr(config, "read_only", None)   # MPM_READ_ONLY (ingest.config), where this version has it
+    check = getattr(config, "read_only", None)  # MPM_READ_ONLY (ingest.config), where this version has it
     return bool(check()) if callable(check) else False
 
 
@@ -39,11 +40,29 @@ def log_path(db: str) -> str:
 
 def start(db: str, since: date, until: date) -> subprocess.Popen:
     """Start `python -m ingest backfill` on the store for the period; its output goes to <store>.backfill.log."""
-    cmd = [sys.executable, "-m", "ingest", "backfill", "--db", str(db), "--sources", str(config.sources_path()),
-           "--since", since.isoformat(), "--until", until.isoformat()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ingest",
+        "backfill",
+        "--db",
+        str(db),
+        "--sources",
+        str(config.sources_path()),
+        "--since",
+        since.isoformat(),
+        "--until",
+        until.isoformat(),
+    ]
     with open(log_path(db), "ab") as log:
-        return subprocess.Popen(cmd, cwd=config.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=config.PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def _running(db: str) -> int | None:
@@ -72,43 +91,58 @@ def describe(run: dict | None) -> str:
         return ""
     feed = f" · {plain(run['current_feed'])}" if run.get("current_feed") else ""
     reached = f" · reached {run['reached']}" if run.get("reached") else ""
-    return (f"{run['since']} to {run['until']}: feed {min(run['feeds_done'] + 1, run['feeds_total'] or 1)}/"
-            f"{run['feeds_total']}{feed}{reached} · {run['captures_done']:,}/{run['captures_total']:,} captures "
-            f"({run['captures_failed']:,} failed) · {run['items_new']:,} new articles")
+    return (
+        f"{run['since']} to {run['until']}: feed {min(run['feeds_done'] + 1, run['feeds_total'] or 1)}/"
+        f"{run['feeds_total']}{feed}{reached} · {run['captures_done']:,}/{run['captures_total']:,} captures "
+        f"({run['captures_failed']:,} failed) · {run['items_new']:,} new articles"
+    )
 
 
 def panel(ctx) -> None:
     """The backfill controls: a period and Start, or the run in progress with Stop."""
     st.subheader("History from the Internet Archive")
-    st.caption("The Wayback Machine has captured the feeds many times a month for years. A backfill replays "
-               "those captures through the normal ingest, so the dashboard has real history from day one. "
-               f"At the archive's polite pace (one request every {bf.DEFAULT_DELAY_S:g} s) a year of the whole "
-               "source list takes about a day; it runs in the background and resumes where it stopped. "
-               "Same as `python -m ingest backfill --since DATE --until DATE`.")
+    st.caption(
+        "The Wayback Machine has captured the feeds many times a month for years. A backfill replays "
+        "those captures through the normal ingest, so the dashboard has real history from day one. "
+        f"At the archive's polite pace (one request every {bf.DEFAULT_DELAY_S:g} s) a year of the whole "
+        "source list takes about a day; it runs in the background and resumes where it stopped. "
+        "Same as `python -m ingest backfill --since DATE --until DATE`."
+    )
     if _running(ctx.db):
         _progress(ctx.db)
         return
     last = queries.backfill_status(ctx.db)
     if last:
-        verb = {"done": "Last backfill finished", "stopped": "Last backfill was stopped by the archive",
-                "interrupted": "Last backfill was interrupted", "failed": "Last backfill failed",
-                "running": "Last backfill was interrupted"}.get(last["status"], "Last backfill")
-        st.caption(f"{verb} ({last['updated_at']} UTC). {describe(last)}."
-                   + (f" {plain(last['message'])}" if last["status"] in ("stopped", "failed") and last.get("message")
-                      else "")
-                   + (" Start it again to resume." if last["status"] != "done" else ""))
+        verb = {
+            "done": "Last backfill finished",
+            "stopped": "Last backfill was stopped by the archive",
+            "interrupted": "Last backfill was interrupted",
+            "failed": "Last backfill failed",
+            "running": "Last backfill was interrupted",
+        }.get(last["status"], "Last backfill")
+        st.caption(
+            f"{verb} ({last['updated_at']} UTC). {describe(last)}."
+            + (f" {plain(last['message'])}" if last["status"] in ("stopped", "failed") and last.get("message") else "")
+            + (" Start it again to resume." if last["status"] != "done" else "")
+        )
     if _read_only():
         st.caption(":material/lock: This dashboard is read-only: backfills are run from the command line.")
         return
     today = datetime.now(UTC).date()
     c1, c2, c3 = st.columns([1, 1, 1])
-    since = c1.date_input("From", value=bf.DEFAULT_SINCE, min_value=date(1996, 1, 1), max_value=today,
-                          key="bf_since", format="YYYY-MM-DD")
-    until = c2.date_input("To", value=today, min_value=date(1996, 1, 1), max_value=today, key="bf_until",
-                          format="YYYY-MM-DD")
+    since = c1.date_input(
+        "From", value=bf.DEFAULT_SINCE, min_value=date(1996, 1, 1), max_value=today, key="bf_since", format="YYYY-MM-DD"
+    )
+    until = c2.date_input(
+        "To", value=today, min_value=date(1996, 1, 1), max_value=today, key="bf_until", format="YYYY-MM-DD"
+    )
     c3.write("")
-    if c3.button("Start backfill", icon=":material/history:", key="bf_start",
-                 help="Fill the store with the feeds' past for this period, from the Internet Archive."):
+    if c3.button(
+        "Start backfill",
+        icon=":material/history:",
+        key="bf_start",
+        help="Fill the store with the feeds' past for this period, from the Internet Archive.",
+    ):
         if since > until:
             st.error("The period is empty: the first day comes after the last.")
             return
@@ -133,8 +167,12 @@ def _progress(db: str) -> None:
     else:
         fraction = run["feeds_done"] / run["feeds_total"] if run["feeds_total"] else 0.0
         st.progress(min(1.0, fraction), text=f"Backfill running: {describe(run)}")
-    if not _read_only() and st.button("Stop the backfill", icon=":material/stop_circle:", key="bf_stop",
-                                      help="Stop after the capture in hand; starting again resumes."):
+    if not _read_only() and st.button(
+        "Stop the backfill",
+        icon=":material/stop_circle:",
+        key="bf_stop",
+        help="Stop after the capture in hand; starting again resumes.",
+    ):
         try:
             os.kill(pid, signal.SIGTERM)
         except OSError as exc:
@@ -150,8 +188,10 @@ def coverage_section(ctx) -> None:
     last = f.end.isoformat() if f.end else today.isoformat()
     cov = q("source_coverage", f, first, last)
     if cov.empty:
-        widgets.nothing("No live fetch or archived capture is recorded yet, so coverage is unknown: it shows "
-                        "here once feeds are fetched or backfilled.")
+        widgets.nothing(
+            "No live fetch or archived capture is recorded yet, so coverage is unknown: it shows "
+            "here once feeds are fetched or backfilled."
+        )
         return
     months = sorted(cov["period"].unique())
     sources = sorted(cov["source"].unique(), reverse=True)
@@ -160,32 +200,56 @@ def coverage_section(ctx) -> None:
     days = cov.pivot(index="source", columns="period", values="days").reindex(index=sources, columns=months)
     labels = [pd.Timestamp(m).strftime("%Y-%m") for m in months]
     text = (seen.astype(int).astype(str) + "/" + days.astype(int).astype(str)).to_numpy()
-    fig = go.Figure(go.Heatmap(
-        z=(grid * 100).to_numpy(), x=labels, y=list(grid.index), text=text, texttemplate="%{text}",
-        zmin=0, zmax=100, xgap=1, ygap=1, colorbar=dict(title="% of days"),
-        colorscale=[[0.0, "#f2f2f2"], [queries.THIN - 0.0001, "#bdbdbd"], [queries.THIN, "#c6dbef"], [1.0, "#08519c"]],
-        hovertemplate="%{y}, %{x}: seen on %{text} days (%{z:.0f}%)<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=(grid * 100).to_numpy(),
+            x=labels,
+            y=list(grid.index),
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=100,
+            xgap=1,
+            ygap=1,
+            colorbar=dict(title="% of days"),
+            colorscale=[
+                [0.0, "#f2f2f2"],
+                [queries.THIN - 0.0001, "#bdbdbd"],
+                [queries.THIN, "#c6dbef"],
+                [1.0, "#08519c"],
+            ],
+            hovertemplate="%{y}, %{x}: seen on %{text} days (%{z:.0f}%)<extra></extra>",
+        )
+    )
     fig.update_layout(xaxis=dict(type="category"))
     table = cov.assign(period=cov["period"].dt.strftime("%Y-%m"), coverage_pct=(cov["coverage"] * 100).round(1))[
-        ["source", "period", "seen", "days", "coverage_pct", "thin"]]
+        ["source", "period", "seen", "days", "coverage_pct", "thin"]
+    ]
     widgets.chart(fig, table, "Coverage by source", "sources_coverage", height=max(260, 28 * len(sources) + 120))
-    st.caption("Days on which any feed of the source was seen: a live fetch, or an archived capture of the feed "
-               f"that answered. Grey cells are thin (seen on fewer than {queries.THIN:.0%} of the days): a low "
-               "count of articles there may be a gap in the record rather than a drop in attention, and the trend "
-               "charts grey such periods too. Shares of all articles in a period are the safer measure across "
-               "uneven coverage.")
+    st.caption(
+        "Days on which any feed of the source was seen: a live fetch, or an archived capture of the feed "
+        f"that answered. Grey cells are thin (seen on fewer than {queries.THIN:.0%} of the days): a low "
+        "count of articles there may be a gap in the record rather than a drop in attention, and the trend "
+        "charts grey such periods too. Shares of all articles in a period are the safer measure across "
+        "uneven coverage."
+    )
     progress = q("archive_progress")
     if not progress.empty:
         with st.expander("Backfill progress per feed"):
-            widgets.table(progress, "Backfill progress per feed", "sources_archive", column_config={
-                "name": st.column_config.TextColumn("Feed"),
-                "outlet": st.column_config.TextColumn("Outlet"),
-                "listed": st.column_config.NumberColumn("Captures listed"),
-                "stored": st.column_config.NumberColumn("Stored"),
-                "failed": st.column_config.NumberColumn("Failed"),
-                "to_do": st.column_config.NumberColumn("To do"),
-                "items_new": st.column_config.NumberColumn("New articles"),
-                "first_capture": st.column_config.TextColumn("First capture (UTC)"),
-                "last_capture": st.column_config.TextColumn("Last capture (UTC)"),
-                "last_error": st.column_config.TextColumn("Last error"),
-            })
+            widgets.table(
+                progress,
+                "Backfill progress per feed",
+                "sources_archive",
+                column_config={
+                    "name": st.column_config.TextColumn("Feed"),
+                    "outlet": st.column_config.TextColumn("Outlet"),
+                    "listed": st.column_config.NumberColumn("Captures listed"),
+                    "stored": st.column_config.NumberColumn("Stored"),
+                    "failed": st.column_config.NumberColumn("Failed"),
+                    "to_do": st.column_config.NumberColumn("To do"),
+                    "items_new": st.column_config.NumberColumn("New articles"),
+                    "first_capture": st.column_config.TextColumn("First capture (UTC)"),
+                    "last_capture": st.column_config.TextColumn("Last capture (UTC)"),
+                    "last_error": st.column_config.TextColumn("Last error"),
+                },
+            )

@@ -5,6 +5,7 @@ query), the test from `dashboard.stats`; this module joins the two and draws the
 way on both pages: a bar per item, its length the z-score, its colour the verdict, and a hover that
 says the counts in words.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -35,8 +36,9 @@ def scope(f: Filters, w: stats.Windows) -> Filters:
     return replace(f, start=w.baseline_start, end=w.end)
 
 
-def tested(f: Filters, w: stats.Windows, table: str, column: str,
-           exclude: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int, int]:
+def tested(
+    f: Filters, w: stats.Windows, table: str, column: str, exclude: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, int, int]:
     """stats.changes over one tag table, with the two windows' totals (N now, N before)."""
     n_now, n_before = q("analytics.window_totals", f, w.baseline_start, w.start, w.end)
     counts = q("analytics.window_counts", f, table, column, w.baseline_start, w.start, w.end, exclude)
@@ -58,25 +60,33 @@ def figure(rows: pd.DataFrame, names: pd.Series, unit: str, w: stats.Windows) ->
     rows = rows.iloc[::-1]
     names = names.iloc[::-1]
     change = ["new" if pd.isna(v) else f"{v:+.0f} %" for v in rows["change_pct"]]
-    custom = list(zip(rows["current"], rows["before"], change, rows["q"].astype(float), rows["verdict"],
-                      rows["expected"]))
-    fig = go.Figure(go.Bar(
-        x=rows["z"].astype(float), y=names, orientation="h",
-        marker_color=[COLOURS[v] for v in rows["verdict"]], customdata=custom,
-        hovertemplate=(f"<b>%{{y}}</b><br>%{{customdata[0]:,}} {unit} in {w.days} days, "
-                       f"%{{customdata[1]:,.1f}} per {w.days} days before<br>"
-                       f"share of coverage %{{customdata[2]}} (%{{customdata[5]:,.1f}} expected)<br>"
-                       "z = %{x:+.1f}, adjusted p = %{customdata[3]:.3g}: %{customdata[4]}<extra></extra>")))
-    fig.update_layout(xaxis_title="z-score of the change in share of coverage (|z| > 2 is unusual)",
-                      yaxis_title="", showlegend=False)
+    custom = list(
+        zip(rows["current"], rows["before"], change, rows["q"].astype(float), rows["verdict"], rows["expected"])
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=rows["z"].astype(float),
+            y=names,
+            orientation="h",
+            marker_color=[COLOURS[v] for v in rows["verdict"]],
+            customdata=custom,
+            hovertemplate=(
+                f"<b>%{{y}}</b><br>%{{customdata[0]:,}} {unit} in {w.days} days, "
+                f"%{{customdata[1]:,.1f}} per {w.days} days before<br>"
+                f"share of coverage %{{customdata[2]}} (%{{customdata[5]:,.1f}} expected)<br>"
+                "z = %{x:+.1f}, adjusted p = %{customdata[3]:.3g}: %{customdata[4]}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        xaxis_title="z-score of the change in share of coverage (|z| > 2 is unusual)", yaxis_title="", showlegend=False
+    )
     return fig
 
 
 def legend_caption() -> str:
-    return ("Blue: rose beyond chance; red: fell beyond chance; grey: the largest changes that chance "
-            "could explain.")
+    return "Blue: rose beyond chance; red: fell beyond chance; grey: the largest changes that chance could explain."
 
 
 def names_of(frame: pd.DataFrame, show) -> pd.Series:
     return frame["key"].map(show)
-

@@ -25,6 +25,7 @@ regrouped) reads it all again. The columns are also saved (`.npz`, no pickles) i
 a restarted dashboard on an unchanged store starts in a fraction of a second instead of reading a
 million rows (about 6 s).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,12 @@ log = logging.getLogger("mpm.dashboard")
 
 ENGINE_MIN = 50_000  # articles from which the columns pay for their memory (MPM_ENGINE_MIN)
 FORMAT = 6  # of the saved columns; a saved file of another format is read again from the store
-TAGS = {"article_countries": "country", "article_pairs": "pair", "article_topics": "topic",
-        "article_organizations": "organization"}
+TAGS = {
+    "article_countries": "country",
+    "article_pairs": "pair",
+    "article_topics": "topic",
+    "article_organizations": "organization",
+}
 _TYPE_NULL, _TYPE_NUMBER, _TYPE_TEXT, _TYPE_BLOB = 0, 1, 2, 3  # SQLite's order: NULL < numbers < text < blob
 
 
@@ -70,6 +75,7 @@ def engine_min() -> int:
 
 
 # --- the columns ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Tag:
@@ -97,27 +103,27 @@ class Tag:
 class Columns:
     """Everything the figures count, one entry per article, in id order."""
 
-    ids: np.ndarray            # int64, sorted
-    ptype: np.ndarray          # int8: SQLite type of published_at
-    prank: np.ndarray          # int32: rank of the published_at text among `texts` (-1 if not text)
-    texts: np.ndarray          # distinct published_at texts (numpy unicode, or bytes when all ASCII), sorted
+    ids: np.ndarray  # int64, sorted
+    ptype: np.ndarray  # int8: SQLite type of published_at
+    prank: np.ndarray  # int32: rank of the published_at text among `texts` (-1 if not text)
+    texts: np.ndarray  # distinct published_at texts (numpy unicode, or bytes when all ASCII), sorted
     #                            as SQLite compares them; see `rank`
-    text_ok: np.ndarray        # bool per text: a well-formed stored date (queries.stored_time's format)
+    text_ok: np.ndarray  # bool per text: a well-formed stored date (queries.stored_time's format)
     periods: dict[str, np.ndarray]  # freq -> int32 code per article (-1: no period)
     period_names: dict[str, list[str]]
-    story: np.ndarray          # int32 code of COALESCE(story_id, id)
+    story: np.ndarray  # int32 code of COALESCE(story_id, id)
     n_stories: int
-    source: np.ndarray         # int32 code; names in source_names
+    source: np.ndarray  # int32 code; names in source_names
     source_names: list[str]
-    lang: np.ndarray           # int32 code (-1: NULL)
+    lang: np.ndarray  # int32 code (-1: NULL)
     lang_names: list[str]
-    tagger: np.ndarray         # int32 code (-1: NULL)
+    tagger: np.ndarray  # int32 code (-1: NULL)
     tagger_names: list[str]
     tags: dict[str, Tag]
     fingerprint: dict = field(default_factory=dict)
     version: tuple = ()
     order_desc: np.ndarray | None = None  # positions newest first (published_at DESC, id DESC)
-    story_ids: np.ndarray | None = None   # story code -> COALESCE(story_id, id)
+    story_ids: np.ndarray | None = None  # story code -> COALESCE(story_id, id)
 
     @property
     def n(self) -> int:
@@ -135,12 +141,21 @@ class Columns:
 
 # --- reading the store ---------------------------------------------------------------------------
 
+
 def _fingerprint(conn: sqlite3.Connection) -> dict:
     """What the columns were read from, cheap enough to take on every change of the store."""
-    row = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), TOTAL(id), TOTAL(story_id), COUNT(story_id), "
-                       "MIN(tagger_version), MAX(tagger_version), COUNT(tagger_version) FROM articles").fetchone()
-    out = {"articles": row[0], "max_id": row[1], "ids": row[2], "stories": row[3], "story_n": row[4],
-           "tagger": [row[5], row[6], row[7]]}
+    row = conn.execute(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0), TOTAL(id), TOTAL(story_id), COUNT(story_id), "
+        "MIN(tagger_version), MAX(tagger_version), COUNT(tagger_version) FROM articles"
+    ).fetchone()
+    out = {
+        "articles": row[0],
+        "max_id": row[1],
+        "ids": row[2],
+        "stories": row[3],
+        "story_n": row[4],
+        "tagger": [row[5], row[6], row[7]],
+    }
     for table in TAGS:
         n, total = conn.execute(f"SELECT COUNT(*), TOTAL(article_id) FROM {table}").fetchone()
         out[table] = [n, total]
@@ -179,19 +194,29 @@ def _read_rows_as(conn: sqlite3.Connection, after: int, text_factory) -> tuple[d
     saved = conn.text_factory
     conn.text_factory = text_factory
     try:
-        rows = conn.execute("SELECT id, published_at, typeof(published_at), COALESCE(story_id, id), source, lang, "
-                            "tagger_version FROM articles WHERE id > ? ORDER BY id", (after,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, published_at, typeof(published_at), COALESCE(story_id, id), source, lang, "
+            "tagger_version FROM articles WHERE id > ? ORDER BY id",
+            (after,),
+        ).fetchall()
         cols = list(zip(*rows)) if rows else [()] * 7
-        arts = {"id": np.array(cols[0], dtype=np.int64), "published": np.array(cols[1], dtype=object),
-                "ptype": np.array([_TYPES.get(t, _TYPE_NULL) for t in cols[2]], dtype=np.int8),
-                "story": np.array(cols[3], dtype=np.int64), "source": np.array(cols[4], dtype=object),
-                "lang": np.array(cols[5], dtype=object), "tagger": np.array(cols[6], dtype=object)}
+        arts = {
+            "id": np.array(cols[0], dtype=np.int64),
+            "published": np.array(cols[1], dtype=object),
+            "ptype": np.array([_TYPES.get(t, _TYPE_NULL) for t in cols[2]], dtype=np.int8),
+            "story": np.array(cols[3], dtype=np.int64),
+            "source": np.array(cols[4], dtype=object),
+            "lang": np.array(cols[5], dtype=object),
+            "tagger": np.array(cols[6], dtype=object),
+        }
         del rows, cols
         tags = {}
         for table, column in TAGS.items():
             ids, codes, names = [], [], []
-            for value, joined in conn.execute(f"SELECT {column}, group_concat(article_id) FROM {table} "
-                                              f"WHERE article_id > ? GROUP BY {column}", (after,)):
+            for value, joined in conn.execute(
+                f"SELECT {column}, group_concat(article_id) FROM {table} WHERE article_id > ? GROUP BY {column}",
+                (after,),
+            ):
                 found = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
                 ids.append(found)
                 codes.append(np.full(len(found), len(names), dtype=np.int32))
@@ -205,8 +230,7 @@ def _read_rows_as(conn: sqlite3.Connection, after: int, text_factory) -> tuple[d
         conn.text_factory = saved
 
 
-_TYPES = {"null": _TYPE_NULL, "integer": _TYPE_NUMBER, "real": _TYPE_NUMBER, "text": _TYPE_TEXT,
-          "blob": _TYPE_BLOB}
+_TYPES = {"null": _TYPE_NULL, "integer": _TYPE_NUMBER, "real": _TYPE_NUMBER, "text": _TYPE_TEXT, "blob": _TYPE_BLOB}
 
 
 def _periods_of(conn: sqlite3.Connection, texts: np.ndarray) -> dict[str, np.ndarray]:
@@ -218,13 +242,20 @@ def _periods_of(conn: sqlite3.Connection, texts: np.ndarray) -> dict[str, np.nda
     weeks = {}
     listed = days.tolist()
     for i in range(0, len(listed), 400):
-        chunk = listed[i:i + 400]
-        rows = conn.execute("SELECT column1, date(column1, '-6 days', 'weekday 1') FROM (VALUES "
-                            + ", ".join("(?)" for _ in chunk) + ")", chunk).fetchall()
+        chunk = listed[i : i + 400]
+        rows = conn.execute(
+            "SELECT column1, date(column1, '-6 days', 'weekday 1') FROM (VALUES "
+            + ", ".join("(?)" for _ in chunk)
+            + ")",
+            chunk,
+        ).fetchall()
         weeks.update(dict(rows))
     week_of_day = np.array([weeks.get(d) or "" for d in listed], dtype=object)
-    return {"day": day, "week": week_of_day[day_of_text] if len(listed) else np.zeros(0, dtype=object),
-            "month": np.char.add(texts.astype("U7"), "-01") if len(texts) else np.zeros(0, dtype="U10")}
+    return {
+        "day": day,
+        "week": week_of_day[day_of_text] if len(listed) else np.zeros(0, dtype=object),
+        "month": np.char.add(texts.astype("U7"), "-01") if len(texts) else np.zeros(0, dtype="U10"),
+    }
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -254,17 +285,32 @@ def _texts_ok(texts: np.ndarray) -> np.ndarray:
     if ascii20.any():
         raw = np.frombuffer(texts[ascii20].astype("S20").tobytes(), dtype=np.uint8).reshape(-1, 20)
         digit_at = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-        shape = (np.all((raw[:, digit_at] >= 48) & (raw[:, digit_at] <= 57), axis=1)
-                 & (raw[:, 4] == 45) & (raw[:, 7] == 45) & (raw[:, 10] == 84) & (raw[:, 13] == 58)
-                 & (raw[:, 16] == 58) & (raw[:, 19] == 90))
+        shape = (
+            np.all((raw[:, digit_at] >= 48) & (raw[:, digit_at] <= 57), axis=1)
+            & (raw[:, 4] == 45)
+            & (raw[:, 7] == 45)
+            & (raw[:, 10] == 84)
+            & (raw[:, 13] == 58)
+            & (raw[:, 16] == 58)
+            & (raw[:, 19] == 90)
+        )
         d = raw.astype(np.int64) - 48
         year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
         month, day = d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9]
         hour, minute, second = d[:, 11] * 10 + d[:, 12], d[:, 14] * 10 + d[:, 15], d[:, 17] * 10 + d[:, 18]
         leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
         longest = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
-        valid = (shape & (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= longest)
-                 & (hour <= 23) & (minute <= 59) & (second <= 61))
+        valid = (
+            shape
+            & (year >= 1)
+            & (month >= 1)
+            & (month <= 12)
+            & (day >= 1)
+            & (day <= longest)
+            & (hour <= 23)
+            & (minute <= 59)
+            & (second <= 61)
+        )
         ok[ascii20] = valid
     for i in np.flatnonzero(~ascii20).tolist():  # other lengths: rare, and strptime is lenient there
         ok[i] = _format_ok(str(texts[i]))
@@ -301,8 +347,10 @@ def build(conn: sqlite3.Connection, base: Columns | None = None, version: tuple 
     # they are well-formed stored dates.
     is_text = ptype == _TYPE_TEXT
     new_texts = arts["published"][is_text]
-    width = max([len(t) for t in new_texts.tolist()]
-                + [int(base.texts.dtype.itemsize // 4) if base is not None and len(base.texts) else 1])
+    width = max(
+        [len(t) for t in new_texts.tolist()]
+        + [int(base.texts.dtype.itemsize // 4) if base is not None and len(base.texts) else 1]
+    )
     joined = new_texts.astype(f"U{width}") if len(new_texts) else np.zeros(0, dtype=f"U{width}")
     offset_new = len(base.texts) if base is not None else 0
     if base is not None:
@@ -343,27 +391,52 @@ def build(conn: sqlite3.Connection, base: Columns | None = None, version: tuple 
         all_ids = np.concatenate([base.ids, ids])
         all_stories = np.concatenate([base_story_ids(base), arts["story"]])  # a new copy may join an old story
         out = Columns(
-            ids=all_ids, ptype=np.concatenate([base.ptype, ptype]),
-            prank=np.concatenate([old_rank.astype(np.int32), prank]), texts=texts, text_ok=text_ok,
-            periods={k: np.concatenate([old_periods[k], periods[k]]) for k in periods}, period_names=period_names,
-            story=np.zeros(0, np.int32), n_stories=0,
-            source=np.concatenate([base.source, source]), source_names=source_names,
-            lang=np.concatenate([base.lang, lang]), lang_names=lang_names,
-            tagger=np.concatenate([base.tagger, tagger]), tagger_names=tagger_names, tags={})
+            ids=all_ids,
+            ptype=np.concatenate([base.ptype, ptype]),
+            prank=np.concatenate([old_rank.astype(np.int32), prank]),
+            texts=texts,
+            text_ok=text_ok,
+            periods={k: np.concatenate([old_periods[k], periods[k]]) for k in periods},
+            period_names=period_names,
+            story=np.zeros(0, np.int32),
+            n_stories=0,
+            source=np.concatenate([base.source, source]),
+            source_names=source_names,
+            lang=np.concatenate([base.lang, lang]),
+            lang_names=lang_names,
+            tagger=np.concatenate([base.tagger, tagger]),
+            tagger_names=tagger_names,
+            tags={},
+        )
         offset = base.n
     else:
         all_stories = arts["story"]
-        out = Columns(ids=ids, ptype=ptype, prank=prank, texts=texts, text_ok=text_ok, periods=periods,
-                      period_names=period_names, story=np.zeros(0, np.int32), n_stories=0,
-                      source=source, source_names=source_names, lang=lang, lang_names=lang_names,
-                      tagger=tagger, tagger_names=tagger_names, tags={})
+        out = Columns(
+            ids=ids,
+            ptype=ptype,
+            prank=prank,
+            texts=texts,
+            text_ok=text_ok,
+            periods=periods,
+            period_names=period_names,
+            story=np.zeros(0, np.int32),
+            n_stories=0,
+            source=source,
+            source_names=source_names,
+            lang=lang,
+            lang_names=lang_names,
+            tagger=tagger,
+            tagger_names=tagger_names,
+            tags={},
+        )
         offset = 0
     story_codes, story_ids = pd.factorize(all_stories)
     out.story, out.n_stories = story_codes.astype(np.int32), len(story_ids)
     out.story_ids = np.asarray(story_ids, dtype=np.int64)
     for table, (article_ids, codes, names) in tags.items():
-        out.tags[table] = _append_tag(base.tags[table] if base is not None else None, article_ids, codes, names,
-                                      ids, offset, table)
+        out.tags[table] = _append_tag(
+            base.tags[table] if base is not None else None, article_ids, codes, names, ids, offset, table
+        )
     out.fingerprint, out.version = fingerprint, version
     out.order_desc = _order_desc(out)
     return out
@@ -384,8 +457,9 @@ def _format_ok(text: str) -> bool:
     return True
 
 
-def _append_tag(base: Tag | None, article_ids: np.ndarray, codes: np.ndarray, names: list, ids: np.ndarray,
-                offset: int, table: str) -> Tag:
+def _append_tag(
+    base: Tag | None, article_ids: np.ndarray, codes: np.ndarray, names: list, ids: np.ndarray, offset: int, table: str
+) -> Tag:
     """The tag rows of the articles `ids` (at positions from `offset`), after `base`'s, with one
     name list for both."""
     rows = (np.searchsorted(ids, article_ids) + offset).astype(np.int32)
@@ -398,9 +472,11 @@ def _append_tag(base: Tag | None, article_ids: np.ndarray, codes: np.ndarray, na
             known.append(name)
         mapping[i] = index[name]
     vals = mapping[codes] if len(codes) else np.zeros(0, np.int32)
-    tag = Tag(rows=rows if base is None else np.concatenate([base.rows, rows]),
-              vals=vals if base is None else np.concatenate([base.vals, vals]),
-              names=np.array(known, dtype=object))
+    tag = Tag(
+        rows=rows if base is None else np.concatenate([base.rows, rows]),
+        vals=vals if base is None else np.concatenate([base.vals, vals]),
+        names=np.array(known, dtype=object),
+    )
     if table == "article_pairs":  # ingest stores country_a, country_b = pair.split("-")
         halves = [(str(n).split("-", 1) + [None])[:2] for n in known]
         tag.a = np.array([h[0] for h in halves], dtype=object)
@@ -415,6 +491,7 @@ def _order_desc(c: Columns) -> np.ndarray:
 
 
 # --- saving and loading ----------------------------------------------------------------------------
+
 
 def cache_dir() -> Path:
     """MPM_CACHE_DIR, else a private folder in the system's temporary directory."""
@@ -433,17 +510,34 @@ def save(c: Columns, db: str) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.parent.stat().st_uid != os.getuid():
         return  # a folder someone else made: do not trust it with our data
-    meta = {"format": FORMAT, "db": str(Path(db).resolve()), "fingerprint": c.fingerprint,
-            "version": [list(p) if p else None for p in c.version],
-            "period_names": c.period_names, "source_names": c.source_names, "lang_names": c.lang_names,
-            "tagger_names": c.tagger_names, "n_stories": c.n_stories,
-            "tag_names": {t: tag.names.tolist() for t, tag in c.tags.items()},
-            "pair_a": c.tags["article_pairs"].a.tolist(), "pair_b": c.tags["article_pairs"].b.tolist()}
-    arrays = {"ids": c.ids, "ptype": c.ptype, "prank": c.prank, "texts": c.texts, "text_ok": c.text_ok,
-              "story": c.story,
-              "story_ids": c.story_ids, "source": c.source, "lang": c.lang, "tagger": c.tagger,
-              "order_desc": c.order_desc,
-              "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+    meta = {
+        "format": FORMAT,
+        "db": str(Path(db).resolve()),
+        "fingerprint": c.fingerprint,
+        "version": [list(p) if p else None for p in c.version],
+        "period_names": c.period_names,
+        "source_names": c.source_names,
+        "lang_names": c.lang_names,
+        "tagger_names": c.tagger_names,
+        "n_stories": c.n_stories,
+        "tag_names": {t: tag.names.tolist() for t, tag in c.tags.items()},
+        "pair_a": c.tags["article_pairs"].a.tolist(),
+        "pair_b": c.tags["article_pairs"].b.tolist(),
+    }
+    arrays = {
+        "ids": c.ids,
+        "ptype": c.ptype,
+        "prank": c.prank,
+        "texts": c.texts,
+        "text_ok": c.text_ok,
+        "story": c.story,
+        "story_ids": c.story_ids,
+        "source": c.source,
+        "lang": c.lang,
+        "tagger": c.tagger,
+        "order_desc": c.order_desc,
+        "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+    }
     for freq, col in c.periods.items():
         arrays[f"period_{freq}"] = col
     for table, tag in c.tags.items():
@@ -470,19 +564,35 @@ def load(db: str) -> Columns | None:
                 return None
             tags = {}
             for table in TAGS:
-                tags[table] = Tag(rows=data[f"{table}_rows"], vals=data[f"{table}_vals"],
-                                  names=np.array(meta["tag_names"][table], dtype=object))
+                tags[table] = Tag(
+                    rows=data[f"{table}_rows"],
+                    vals=data[f"{table}_vals"],
+                    names=np.array(meta["tag_names"][table], dtype=object),
+                )
             tags["article_pairs"].a = np.array(meta["pair_a"], dtype=object)
             tags["article_pairs"].b = np.array(meta["pair_b"], dtype=object)
-            c = Columns(story_ids=data["story_ids"], ids=data["ids"], ptype=data["ptype"], prank=data["prank"],
-                        texts=data["texts"], text_ok=data["text_ok"],
-                        periods={f: data[f"period_{f}"] for f in queries.FREQS},
-                        period_names=meta["period_names"], story=data["story"], n_stories=meta["n_stories"],
-                        source=data["source"], source_names=meta["source_names"], lang=data["lang"],
-                        lang_names=meta["lang_names"], tagger=data["tagger"], tagger_names=meta["tagger_names"],
-                        tags=tags, fingerprint=meta["fingerprint"],
-                        version=tuple(tuple(p) if p else None for p in meta["version"]),
-                        order_desc=data["order_desc"])
+            c = Columns(
+                story_ids=data["story_ids"],
+                ids=data["ids"],
+                ptype=data["ptype"],
+                prank=data["prank"],
+                texts=data["texts"],
+                text_ok=data["text_ok"],
+                periods={f: data[f"period_{f}"] for f in queries.FREQS},
+                period_names=meta["period_names"],
+                story=data["story"],
+                n_stories=meta["n_stories"],
+                source=data["source"],
+                source_names=meta["source_names"],
+                lang=data["lang"],
+                lang_names=meta["lang_names"],
+                tagger=data["tagger"],
+                tagger_names=meta["tagger_names"],
+                tags=tags,
+                fingerprint=meta["fingerprint"],
+                version=tuple(tuple(p) if p else None for p in meta["version"]),
+                order_desc=data["order_desc"],
+            )
             return c
     except (OSError, ValueError, KeyError, json.JSONDecodeError):
         return None
@@ -497,15 +607,19 @@ _SMALL: dict[str, tuple] = {}  # store -> (version, ENGINE_MIN) at which it was 
 
 def _same_but_more(old: dict, new: dict) -> bool:
     """True when `new` could be `old` plus appended articles (checked exactly after reading them)."""
-    return (new["articles"] >= old["articles"] and new["max_id"] >= old["max_id"]
-            and all(new[t][0] >= old[t][0] for t in TAGS))
+    return (
+        new["articles"] >= old["articles"]
+        and new["max_id"] >= old["max_id"]
+        and all(new[t][0] >= old[t][0] for t in TAGS)
+    )
 
 
 def _adds_up(old: dict, delta: dict, new: dict) -> bool:
     keys = ("articles", "ids", "stories", "story_n")
     ok = all(abs(old[k] + delta[k] - new[k]) < 0.5 for k in keys)
-    ok = ok and all(old[t][0] + delta[t][0] == new[t][0] and abs(old[t][1] + delta[t][1] - new[t][1]) < 0.5
-                    for t in TAGS)
+    ok = ok and all(
+        old[t][0] + delta[t][0] == new[t][0] and abs(old[t][1] + delta[t][1] - new[t][1]) < 0.5 for t in TAGS
+    )
     return ok
 
 
@@ -557,8 +671,12 @@ def _delta(old: dict, c: Columns) -> dict:
     ids = c.ids[new]
     stories = base_story_ids(c)[new]
     own = stories == ids
-    out = {"articles": int(new.sum()), "ids": float(ids.sum()),
-           "stories": float(stories[~own].sum()), "story_n": int((~own).sum())}
+    out = {
+        "articles": int(new.sum()),
+        "ids": float(ids.sum()),
+        "stories": float(stories[~own].sum()),
+        "story_n": int((~own).sum()),
+    }
     first = int(np.flatnonzero(new)[0]) if new.any() else c.n
     for table, tag in c.tags.items():
         added = tag.rows >= first

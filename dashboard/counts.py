@@ -8,6 +8,7 @@ with `numpy.bincount`. Counting stories counts distinct `COALESCE(story_id, id)`
 `COUNT(DISTINCT ...)`. Periods are SQLite's own strings (columns._periods_of) and go through
 `queries._periods`, so the frames equal SQL's (tests/dashboard/test_columns.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -28,6 +29,7 @@ from dashboard.queries import (
 )
 
 # --- the filter as a mask --------------------------------------------------------------------------
+
 
 def _at_least(c: Columns, bound: str) -> np.ndarray:
     """published_at >= bound, as SQLite compares a text bound with each stored value."""
@@ -90,15 +92,18 @@ def series_mask(c: Columns, kind: str, value: str) -> np.ndarray:
     if kind == "pairs_of":
         pairs = c.tags["article_pairs"]
         code = value.upper()
-        return pairs.hit(c.n, [n for n, a, b in zip(pairs.names.tolist(), pairs.a.tolist(), pairs.b.tolist())
-                               if code in (a, b)])
+        return pairs.hit(
+            c.n, [n for n, a, b in zip(pairs.names.tolist(), pairs.a.tolist(), pairs.b.tolist()) if code in (a, b)]
+        )
     raise ValueError(kind)
 
 
 # --- counting ----------------------------------------------------------------------------------
 
-def _count(c: Columns, groups: np.ndarray, rows: np.ndarray, n_groups: int, unit: str,
-           unique_rows: bool = True) -> np.ndarray:
+
+def _count(
+    c: Columns, groups: np.ndarray, rows: np.ndarray, n_groups: int, unit: str, unique_rows: bool = True
+) -> np.ndarray:
     """Per group, the articles (or distinct stories) among (group, article) pairs."""
     if len(groups) == 0:
         return np.zeros(n_groups, dtype=np.int64)
@@ -133,10 +138,17 @@ def _per_period(c: Columns, m: np.ndarray, freq: str, unit: str) -> pd.DataFrame
 
 # --- queries.py ---------------------------------------------------------------------------------
 
+
 def headline(c: Columns, db, f: Filters) -> dict:
     m = mask(c, f)
-    out = {"articles": int(m.sum()), "stories": _total(c, m, "stories"), "countries": 0, "first": None,
-           "last": None, "last_ingest_at": None}
+    out = {
+        "articles": int(m.sum()),
+        "stories": _total(c, m, "stories"),
+        "countries": 0,
+        "first": None,
+        "last": None,
+        "last_ingest_at": None,
+    }
     countries = c.tags["article_countries"]
     hit = m[countries.rows]
     out["countries"] = int(np.count_nonzero(np.bincount(countries.vals[hit], minlength=len(countries.names))))
@@ -156,8 +168,9 @@ def timeseries(c: Columns, db, f: Filters, freq: str = "month") -> pd.DataFrame:
     return _periods(_per_period(c, mask(c, f), freq, f.unit), db)
 
 
-def tag_timeseries(c: Columns, db, f: Filters, freq: str, table: str, column: str,
-                   values: list[str] | None = None) -> pd.DataFrame:
+def tag_timeseries(
+    c: Columns, db, f: Filters, freq: str, table: str, column: str, values: list[str] | None = None
+) -> pd.DataFrame:
     queries._check(table, column)
     m = mask(c, f)
     tag = c.tags[table]
@@ -173,9 +186,13 @@ def tag_timeseries(c: Columns, db, f: Filters, freq: str, table: str, column: st
     names = c.period_names[freq]
     counts = _count(c, periods[ok].astype(np.int64) * n_vals + vals[ok], rows[ok], len(names) * n_vals, f.unit)
     keep = np.flatnonzero(counts)
-    frame = pd.DataFrame({"period": [names[k // n_vals] for k in keep],
-                          "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
-                          "count": counts[keep]})
+    frame = pd.DataFrame(
+        {
+            "period": [names[k // n_vals] for k in keep],
+            "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
+            "count": counts[keep],
+        }
+    )
     return _periods(frame.sort_values("period", kind="stable").reset_index(drop=True), db)
 
 
@@ -192,8 +209,7 @@ def group_timeseries(c: Columns, db, f: Filters, freq: str, groups: dict[str, tu
         df["group"] = label
         parts.append(_periods(df, db))
     if not parts or totals.empty:
-        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [],
-                             "total": []})
+        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [], "total": []})
     out = pd.concat(parts, ignore_index=True).merge(totals, on="period", how="right")
     return out.dropna(subset=["group"])[["period", "group", "count", "total"]].reset_index(drop=True)
 
@@ -212,13 +228,14 @@ def partners(c: Columns, db, f: Filters, country: str, limit: int | None = None)
     country = country.upper()
     m = mask(c, f)
     pairs = c.tags["article_pairs"]
-    partner_of = np.array([b if a == country else (a if b == country else None)
-                           for a, b in zip(pairs.a.tolist(), pairs.b.tolist())], dtype=object)
+    partner_of = np.array(
+        [b if a == country else (a if b == country else None) for a, b in zip(pairs.a.tolist(), pairs.b.tolist())],
+        dtype=object,
+    )
     involved = np.array([p is not None for p in partner_of.tolist()], dtype=bool)
     names = sorted({p for p in partner_of.tolist() if p is not None})
     index = {name: i for i, name in enumerate(names)}
-    code_of_pair = np.array([index.get(p, -1) if p is not None else -1 for p in partner_of.tolist()],
-                            dtype=np.int64)
+    code_of_pair = np.array([index.get(p, -1) if p is not None else -1 for p in partner_of.tolist()], dtype=np.int64)
     sel = m[pairs.rows] & involved[pairs.vals] if len(involved) else np.zeros(len(pairs.rows), bool)
     rows = pairs.rows[sel]
     groups = code_of_pair[pairs.vals[sel]]
@@ -233,8 +250,9 @@ def partner_timeseries(c: Columns, db, f: Filters, country: str, freq: str, part
     return df[["period", "partner", "count"]]
 
 
-def value_counts(c: Columns, db, f: Filters, table: str, column: str, limit: int | None = None,
-                 exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def value_counts(
+    c: Columns, db, f: Filters, table: str, column: str, limit: int | None = None, exclude: tuple[str, ...] = ()
+) -> pd.DataFrame:
     queries._check(table, column)
     m = mask(c, f)
     tag = c.tags[table]
@@ -270,14 +288,21 @@ def pairs_within(c: Columns, db, f: Filters, members: list[str]) -> pd.DataFrame
     sel = m[pairs.rows] & (ok[pairs.vals] if len(ok) else False)
     counts = _count(c, pairs.vals[sel], pairs.rows[sel], len(pairs.names), f.unit)
     keep = np.flatnonzero(counts)
-    frame = pd.DataFrame({"country_a": pairs.a[keep].tolist(), "country_b": pairs.b[keep].tolist(),
-                          "count": counts[keep].astype(np.int64)})
-    return frame.sort_values(["count", "country_a", "country_b"], ascending=[False, True, True],
-                             kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "country_a": pairs.a[keep].tolist(),
+            "country_b": pairs.b[keep].tolist(),
+            "count": counts[keep].astype(np.int64),
+        }
+    )
+    return frame.sort_values(
+        ["count", "country_a", "country_b"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
-def group_counts(c: Columns, db, f: Filters, groups: dict[str, tuple[str, ...]],
-                 exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def group_counts(
+    c: Columns, db, f: Filters, groups: dict[str, tuple[str, ...]], exclude: tuple[str, ...] = ()
+) -> pd.DataFrame:
     labels = list(groups)
     m = mask(c, f)
     countries = c.tags["article_countries"]
@@ -290,11 +315,15 @@ def group_counts(c: Columns, db, f: Filters, groups: dict[str, tuple[str, ...]],
 
 # --- analytics.py --------------------------------------------------------------------------------
 
+
 def tagger_versions(c: Columns, db) -> dict:
     present = np.unique(c.tagger[c.tagger >= 0])
     names = sorted(c.tagger_names[i] for i in present.tolist())
-    return {"oldest": names[0] if names else None, "newest": names[-1] if names else None,
-            "unstamped": int((c.tagger < 0).sum())}
+    return {
+        "oldest": names[0] if names else None,
+        "newest": names[-1] if names else None,
+        "unstamped": int((c.tagger < 0).sum()),
+    }
 
 
 def group_degree(c: Columns, db, f: Filters, members: list[str]) -> pd.DataFrame:
@@ -327,8 +356,17 @@ def window_totals(c: Columns, db, f: Filters, baseline_start: date, start: date,
     return _total(c, m & current, f.unit), _total(c, m & ~current, f.unit)
 
 
-def window_counts(c: Columns, db, f: Filters, table: str, column: str, baseline_start: date, start: date,
-                  end: date, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def window_counts(
+    c: Columns,
+    db,
+    f: Filters,
+    table: str,
+    column: str,
+    baseline_start: date,
+    start: date,
+    end: date,
+    exclude: tuple[str, ...] = (),
+) -> pd.DataFrame:
     queries._check(table, column)
     m, current = _windows(c, f, baseline_start, start, end)
     tag = c.tags[table]
@@ -343,8 +381,13 @@ def window_counts(c: Columns, db, f: Filters, table: str, column: str, baseline_
     keep = np.flatnonzero(cur + base)
     if not len(keep):
         return pd.DataFrame({"key": [], "current": [], "baseline": []})
-    frame = pd.DataFrame({"key": tag.names[keep].tolist(), "current": cur[keep].astype(np.int64),
-                          "baseline": base[keep].astype(np.int64)})
+    frame = pd.DataFrame(
+        {
+            "key": tag.names[keep].tolist(),
+            "current": cur[keep].astype(np.int64),
+            "baseline": base[keep].astype(np.int64),
+        }
+    )
     return frame.sort_values("key", kind="stable").reset_index(drop=True)
 
 
@@ -356,8 +399,9 @@ def series_total(c: Columns, db, f: Filters, kind: str, value: str) -> int:
     return _total(c, mask(c, f) & series_mask(c, kind, value), f.unit)
 
 
-def series_tag_timeseries(c: Columns, db, f: Filters, freq: str, kind: str, value: str,
-                          table: str = "article_topics", column: str = "topic") -> pd.DataFrame:
+def series_tag_timeseries(
+    c: Columns, db, f: Filters, freq: str, kind: str, value: str, table: str = "article_topics", column: str = "topic"
+) -> pd.DataFrame:
     queries._check(table, column)
     scoped = mask(c, f) & series_mask(c, kind, value)
     tag = c.tags[table]
@@ -369,16 +413,22 @@ def series_tag_timeseries(c: Columns, db, f: Filters, freq: str, kind: str, valu
     names = c.period_names[freq]
     counts = _count(c, periods[ok].astype(np.int64) * n_vals + vals[ok], rows[ok], len(names) * n_vals, f.unit)
     keep = np.flatnonzero(counts)
-    frame = pd.DataFrame({"period": [names[k // n_vals] for k in keep],
-                          "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
-                          "count": counts[keep]})
+    frame = pd.DataFrame(
+        {
+            "period": [names[k // n_vals] for k in keep],
+            "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
+            "count": counts[keep],
+        }
+    )
     return _periods(frame.sort_values("period", kind="stable").reset_index(drop=True), db)
 
 
 def _fts_hits(c: Columns, conn, query: str) -> np.ndarray:
     """Articles (bool per position) matching an FTS5 query built by dashboard.search."""
-    found = np.array([r for (r,) in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
-                                                 (query,))], dtype=np.int64)
+    found = np.array(
+        [r for (r,) in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (query,))],
+        dtype=np.int64,
+    )
     hit = np.zeros(c.n, dtype=bool)
     if len(found):
         pos = np.searchsorted(c.ids, found)
@@ -387,10 +437,18 @@ def _fts_hits(c: Columns, conn, query: str) -> np.ndarray:
     return hit
 
 
-def articles(c: Columns, db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
-             series: tuple[str, str] | None = None) -> tuple[pd.DataFrame, int]:
+def articles(
+    c: Columns,
+    db,
+    f: Filters,
+    search: str = "",
+    limit: int = 50,
+    offset: int = 0,
+    series: tuple[str, str] | None = None,
+) -> tuple[pd.DataFrame, int]:
     """queries.articles: the rows are chosen here (the mask, newest first), then read by id."""
     from dashboard.search import parse, to_fts5
+
     m = mask(c, f)
     if series:
         m &= series_mask(c, *series)
@@ -402,17 +460,27 @@ def articles(c: Columns, db, f: Filters, search: str = "", limit: int = 50, offs
             m &= _fts_hits(c, conn, include)
         if exclude:
             m &= ~_fts_hits(c, conn, exclude)
-        picked = c.order_desc[m[c.order_desc]][int(offset):int(offset) + int(limit)]
+        picked = c.order_desc[m[c.order_desc]][int(offset) : int(offset) + int(limit)]
         return queries.article_rows(conn, c.ids[picked].tolist(), search), int(m.sum())
 
 
 FUNCTIONS = {
-    "headline": headline, "timeseries": timeseries, "tag_timeseries": tag_timeseries,
-    "group_timeseries": group_timeseries, "partners": partners, "partner_timeseries": partner_timeseries,
-    "value_counts": value_counts, "topic_country": topic_country, "pairs_within": pairs_within,
-    "group_counts": group_counts, "articles": articles,
-    "analytics.tagger_versions": tagger_versions, "analytics.group_degree": group_degree,
-    "analytics.window_totals": window_totals, "analytics.window_counts": window_counts,
-    "analytics.series_timeseries": series_timeseries, "analytics.series_total": series_total,
+    "headline": headline,
+    "timeseries": timeseries,
+    "tag_timeseries": tag_timeseries,
+    "group_timeseries": group_timeseries,
+    "partners": partners,
+    "partner_timeseries": partner_timeseries,
+    "value_counts": value_counts,
+    "topic_country": topic_country,
+    "pairs_within": pairs_within,
+    "group_counts": group_counts,
+    "articles": articles,
+    "analytics.tagger_versions": tagger_versions,
+    "analytics.group_degree": group_degree,
+    "analytics.window_totals": window_totals,
+    "analytics.window_counts": window_counts,
+    "analytics.series_timeseries": series_timeseries,
+    "analytics.series_total": series_total,
     "analytics.series_tag_timeseries": series_tag_timeseries,
 }

@@ -6,6 +6,7 @@ change that was seen before costs nothing, and any write by ingest invalidates e
 without a timer. app.py builds the context (store path, version, status, filters) once per run and
 the pages read it from session state, which is per browser session and so safe across sessions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ def status(db: str) -> dict:
 def refresh() -> Context:
     """Re-read the store's version and status after this run wrote to it (Fetch latest)."""
     from dataclasses import replace
+
     ctx = context()
     ctx = replace(ctx, version=queries.store_version(ctx.db), status=status(ctx.db))
     set_context(ctx)

@@ -7,14 +7,15 @@ run, and the details (exception, traceback) go to the server's log through Pytho
 Everything else a page might raise is left to Streamlit, which `client.showErrorDetails = "none"`
 in .streamlit/config.toml reduces to a generic notice in the browser (and a full log entry).
 """
+
 from __future__ import annotations
 
 import logging
 import shlex
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
 
@@ -32,31 +33,45 @@ DATABASE_ERRORS = (sqlite3.Error, StoreError)
 
 # (words in SQLite's or the store's message, what is wrong, what to do); the first match wins.
 _DIAGNOSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("not a database", "file is encrypted"),
-     "is not a SQLite database (another kind of file, or one overwritten)",
-     "Point `MPM_DB` at the store, or move this file aside (`mv {db} {aside}`) and run "
-     "`python -m ingest` to start a new store."),
-    (("malformed", "corrupt"),
-     "is damaged: SQLite reports a malformed database image",
-     "Move it aside (`mv {db} {aside}`) and run `python -m ingest` to start a new store, or restore "
-     "a backup; `sqlite3 {aside} 'PRAGMA integrity_check'` shows the damage."),
-    (("newer than this code",),
-     "was written by a newer version of Middle Powers Monitor",
-     "Update this copy (`git pull`, then `pip install -r requirements.txt`) and reload the page."),
-    (("locked", "busy"),
-     "is locked by another program for longer than the 5 s the dashboard waits",
-     "Let the running `python -m ingest` (or other writer) finish, then reload the page."),
-    (("unable to open", "readonly", "read-only", "permission", "cannot create folder", "cannot switch"),
-     "cannot be opened for reading and writing",
-     "Check that its folder exists and that this user may read and write the file and its folder, "
-     "or set `MPM_DB` to another path."),
-    (("disk i/o", "disk is full", "database or disk is full"),
-     "cannot be read or written on its disk (an I/O error or a full disk)",
-     "Free space on the disk or check the device, then reload the page."),
-    (("no such table", "no such column"),
-     "does not have the tables this version expects",
-     "Run `python -m ingest` once to bring its schema up to date, or point `MPM_DB` at a store made by "
-     "Middle Powers Monitor."),
+    (
+        ("not a database", "file is encrypted"),
+        "is not a SQLite database (another kind of file, or one overwritten)",
+        "Point `MPM_DB` at the store, or move this file aside (`mv {db} {aside}`) and run "
+        "`python -m ingest` to start a new store.",
+    ),
+    (
+        ("malformed", "corrupt"),
+        "is damaged: SQLite reports a malformed database image",
+        "Move it aside (`mv {db} {aside}`) and run `python -m ingest` to start a new store, or restore "
+        "a backup; `sqlite3 {aside} 'PRAGMA integrity_check'` shows the damage.",
+    ),
+    (
+        ("newer than this code",),
+        "was written by a newer version of Middle Powers Monitor",
+        "Update this copy (`git pull`, then `pip install -r requirements.txt`) and reload the page.",
+    ),
+    (
+        ("locked", "busy"),
+        "is locked by another program for longer than the 5 s the dashboard waits",
+        "Let the running `python -m ingest` (or other writer) finish, then reload the page.",
+    ),
+    (
+        ("unable to open", "readonly", "read-only", "permission", "cannot create folder", "cannot switch"),
+        "cannot be opened for reading and writing",
+        "Check that its folder exists and that this user may read and write the file and its folder, "
+        "or set `MPM_DB` to another path.",
+    ),
+    (
+        ("disk i/o", "disk is full", "database or disk is full"),
+        "cannot be read or written on its disk (an I/O error or a full disk)",
+        "Free space on the disk or check the device, then reload the page.",
+    ),
+    (
+        ("no such table", "no such column"),
+        "does not have the tables this version expects",
+        "Run `python -m ingest` once to bring its schema up to date, or point `MPM_DB` at a store made by "
+        "Middle Powers Monitor.",
+    ),
 )
 _UNKNOWN = ("cannot be read", "Run `python -m ingest` to check it, and see the server log for the details.")
 

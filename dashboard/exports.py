@@ -20,6 +20,7 @@ The description is made from the page's effective filters (a page that picks its
 like Country pairs, passes them), the store's date span when no dates are chosen, the stored
 tags' tagger versions (`analytics.tagger_versions`) and the store's sample count.
 """
+
 from __future__ import annotations
 
 import html
@@ -48,9 +49,12 @@ def describe_filters(f: Filters) -> str:
         parts.append(f"Partner: {labels.country_option(f.partner)}")
     if f.group:
         parts.append(f"Group: {labels.group(f.group)}")
-    for name, values, show in (("Topic", f.topics, labels.topic),
-                               ("Organization", f.organizations, labels.organization),
-                               ("Source", f.sources, str), ("Language", f.langs, lambda c: labels.LANGS.get(c, c))):
+    for name, values, show in (
+        ("Topic", f.topics, labels.topic),
+        ("Organization", f.organizations, labels.organization),
+        ("Source", f.sources, str),
+        ("Language", f.langs, lambda c: labels.LANGS.get(c, c)),
+    ):
         if values:
             parts.append(f"{name}: {', '.join(show(v) for v in values)}")
     return "; ".join(parts) or "none"
@@ -81,15 +85,20 @@ def describe_sample(status: dict) -> str:
     return f"YES, {sample:,} of the store's {total:,} articles are illustrative sample data, not real news"
 
 
-def meta(name: str, f: Filters, status: dict, versions: dict | None,
-         now: datetime | None = None) -> list[tuple[str, str]]:
+def meta(
+    name: str, f: Filters, status: dict, versions: dict | None, now: datetime | None = None
+) -> list[tuple[str, str]]:
     """(label, value) pairs describing one exported view."""
     now = now or datetime.now(UTC)
-    return [("view", _one_line(name)), ("filters", _one_line(describe_filters(f))),
-            ("dates", describe_dates(f, status)),
-            ("unit", "stories (syndicated copies counted once)" if f.unit == "stories" else "articles"),
-            ("tagger", _one_line(describe_tagger(versions))), ("sample data", describe_sample(status)),
-            ("exported", now.strftime("%Y-%m-%d %H:%M UTC"))]
+    return [
+        ("view", _one_line(name)),
+        ("filters", _one_line(describe_filters(f))),
+        ("dates", describe_dates(f, status)),
+        ("unit", "stories (syndicated copies counted once)" if f.unit == "stories" else "articles"),
+        ("tagger", _one_line(describe_tagger(versions))),
+        ("sample data", describe_sample(status)),
+        ("exported", now.strftime("%Y-%m-%d %H:%M UTC")),
+    ]
 
 
 def header_line(items: list[tuple[str, str]]) -> str:
@@ -116,11 +125,21 @@ def title(fig: go.Figure, items: list[tuple[str, str]]) -> go.Figure:
     details = " · ".join(f"{k}: {v}" for k, v in items if k not in ("view", "exported"))
     sub = "<br>".join(html.escape(line, quote=False) for line in _wrap([details], 140))
     fig.update_layout(
-        title=dict(text=html.escape(values.get("view", ""), quote=False), x=0, xanchor="left", xref="paper",
-                   y=1, yanchor="top", yref="container", pad=dict(t=6), automargin=True,
-                   font=dict(size=13, color="#333333"),
-                   subtitle=dict(text=sub, font=dict(size=10, color="#6b6b6b"))),
-        legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", title_text=""))
+        title=dict(
+            text=html.escape(values.get("view", ""), quote=False),
+            x=0,
+            xanchor="left",
+            xref="paper",
+            y=1,
+            yanchor="top",
+            yref="container",
+            pad=dict(t=6),
+            automargin=True,
+            font=dict(size=13, color="#333333"),
+            subtitle=dict(text=sub, font=dict(size=10, color="#6b6b6b")),
+        ),
+        legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", title_text=""),
+    )
     return fig
 
 

@@ -8,6 +8,7 @@ In a shared deployment any visitor could start a 70-second run, as often as they
   and a click that races another gets a message, not a second run;
 - runs are at least `MPM_FETCH_INTERVAL` seconds apart (default 60), counted from the last one's end.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -21,19 +22,28 @@ def fetch_latest(ctx) -> None:
     """Draw the fetch control for this deployment and this moment, and run a fetch when asked."""
     if config.read_only():
         last = ctx.status.get("last_ingest_at")
-        st.caption(":material/lock: This dashboard is read-only: its feeds are fetched on a schedule"
-                   + (f" (last run {last} UTC)." if last else "."))
+        st.caption(
+            ":material/lock: This dashboard is read-only: its feeds are fetched on a schedule"
+            + (f" (last run {last} UTC)." if last else ".")
+        )
         return
     current = runlock.state(ctx.db)
     if current.running:
         _watch(ctx.db)
         return
     wait = _cooldown(current)
-    clicked = st.button("Fetch latest", type="primary", icon=":material/cloud_download:", disabled=wait > 0,
-                        help="Fetch every due feed in the source list now (same as `python -m ingest`).")
+    clicked = st.button(
+        "Fetch latest",
+        type="primary",
+        icon=":material/cloud_download:",
+        disabled=wait > 0,
+        help="Fetch every due feed in the source list now (same as `python -m ingest`).",
+    )
     if wait > 0:
-        st.caption(f"The last fetch ended {config.fetch_interval() - wait:.0f} s ago; the next one is possible "
-                   f"in {wait:.0f} s.")
+        st.caption(
+            f"The last fetch ended {config.fetch_interval() - wait:.0f} s ago; the next one is possible "
+            f"in {wait:.0f} s."
+        )
     if clicked:
         _run(ctx)
 
@@ -51,10 +61,20 @@ def _watch(db: str) -> None:
     if not current.running:
         st.rerun()  # the new articles, and the button back
     total = f"{current.done}/{current.total} feeds" if current.total else "starting"
-    st.status(f"A fetch started by another session is in progress (since {current.started_at or '?'} UTC, "
-              f"{total}). This page updates when it ends.", state="running", expanded=False)
-    st.button("Fetch latest", type="primary", icon=":material/cloud_download:", disabled=True, key="fetch_busy",
-              help="One fetch at a time: wait for the one in progress.")
+    st.status(
+        f"A fetch started by another session is in progress (since {current.started_at or '?'} UTC, "
+        f"{total}). This page updates when it ends.",
+        state="running",
+        expanded=False,
+    )
+    st.button(
+        "Fetch latest",
+        type="primary",
+        icon=":material/cloud_download:",
+        disabled=True,
+        key="fetch_busy",
+        help="One fetch at a time: wait for the one in progress.",
+    )
 
 
 def _run(ctx) -> None:
@@ -78,8 +98,10 @@ def _run(ctx) -> None:
         except Exception as exc:  # noqa: BLE001 - shown to the user, the page carries on
             box.update(label=f"Fetch failed: {exc}", state="error")
             return
-        box.update(label=f"Fetched: {summary.ok} ok, {summary.not_modified} not modified, "
-                         f"{summary.failed} failed, {summary.new_articles} new articles",
-                   state="error" if summary.failed and not summary.ok else "complete")
+        box.update(
+            label=f"Fetched: {summary.ok} ok, {summary.not_modified} not modified, "
+            f"{summary.failed} failed, {summary.new_articles} new articles",
+            state="error" if summary.failed and not summary.ok else "complete",
+        )
     refresh()
     st.button("Refresh the dashboard", icon=":material/refresh:", help="Redraw every page with the new articles.")

@@ -9,10 +9,12 @@ value a visitor supplies (URL parameters, typed text) loses its control characte
 
 Page-level controls (a pair, a step, a search) use `page_param`, which follows the same rules.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
@@ -106,11 +108,18 @@ def _keep_dates_valid(status: dict) -> None:
 _IGNORED = "_f_ignored_params"
 _IGNORED_FOR = "_f_ignored_for"
 _IGNORED_SLOT = "_f_ignored_slot"
-_REASONS = {"country": "not a country code we know", "partner": "not a country code we know",
-            "group": "not a group we know", "topic": "not a topic we know", "org": "not an organization we know",
-            "source": "not a source in this store", "lang": "not a language in this store",
-            "unit": "not articles or stories", "from": "not a date (use YYYY-MM-DD)",
-            "to": "not a date (use YYYY-MM-DD)"}
+_REASONS = {
+    "country": "not a country code we know",
+    "partner": "not a country code we know",
+    "group": "not a group we know",
+    "topic": "not a topic we know",
+    "org": "not an organization we know",
+    "source": "not a source in this store",
+    "lang": "not a language in this store",
+    "unit": "not articles or stories",
+    "from": "not a date (use YYYY-MM-DD)",
+    "to": "not a date (use YYYY-MM-DD)",
+}
 
 
 def _ignored_in_url(status: dict) -> dict[str, str]:
@@ -140,8 +149,9 @@ def ignored_notice() -> None:
     if not ignored or slot is None:
         return
     listed = "; ".join(f"`{key}` ({why})" for key, why in ignored.items())
-    slot.warning(f"Part of this link was ignored: {listed}. The page shows the other settings.",
-                 icon=":material/link_off:")
+    slot.warning(
+        f"Part of this link was ignored: {listed}. The page shows the other settings.", icon=":material/link_off:"
+    )
 
 
 # Streamlit's date range field applies a typed date only when it loses focus or on Escape; people
@@ -189,10 +199,15 @@ def current(status: dict) -> Filters:
         start = dates[0] if dates[0] != bounds[0] else None
         end = dates[-1] if len(dates) > 1 and dates[-1] != bounds[1] else None
     return Filters(
-        start=start, end=end,
-        country=ss.get("f_country"), partner=ss.get("f_partner"), group=ss.get("f_group"),
-        topics=tuple(ss.get("f_topics") or ()), organizations=tuple(ss.get("f_organizations") or ()),
-        sources=tuple(ss.get("f_sources") or ()), langs=tuple(ss.get("f_langs") or ()),
+        start=start,
+        end=end,
+        country=ss.get("f_country"),
+        partner=ss.get("f_partner"),
+        group=ss.get("f_group"),
+        topics=tuple(ss.get("f_topics") or ()),
+        organizations=tuple(ss.get("f_organizations") or ()),
+        sources=tuple(ss.get("f_sources") or ()),
+        langs=tuple(ss.get("f_langs") or ()),
         unit=ss.get("f_unit") or "articles",
     )
 
@@ -242,29 +257,68 @@ def sidebar(status: dict) -> Filters:
         st.header("Filters")
         bounds = _bounds(status)
         if bounds:
-            st.date_input("Published between", key="f_dates", min_value=bounds[0], max_value=bounds[1],
-                          format="YYYY-MM-DD", help="The whole period of the store by default.")
-        st.selectbox("Country", opts["country"], key="f_country", index=None, placeholder="Any country",
-                     format_func=labels.country_option,
-                     help="Articles that mention this country.")
-        st.selectbox("Partner", opts["partner"], key="f_partner", index=None, placeholder="Any partner",
-                     format_func=labels.country_option,
-                     help="With a country: articles that report the two dealing with each other (the pair).")
-        st.selectbox("Group", opts["group"], key="f_group", index=None, placeholder="Any group",
-                     format_func=labels.group,
-                     help="Articles mentioning a member; with a country, articles pairing it with a member.")
-        st.multiselect("Topic", opts["topics"], key="f_topics", format_func=labels.topic,
-                       placeholder="Any topic")
-        st.multiselect("Organization", opts["organizations"], key="f_organizations",
-                       format_func=labels.organization, placeholder="Any organization")
+            st.date_input(
+                "Published between",
+                key="f_dates",
+                min_value=bounds[0],
+                max_value=bounds[1],
+                format="YYYY-MM-DD",
+                help="The whole period of the store by default.",
+            )
+        st.selectbox(
+            "Country",
+            opts["country"],
+            key="f_country",
+            index=None,
+            placeholder="Any country",
+            format_func=labels.country_option,
+            help="Articles that mention this country.",
+        )
+        st.selectbox(
+            "Partner",
+            opts["partner"],
+            key="f_partner",
+            index=None,
+            placeholder="Any partner",
+            format_func=labels.country_option,
+            help="With a country: articles that report the two dealing with each other (the pair).",
+        )
+        st.selectbox(
+            "Group",
+            opts["group"],
+            key="f_group",
+            index=None,
+            placeholder="Any group",
+            format_func=labels.group,
+            help="Articles mentioning a member; with a country, articles pairing it with a member.",
+        )
+        st.multiselect("Topic", opts["topics"], key="f_topics", format_func=labels.topic, placeholder="Any topic")
+        st.multiselect(
+            "Organization",
+            opts["organizations"],
+            key="f_organizations",
+            format_func=labels.organization,
+            placeholder="Any organization",
+        )
         st.multiselect("Source", opts["sources"], key="f_sources", placeholder="Any source")
-        st.multiselect("Language", opts["langs"], key="f_langs",
-                       format_func=lambda code: labels.LANGS.get(code, code), placeholder="Any language")
-        st.radio("Count", list(UNITS), key="f_unit", format_func=labels.UNITS.get, horizontal=False,
-                 help="A story is one event reported by several outlets; count it once or per copy. "
-                      "Across periods of uneven coverage (archive gaps, greyed on the charts), compare shares "
-                      "of all articles in a period (Share % on Country pairs; the Overview's groups) rather "
-                      "than raw counts.")
+        st.multiselect(
+            "Language",
+            opts["langs"],
+            key="f_langs",
+            format_func=lambda code: labels.LANGS.get(code, code),
+            placeholder="Any language",
+        )
+        st.radio(
+            "Count",
+            list(UNITS),
+            key="f_unit",
+            format_func=labels.UNITS.get,
+            horizontal=False,
+            help="A story is one event reported by several outlets; count it once or per copy. "
+            "Across periods of uneven coverage (archive gaps, greyed on the charts), compare shares "
+            "of all articles in a period (Share % on Country pairs; the Overview's groups) rather "
+            "than raw counts.",
+        )
         st.button("Reset filters", on_click=reset, icon=":material/restart_alt:", width="stretch")
         # Our own constant script, no visitor text in it: Enter in the date field applies the range.
         st.html(ENTER_APPLIES_DATES, unsafe_allow_javascript=True)
@@ -279,8 +333,9 @@ def sidebar(status: dict) -> Filters:
     return f
 
 
-def page_param(key: str, default: Any, allowed: Callable[[Any], bool] | list | None = None,
-               parse: Callable[[str], Any] = str) -> None:
+def page_param(
+    key: str, default: Any, allowed: Callable[[Any], bool] | list | None = None, parse: Callable[[str], Any] = str
+) -> None:
     """Seed a page widget's session state from the URL (or its default) before it is drawn.
 
     Call before the widget with key=`key`; afterwards call `sync_page_param(key, default)`.
@@ -297,7 +352,9 @@ def page_param(key: str, default: Any, allowed: Callable[[Any], bool] | list | N
         except (TypeError, ValueError):
             candidate = None
         ok = candidate is not None and (
-            allowed is None or (candidate in allowed if isinstance(allowed, (list, tuple, dict)) else allowed(candidate)))
+            allowed is None
+            or (candidate in allowed if isinstance(allowed, (list, tuple, dict)) else allowed(candidate))
+        )
         value = candidate if ok else default
         if not ok and raw.strip():
             ss.setdefault(_IGNORED, {})[key] = "not one of this page's choices"

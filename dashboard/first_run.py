@@ -6,6 +6,7 @@ and offline. While sample articles are in the store every page says so, points t
 to fetch live feeds and, once live articles exist, offers to remove the sample.
 Set MPM_SAMPLE=0 to start from an empty store instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,11 +35,14 @@ def load_sample_if_empty(db: str, status: dict) -> None:
         return
     with _LOAD_LOCK:
         from dashboard.queries import store_status
+
         if store_status(db).get("articles"):  # another session loaded it while we waited
             st.rerun()
         with st.status("First run: loading the bundled sample data…", expanded=True) as box:
-            st.write("The store is empty, so the app reads the illustrative sample feeds in `sample_data/` "
-                     "through the normal ingest path (parsing, tagging, story clustering).")
+            st.write(
+                "The store is empty, so the app reads the illustrative sample feeds in `sample_data/` "
+                "through the normal ingest path (parsing, tagging, story clustering)."
+            )
             bar = st.progress(0.0, text="Starting…")
 
             def progress(done: int, total: int, name: str) -> None:
@@ -51,8 +55,7 @@ def load_sample_if_empty(db: str, status: dict) -> None:
                 st.session_state["_sample_load_failed"] = True
                 return
             if not store_status(db).get("articles"):  # e.g. no sample folder: do not rerun in a loop
-                box.update(label="The sample added no article; fetch live feeds on the Sources page.",
-                           state="error")
+                box.update(label="The sample added no article; fetch live feeds on the Sources page.", state="error")
                 st.session_state["_sample_load_failed"] = True
                 return
             box.update(label=f"Sample loaded: {summary.new_articles} articles", state="complete", expanded=False)
@@ -69,13 +72,15 @@ def sample_notice(db: str, status: dict, sources_page) -> None:
         cols[0].markdown(
             f":orange[:material/science:] **Illustrative sample data:** {status['sample']:,} of the "
             f"{status['articles']:,} articles are hand-written examples bundled with the app "
-            "(links on example.com), not real news.")
+            "(links on example.com), not real news."
+        )
         cols[1].page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
         if config.read_only():  # MPM_READ_ONLY=1: no visitor deletes anything (dashboard/fetching.py)
             cols[2].caption("Read-only dashboard: `python -m ingest --remove-sample` removes the sample.")
         elif status.get("live"):
             if cols[2].button("Remove sample data", icon=":material/delete:", key="remove_sample"):
                 from ingest.sample import remove_sample
+
                 removed = remove_sample(db)
                 st.toast(f"Removed {removed} sample articles.")
                 st.rerun()

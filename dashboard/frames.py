@@ -7,6 +7,7 @@ on those filled frames, so a 4-week mean is over 4 weeks, not over 4 non-empty w
 reshaping the small result here (never counting raw article frames in pandas) is what keeps a
 million-article store fast.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,8 +28,9 @@ def period_start(day: date | str | pd.Timestamp, freq: str) -> pd.Timestamp:
     return ts
 
 
-def fill_periods(df: pd.DataFrame, freq: str, start=None, end=None, by: str | None = None,
-                 values: list | None = None) -> pd.DataFrame:
+def fill_periods(
+    df: pd.DataFrame, freq: str, start=None, end=None, by: str | None = None, values: list | None = None
+) -> pd.DataFrame:
     """Add zero rows for every period (and every `by` value) between start and end."""
     cols = ["period"] + ([by] if by else []) + ["count"]
     # A bound taken from an empty frame (every date of the selection unreadable) is NaT: no bound.
@@ -78,8 +80,9 @@ def topic_mix(rows: pd.DataFrame, totals: pd.DataFrame, freq: str, start=None, e
     return out[["period", "topic", "label", "count", "total", "share"]]
 
 
-def rolling_mean(frame: pd.DataFrame, window: int, value: str = "count", by: str = "key",
-                 on: str = "period") -> pd.DataFrame:
+def rolling_mean(
+    frame: pd.DataFrame, window: int, value: str = "count", by: str = "key", on: str = "period"
+) -> pd.DataFrame:
     """``frame`` plus a ``rolling`` column: the mean of ``value`` over the last ``window`` rows of
     each ``by`` group in ``on`` order (min 1 row, so the series starts at once). The window counts rows,
     i.e. periods once the frame is filled by ``fill_periods``."""
@@ -92,7 +95,8 @@ def rolling_mean(frame: pd.DataFrame, window: int, value: str = "count", by: str
     ordered = out.sort_values(on, kind="stable")
     if by in out.columns:
         out["rolling"] = ordered.groupby(by, sort=False)[value].transform(
-            lambda s: s.rolling(window, min_periods=1).mean())
+            lambda s: s.rolling(window, min_periods=1).mean()
+        )
     else:
         out["rolling"] = ordered[value].rolling(window, min_periods=1).mean()
     return out

@@ -3,23 +3,53 @@
 Slugs come from TAXONOMY.md, the tagging contract; the store never holds anything else, so these
 tables are complete by construction. A code outside them is shown as it is rather than failing.
 """
+
 from __future__ import annotations
 
 from analysis.countries import country_name
 from analysis.groups import load_groups
 
 TOPICS = {
-    "defence": "Defence", "trade": "Trade", "energy": "Energy", "critical_minerals": "Critical minerals",
-    "technology": "Technology", "arctic": "Arctic", "climate": "Climate",
-    "oceans_fisheries": "Oceans and fisheries", "migration": "Migration", "human_rights": "Human rights",
-    "humanitarian_aid": "Humanitarian aid", "health": "Health", "conflict": "Conflict",
+    "defence": "Defence",
+    "trade": "Trade",
+    "energy": "Energy",
+    "critical_minerals": "Critical minerals",
+    "technology": "Technology",
+    "arctic": "Arctic",
+    "climate": "Climate",
+    "oceans_fisheries": "Oceans and fisheries",
+    "migration": "Migration",
+    "human_rights": "Human rights",
+    "humanitarian_aid": "Humanitarian aid",
+    "health": "Health",
+    "conflict": "Conflict",
 }
 ORGANIZATIONS = {
-    "eu": "EU", "nato": "NATO", "un": "UN", "g7": "G7", "g20": "G20", "asean": "ASEAN", "apec": "APEC",
-    "aukus": "AUKUS", "quad": "Quad", "mikta": "MIKTA", "cptpp": "CPTPP", "wto": "WTO", "who": "WHO",
-    "imf": "IMF", "world_bank": "World Bank", "opec": "OPEC", "arctic_council": "Arctic Council",
-    "five_eyes": "Five Eyes", "commonwealth": "Commonwealth", "francophonie": "Francophonie",
-    "oas": "OAS", "african_union": "African Union", "brics": "BRICS", "icc": "ICC", "icj": "ICJ",
+    "eu": "EU",
+    "nato": "NATO",
+    "un": "UN",
+    "g7": "G7",
+    "g20": "G20",
+    "asean": "ASEAN",
+    "apec": "APEC",
+    "aukus": "AUKUS",
+    "quad": "Quad",
+    "mikta": "MIKTA",
+    "cptpp": "CPTPP",
+    "wto": "WTO",
+    "who": "WHO",
+    "imf": "IMF",
+    "world_bank": "World Bank",
+    "opec": "OPEC",
+    "arctic_council": "Arctic Council",
+    "five_eyes": "Five Eyes",
+    "commonwealth": "Commonwealth",
+    "francophonie": "Francophonie",
+    "oas": "OAS",
+    "african_union": "African Union",
+    "brics": "BRICS",
+    "icc": "ICC",
+    "icj": "ICJ",
     "iaea": "IAEA",
 }
 LANGS = {"en": "English", "fr": "French"}

@@ -10,16 +10,17 @@ name that reaches a query comes from the fixed `_TAGS` list.
 The connection is opened read-only per call: the dashboard never writes, Streamlit runs sessions
 on many threads, and WAL lets these reads go on while ingest writes.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
@@ -54,7 +55,7 @@ class Filters:
     """
 
     start: date | None = None
-    end: date | None = None          # inclusive
+    end: date | None = None  # inclusive
     country: str | None = None
     partner: str | None = None
     group: str | None = None
@@ -89,7 +90,7 @@ def stored_time(text: object) -> datetime | None:
     if not isinstance(text, str) or not EARLIEST <= text <= latest_plausible():
         return None
     try:
-        return datetime.strptime(text, _STORED_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, _STORED_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -110,6 +111,7 @@ def fts_query(text: str) -> str | None:
 
 
 # --- connection and store state -------------------------------------------------------------
+
 
 def store_version(db: str | os.PathLike) -> tuple:
     """Changes whenever the store is written: the cache key for every query result.
@@ -142,8 +144,7 @@ def reader(db: str | os.PathLike) -> Iterator[sqlite3.Connection | None]:
     if not path.exists():
         yield None
         return
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0,
-                           check_same_thread=False)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0, check_same_thread=False)
     # Text that is not UTF-8 (written by another tool, or a blob date turned into text by substr)
     # reads with replacement characters instead of failing the whole query (issue 11).
     conn.text_factory = _lenient_text
@@ -168,24 +169,41 @@ def _frame(conn: sqlite3.Connection | None, sql: str, params: list | tuple, colu
 
 def store_status(db) -> dict:
     """Counts the app needs before any page: empty store, sample notice, filter choices."""
-    status = {"articles": 0, "sample": 0, "live": 0, "feeds": 0, "first": None, "last": None,
-              "last_ingest_at": None, "sources": [], "langs": [], "organizations": []}
+    status = {
+        "articles": 0,
+        "sample": 0,
+        "live": 0,
+        "feeds": 0,
+        "first": None,
+        "last": None,
+        "last_ingest_at": None,
+        "sources": [],
+        "langs": [],
+        "organizations": [],
+    }
     with reader(db) as conn:
         if conn is None:
             return status
-        total, sample = conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(is_sample), 0) FROM articles").fetchone()
+        total, sample = conn.execute("SELECT COUNT(*), COALESCE(SUM(is_sample), 0) FROM articles").fetchone()
         status.update(articles=total, sample=sample, live=total - sample)
         status["feeds"] = conn.execute("SELECT COUNT(*) FROM feeds").fetchone()[0]
         status["first"], status["last"] = readable_span(db)
         status["last_ingest_at"] = get_meta(conn, "last_ingest_at")
         # Outlets from the feeds table (tiny) plus any article source without a feed row.
-        status["sources"] = sorted({r[0] for r in conn.execute(
-            "SELECT outlet FROM feeds UNION SELECT DISTINCT source FROM articles WHERE feed_id IS NULL")})
-        status["langs"] = sorted({r[0] for r in conn.execute(
-            "SELECT lang FROM feeds WHERE lang IS NOT NULL") if r[0]} | {"en", "fr"})
-        status["organizations"] = [r[0] for r in conn.execute(
-            "SELECT DISTINCT organization FROM article_organizations ORDER BY 1")]
+        status["sources"] = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    "SELECT outlet FROM feeds UNION SELECT DISTINCT source FROM articles WHERE feed_id IS NULL"
+                )
+            }
+        )
+        status["langs"] = sorted(
+            {r[0] for r in conn.execute("SELECT lang FROM feeds WHERE lang IS NOT NULL") if r[0]} | {"en", "fr"}
+        )
+        status["organizations"] = [
+            r[0] for r in conn.execute("SELECT DISTINCT organization FROM article_organizations ORDER BY 1")
+        ]
     return status
 
 
@@ -200,8 +218,11 @@ def readable_span(db) -> tuple[str | None, str | None]:
         if len(_SPANS) > 256:
             _SPANS.clear()
         with reader(db) as conn:
-            span = (None, None) if conn is None else (_edge(conn, "1", [], newest=False),
-                                                        _edge(conn, "1", [], newest=True))
+            span = (
+                (None, None)
+                if conn is None
+                else (_edge(conn, "1", [], newest=False), _edge(conn, "1", [], newest=True))
+            )
         _SPANS[key] = span
     return _SPANS[key]
 
@@ -213,9 +234,11 @@ def _edge(conn: sqlite3.Connection, sql: str, params: list, newest: bool) -> str
     so it costs an index seek on a sound store and a few more rows past each broken one.
     """
     order = "DESC" if newest else "ASC"
-    cursor = conn.execute(f"SELECT a.published_at FROM articles a WHERE {sql} "
-                          f"AND a.published_at BETWEEN ? AND ? ORDER BY a.published_at {order}",
-                          list(params) + [EARLIEST, latest_plausible()])
+    cursor = conn.execute(
+        f"SELECT a.published_at FROM articles a WHERE {sql} "
+        f"AND a.published_at BETWEEN ? AND ? ORDER BY a.published_at {order}",
+        list(params) + [EARLIEST, latest_plausible()],
+    )
     try:
         return next((value for (value,) in cursor if stored_time(value)), None)
     finally:
@@ -223,6 +246,7 @@ def _edge(conn: sqlite3.Connection, sql: str, params: list, newest: bool) -> str
 
 
 # --- the filter as SQL ------------------------------------------------------------------------
+
 
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
@@ -291,8 +315,7 @@ def where(f: Filters, db=None, alias: str = "a") -> tuple[str, list]:
 
     driver = 0  # which tag condition stays an IN list; None: all EXISTS
     if db is not None and tags and (len(tags) > 1 or dates):
-        sizes = [_estimate(db, f"SELECT COUNT(*) FROM {t} WHERE {c} IN ({_marks(v)})", tuple(v))
-                 for t, c, v in tags]
+        sizes = [_estimate(db, f"SELECT COUNT(*) FROM {t} WHERE {c} IN ({_marks(v)})", tuple(v)) for t, c, v in tags]
         driver = min(range(len(tags)), key=sizes.__getitem__)
         if dates:
             span = " AND ".join(x for x, on in (("published_at >= ?", f.start), ("published_at < ?", f.end)) if on)
@@ -302,8 +325,9 @@ def where(f: Filters, db=None, alias: str = "a") -> tuple[str, list]:
         if db is None or i == driver:
             clauses.append(f"{col}id IN (SELECT article_id FROM {table} WHERE {column} IN ({_marks(values)}))")
         else:
-            clauses.append(f"EXISTS (SELECT 1 FROM {table} WHERE article_id = {col}id "
-                           f"AND {column} IN ({_marks(values)}))")
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM {table} WHERE article_id = {col}id AND {column} IN ({_marks(values)}))"
+            )
         params.extend(values)
     return (" AND ".join(clauses) or "1"), params
 
@@ -330,8 +354,7 @@ def _scope(f: Filters, db) -> tuple[str, str, list, bool]:
     sql, params = where(f, db)
     if sql == "1":
         return "", "articles a", [], False
-    cte = ("WITH fa AS MATERIALIZED (SELECT a.id, a.story_id, a.published_at, a.feed_id "
-           f"FROM articles a WHERE {sql}) ")
+    cte = f"WITH fa AS MATERIALIZED (SELECT a.id, a.story_id, a.published_at, a.feed_id FROM articles a WHERE {sql}) "
     return cte, "fa a", params, True
 
 
@@ -341,6 +364,7 @@ def _tag_only(f: Filters, filtered: bool) -> bool:
 
 
 # --- figures ----------------------------------------------------------------------------------
+
 
 def headline(db, f: Filters) -> dict:
     """Articles, stories, distinct countries and the period covered, for the filter."""
@@ -352,14 +376,21 @@ def headline(db, f: Filters) -> dict:
             return out
         row = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT COALESCE(a.story_id, a.id)), MIN(a.published_at), "
-            f"MAX(a.published_at) FROM articles a WHERE {sql}", params).fetchone()
+            f"MAX(a.published_at) FROM articles a WHERE {sql}",
+            params,
+        ).fetchone()
         # The period covered, from the same scan as the counts. Only when an edge is unreadable
         # (a store damaged by another writer) is the nearest readable date looked up.
-        first, last = (value if value is None or stored_time(value) else _edge(conn, sql, params, newest)
-                       for value, newest in ((row[2], False), (row[3], True)))
+        first, last = (
+            value if value is None or stored_time(value) else _edge(conn, sql, params, newest)
+            for value, newest in ((row[2], False), (row[3], True))
+        )
         out.update(articles=row[0], stories=row[1], first=first, last=last)
-        countries = (f"{cte}SELECT COUNT(DISTINCT c.country) FROM {src} JOIN article_countries c "
-                     "ON c.article_id = a.id") if filtered else "SELECT COUNT(DISTINCT country) FROM article_countries"
+        countries = (
+            (f"{cte}SELECT COUNT(DISTINCT c.country) FROM {src} JOIN article_countries c ON c.article_id = a.id")
+            if filtered
+            else "SELECT COUNT(DISTINCT country) FROM article_countries"
+        )
         out["countries"] = conn.execute(countries, cparams).fetchone()[0]
         out["last_ingest_at"] = get_meta(conn, "last_ingest_at")
     return out
@@ -369,13 +400,22 @@ def timeseries(db, f: Filters, freq: str = "month") -> pd.DataFrame:
     """[period, count]: the filter's articles (or stories) per day, week or month."""
     sql, params = where(f, db)
     with reader(db) as conn:
-        df = _frame(conn, f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
-                          f"WHERE {sql} GROUP BY period ORDER BY period", params, ["period", "count"])
+        df = _frame(
+            conn,
+            f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
+            f"WHERE {sql} GROUP BY period ORDER BY period",
+            params,
+            ["period", "count"],
+        )
     return _periods(df, db)
 
 
-_TAGS = {"article_countries": "country", "article_topics": "topic", "article_pairs": "pair",
-         "article_organizations": "organization"}
+_TAGS = {
+    "article_countries": "country",
+    "article_topics": "topic",
+    "article_pairs": "pair",
+    "article_organizations": "organization",
+}
 
 
 def _check(table: str, column: str) -> None:
@@ -383,8 +423,7 @@ def _check(table: str, column: str) -> None:
         raise ValueError(f"{table}.{column}")
 
 
-def tag_timeseries(db, f: Filters, freq: str, table: str, column: str,
-                   values: list[str] | None = None) -> pd.DataFrame:
+def tag_timeseries(db, f: Filters, freq: str, table: str, column: str, values: list[str] | None = None) -> pd.DataFrame:
     """[period, value, count] for a tag table (countries, topics, pairs, organizations)."""
     _check(table, column)
     cte, src, params, _ = _scope(f, db)
@@ -395,11 +434,14 @@ def tag_timeseries(db, f: Filters, freq: str, table: str, column: str,
         restrict = f"WHERE t.{column} IN ({_marks(values)})"
         params = params + list(values)
     with reader(db) as conn:
-        df = _frame(conn,
-                    f"{cte}SELECT {_PERIOD_SQL[freq]} AS period, t.{column}, {_count(f)} "
-                    f"FROM {src} JOIN {table} t ON t.article_id = a.id "
-                    f"{restrict} GROUP BY period, t.{column} ORDER BY period",
-                    params, ["period", "value", "count"])
+        df = _frame(
+            conn,
+            f"{cte}SELECT {_PERIOD_SQL[freq]} AS period, t.{column}, {_count(f)} "
+            f"FROM {src} JOIN {table} t ON t.article_id = a.id "
+            f"{restrict} GROUP BY period, t.{column} ORDER BY period",
+            params,
+            ["period", "value", "count"],
+        )
     return _periods(df, db)
 
 
@@ -418,16 +460,18 @@ def group_timeseries(db, f: Filters, freq: str, groups: dict[str, tuple[str, ...
             members = list(dict.fromkeys(members))
             if not members:
                 continue
-            df = _frame(conn,
-                        f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
-                        f"WHERE {sql} AND a.id IN (SELECT article_id FROM article_countries "
-                        f"WHERE country IN ({_marks(members)})) GROUP BY period",
-                        params + members, ["period", "count"])
+            df = _frame(
+                conn,
+                f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
+                f"WHERE {sql} AND a.id IN (SELECT article_id FROM article_countries "
+                f"WHERE country IN ({_marks(members)})) GROUP BY period",
+                params + members,
+                ["period", "count"],
+            )
             df["group"] = label
             parts.append(_periods(df, db))
     if not parts or totals.empty:
-        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [],
-                             "total": []})
+        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [], "total": []})
     out = pd.concat(parts, ignore_index=True).merge(totals, on="period", how="right")
     return out.dropna(subset=["group"])[["period", "group", "count", "total"]].reset_index(drop=True)
 
@@ -439,12 +483,15 @@ def partners(db, f: Filters, country: str, limit: int | None = None) -> pd.DataF
     lim = f"LIMIT {int(limit)}" if limit else ""
     join = "" if _tag_only(f, filtered) else f"JOIN {src} ON a.id = p.article_id"
     with reader(db) as conn:
-        return _frame(conn,
-                      f"{cte}SELECT CASE WHEN p.country_a = ? THEN p.country_b ELSE p.country_a END AS partner, "
-                      f"{_count(f)} AS n FROM article_pairs p {join} "
-                      "WHERE (p.country_a = ? OR p.country_b = ?) "
-                      f"GROUP BY partner ORDER BY n DESC, partner {lim}",
-                      params + [country, country, country], ["partner", "count"])
+        return _frame(
+            conn,
+            f"{cte}SELECT CASE WHEN p.country_a = ? THEN p.country_b ELSE p.country_a END AS partner, "
+            f"{_count(f)} AS n FROM article_pairs p {join} "
+            "WHERE (p.country_a = ? OR p.country_b = ?) "
+            f"GROUP BY partner ORDER BY n DESC, partner {lim}",
+            params + [country, country, country],
+            ["partner", "count"],
+        )
 
 
 def partner_timeseries(db, f: Filters, country: str, freq: str, partner_codes: list[str]) -> pd.DataFrame:
@@ -455,8 +502,9 @@ def partner_timeseries(db, f: Filters, country: str, freq: str, partner_codes: l
     return df[["period", "partner", "count"]]
 
 
-def value_counts(db, f: Filters, table: str, column: str, limit: int | None = None,
-                 exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def value_counts(
+    db, f: Filters, table: str, column: str, limit: int | None = None, exclude: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """[value, count] over a tag table for the filter, biggest first."""
     _check(table, column)
     cte, src, params, filtered = _scope(f, db)
@@ -464,10 +512,13 @@ def value_counts(db, f: Filters, table: str, column: str, limit: int | None = No
     lim = f"LIMIT {int(limit)}" if limit else ""
     source = f"{table} t" if _tag_only(f, filtered) else f"{src} JOIN {table} t ON t.article_id = a.id"
     with reader(db) as conn:
-        return _frame(conn,
-                      f"{cte}SELECT t.{column}, {_count(f)} AS n FROM {source} "
-                      f"{excl} GROUP BY t.{column} ORDER BY n DESC, t.{column} {lim}",
-                      params + list(exclude), ["value", "count"])
+        return _frame(
+            conn,
+            f"{cte}SELECT t.{column}, {_count(f)} AS n FROM {source} "
+            f"{excl} GROUP BY t.{column} ORDER BY n DESC, t.{column} {lim}",
+            params + list(exclude),
+            ["value", "count"],
+        )
 
 
 def topic_country(db, f: Filters, countries: list[str]) -> pd.DataFrame:
@@ -475,14 +526,19 @@ def topic_country(db, f: Filters, countries: list[str]) -> pd.DataFrame:
     if not countries:
         return pd.DataFrame({"topic": [], "country": [], "count": []})
     cte, src, params, filtered = _scope(f, db)
-    source = ("article_countries c JOIN article_topics t ON t.article_id = c.article_id"
-              if _tag_only(f, filtered) else
-              f"{src} JOIN article_countries c ON c.article_id = a.id JOIN article_topics t ON t.article_id = a.id")
+    source = (
+        "article_countries c JOIN article_topics t ON t.article_id = c.article_id"
+        if _tag_only(f, filtered)
+        else f"{src} JOIN article_countries c ON c.article_id = a.id JOIN article_topics t ON t.article_id = a.id"
+    )
     with reader(db) as conn:
-        return _frame(conn,
-                      f"{cte}SELECT t.topic, c.country, {_count(f)} FROM {source} "
-                      f"WHERE c.country IN ({_marks(countries)}) GROUP BY t.topic, c.country",
-                      params + list(countries), ["topic", "country", "count"])
+        return _frame(
+            conn,
+            f"{cte}SELECT t.topic, c.country, {_count(f)} FROM {source} "
+            f"WHERE c.country IN ({_marks(countries)}) GROUP BY t.topic, c.country",
+            params + list(countries),
+            ["topic", "country", "count"],
+        )
 
 
 def pairs_within(db, f: Filters, members: list[str]) -> pd.DataFrame:
@@ -492,15 +548,17 @@ def pairs_within(db, f: Filters, members: list[str]) -> pd.DataFrame:
     cte, src, params, filtered = _scope(f, db)
     join = "" if _tag_only(f, filtered) else f"JOIN {src} ON a.id = p.article_id"
     with reader(db) as conn:
-        return _frame(conn,
-                      f"{cte}SELECT p.country_a, p.country_b, {_count(f)} AS n FROM article_pairs p {join} "
-                      f"WHERE p.country_a IN ({_marks(members)}) AND p.country_b IN ({_marks(members)}) "
-                      "GROUP BY p.country_a, p.country_b ORDER BY n DESC, p.country_a, p.country_b",
-                      params + list(members) + list(members), ["country_a", "country_b", "count"])
+        return _frame(
+            conn,
+            f"{cte}SELECT p.country_a, p.country_b, {_count(f)} AS n FROM article_pairs p {join} "
+            f"WHERE p.country_a IN ({_marks(members)}) AND p.country_b IN ({_marks(members)}) "
+            "GROUP BY p.country_a, p.country_b ORDER BY n DESC, p.country_a, p.country_b",
+            params + list(members) + list(members),
+            ["country_a", "country_b", "count"],
+        )
 
 
-def group_counts(db, f: Filters, groups: dict[str, tuple[str, ...]],
-                 exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def group_counts(db, f: Filters, groups: dict[str, tuple[str, ...]], exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """[group, count]: per group, the filter's articles mentioning a member (other than `exclude`).
 
     One query for all groups: the (member, group) list is a VALUES table joined to the mentions.
@@ -520,15 +578,17 @@ def group_counts(db, f: Filters, groups: dict[str, tuple[str, ...]],
         with reader(db) as conn:
             if conn is not None:
                 for grp, n in conn.execute(
-                        f"{cte}SELECT g.grp, {counted} FROM g JOIN article_countries c ON c.country = g.code "
-                        f"{join} GROUP BY g.grp",
-                        params + [x for row in rows for x in row]):
+                    f"{cte}SELECT g.grp, {counted} FROM g JOIN article_countries c ON c.country = g.code "
+                    f"{join} GROUP BY g.grp",
+                    params + [x for row in rows for x in row],
+                ):
                     counts[grp] = n
     return pd.DataFrame({"group": labels, "count": [counts[i] for i in range(len(labels))]})
 
 
-def movers(db, f: Filters, exclude: tuple[str, ...] = (), limit: int = 10,
-           days: int | None = None, last: str | None = None) -> tuple[pd.DataFrame, date | None, date | None]:
+def movers(
+    db, f: Filters, exclude: tuple[str, ...] = (), limit: int = 10, days: int | None = None, last: str | None = None
+) -> tuple[pd.DataFrame, date | None, date | None]:
     """Countries whose coverage changed most: the current window against the one just before.
 
     The current window is the filter's date range; without one, the last `days` (default 30)
@@ -540,21 +600,41 @@ def movers(db, f: Filters, exclude: tuple[str, ...] = (), limit: int = 10,
     start = f.start or (end - timedelta(days=(days or 30) - 1))
     length = (end - start).days + 1
     cur = value_counts(db, replace(f, start=start, end=end), "article_countries", "country", exclude=exclude)
-    prev = value_counts(db, replace(f, start=start - timedelta(days=length), end=start - timedelta(days=1)),
-                        "article_countries", "country", exclude=exclude)
+    prev = value_counts(
+        db,
+        replace(f, start=start - timedelta(days=length), end=start - timedelta(days=1)),
+        "article_countries",
+        "country",
+        exclude=exclude,
+    )
     df = cur.rename(columns={"value": "country", "count": "current"}).merge(
-        prev.rename(columns={"value": "country", "count": "previous"}), on="country", how="outer")
+        prev.rename(columns={"value": "country", "count": "previous"}), on="country", how="outer"
+    )
     df[["current", "previous"]] = df[["current", "previous"]].fillna(0).astype("int64")
     df["change"] = df["current"] - df["previous"]
     df = df.assign(abs_change=df["change"].abs()).sort_values(
-        ["abs_change", "current", "country"], ascending=[False, False, True])
+        ["abs_change", "current", "country"], ascending=[False, False, True]
+    )
     return df.drop(columns="abs_change").head(limit).reset_index(drop=True), start, end
 
 
 # --- articles and feeds -----------------------------------------------------------------------
 
-ARTICLE_COLUMNS = ["published_at", "title", "source", "url", "countries", "pairs", "topics",
-                   "organizations", "lang", "provenance", "captured_at", "story_id", "id"]
+ARTICLE_COLUMNS = [
+    "published_at",
+    "title",
+    "source",
+    "url",
+    "countries",
+    "pairs",
+    "topics",
+    "organizations",
+    "lang",
+    "provenance",
+    "captured_at",
+    "story_id",
+    "id",
+]
 
 
 def series_clause(kind: str, value: str) -> tuple[str, list]:
@@ -571,13 +651,17 @@ def series_clause(kind: str, value: str) -> tuple[str, list]:
         return "a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", [pair_code(a, b)]
     if kind == "pairs_of":
         code = value.upper()
-        return ("a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ? "
-                "UNION SELECT article_id FROM article_pairs WHERE country_b = ?)", [code, code])
+        return (
+            "a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ? "
+            "UNION SELECT article_id FROM article_pairs WHERE country_b = ?)",
+            [code, code],
+        )
     raise ValueError(kind)
 
 
-def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
-             series: tuple[str, str] | None = None) -> tuple[pd.DataFrame, int]:
+def articles(
+    db, f: Filters, search: str = "", limit: int = 50, offset: int = 0, series: tuple[str, str] | None = None
+) -> tuple[pd.DataFrame, int]:
     """One page of the filter's articles, newest first, with their tags, and the total count.
 
     The tags are gathered only for the page's rows, so the cost of a page does not grow with the
@@ -586,6 +670,7 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
     by dashboard.search, which adds a `match` column (the highlighted passage).
     """
     from dashboard.search import parse, to_fts5
+
     sql, params = where(f, db)
     if series:
         clause, extra = series_clause(*series)
@@ -601,8 +686,12 @@ def articles(db, f: Filters, search: str = "", limit: int = 50, offset: int = 0,
         if conn is None:
             return pd.DataFrame({c: [] for c in ARTICLE_COLUMNS}), 0
         total = conn.execute(f"SELECT COUNT(*) FROM articles a WHERE {sql}", params).fetchone()[0]
-        df = _frame(conn, f"{_ARTICLE_SELECT} WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
-                    params + [int(limit), int(offset)], ARTICLE_COLUMNS)
+        df = _frame(
+            conn,
+            f"{_ARTICLE_SELECT} WHERE {sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?",
+            params + [int(limit), int(offset)],
+            ARTICLE_COLUMNS,
+        )
         if include:
             df.insert(2, "match", _snippets(conn, include, df["id"].tolist()))
     return finish_articles(df), total
@@ -619,16 +708,26 @@ _ARTICLE_SELECT = (
     " WHERE article_id = a.id ORDER BY topic)), "
     "(SELECT group_concat(organization, ', ') FROM (SELECT organization FROM "
     " article_organizations WHERE article_id = a.id ORDER BY organization)), "
-    "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id FROM articles a")
+    "a.lang, a.provenance, a.captured_at, COALESCE(a.story_id, a.id), a.id FROM articles a"
+)
 
 
 def article_rows(conn: sqlite3.Connection, ids: list[int], search: str = "") -> pd.DataFrame:
     """The article list's rows for these ids, in the list's order (newest first), with the match
     column when searching: `articles` once the ids are chosen elsewhere (dashboard/counts.py)."""
     from dashboard.search import parse, to_fts5
+
     ids = [int(i) for i in ids]
-    df = _frame(conn, f"{_ARTICLE_SELECT} WHERE a.id IN ({_marks(ids)}) ORDER BY a.published_at DESC, a.id DESC",
-                ids, ARTICLE_COLUMNS) if ids else pd.DataFrame({c: [] for c in ARTICLE_COLUMNS})
+    df = (
+        _frame(
+            conn,
+            f"{_ARTICLE_SELECT} WHERE a.id IN ({_marks(ids)}) ORDER BY a.published_at DESC, a.id DESC",
+            ids,
+            ARTICLE_COLUMNS,
+        )
+        if ids
+        else pd.DataFrame({c: [] for c in ARTICLE_COLUMNS})
+    )
     include = to_fts5(parse(search))[0]
     if include:
         df.insert(2, "match", _snippets(conn, include, df["id"].tolist()))
@@ -650,11 +749,16 @@ def _snippets(conn: sqlite3.Connection, query: str, ids: list[int]) -> list[str]
     """The matching passage of each listed article (FTS5 snippet, about 14 words), as plain text
     with the matched words between ** marks (dashboard.search.marked): a column of text, never HTML."""
     from dashboard.search import CLOSE, OPEN, marked
+
     if not ids:
         return []
-    found = dict(conn.execute(
-        f"SELECT rowid, snippet(articles_fts, -1, ?, ?, '…', 14) FROM articles_fts "
-        f"WHERE articles_fts MATCH ? AND rowid IN ({_marks(ids)})", [OPEN, CLOSE, query, *ids]).fetchall())
+    found = dict(
+        conn.execute(
+            f"SELECT rowid, snippet(articles_fts, -1, ?, ?, '…', 14) FROM articles_fts "
+            f"WHERE articles_fts MATCH ? AND rowid IN ({_marks(ids)})",
+            [OPEN, CLOSE, query, *ids],
+        ).fetchall()
+    )
     return [marked(found.get(i)) for i in ids]
 
 
@@ -667,8 +771,9 @@ def article_explanation(db, article_id: int) -> dict | None:
     with reader(db) as conn:
         if conn is None:
             return None
-        row = conn.execute("SELECT title, summary, published_at, lang, tagger_version FROM articles WHERE id = ?",
-                           (int(article_id),)).fetchone()
+        row = conn.execute(
+            "SELECT title, summary, published_at, lang, tagger_version FROM articles WHERE id = ?", (int(article_id),)
+        ).fetchone()
     if row is None:
         return None
     title, summary, published, lang, version = row
@@ -678,8 +783,20 @@ def article_explanation(db, article_id: int) -> dict | None:
     return out
 
 
-FEED_COLUMNS = ["name", "outlet", "lang", "kind", "enabled", "last_fetch_at", "last_ok_at", "last_status",
-                "last_error", "consecutive_failures", "articles", "url"]
+FEED_COLUMNS = [
+    "name",
+    "outlet",
+    "lang",
+    "kind",
+    "enabled",
+    "last_fetch_at",
+    "last_ok_at",
+    "last_status",
+    "last_error",
+    "consecutive_failures",
+    "articles",
+    "url",
+]
 
 
 def feed_health(db, f: Filters) -> pd.DataFrame:
@@ -697,16 +814,20 @@ def feed_health(db, f: Filters) -> pd.DataFrame:
 def _feed_health(db, f: Filters) -> pd.DataFrame:
     sql, params = where(f, db)
     with reader(db) as conn:
-        return _frame(conn,
-                      "SELECT fd.name, fd.outlet, fd.lang, fd.kind, fd.enabled, fd.last_fetch_at, fd.last_ok_at, "
-                      "fd.last_status, COALESCE(fd.last_error, fd.disabled_reason, ''), fd.consecutive_failures, "
-                      "COALESCE(n.articles, 0), fd.url FROM feeds fd LEFT JOIN "
-                      f"(SELECT a.feed_id, COUNT(*) AS articles FROM articles a WHERE {sql} GROUP BY a.feed_id) n "
-                      "ON n.feed_id = fd.id ORDER BY fd.enabled DESC, fd.consecutive_failures DESC, fd.outlet, fd.name",
-                      params, FEED_COLUMNS)
+        return _frame(
+            conn,
+            "SELECT fd.name, fd.outlet, fd.lang, fd.kind, fd.enabled, fd.last_fetch_at, fd.last_ok_at, "
+            "fd.last_status, COALESCE(fd.last_error, fd.disabled_reason, ''), fd.consecutive_failures, "
+            "COALESCE(n.articles, 0), fd.url FROM feeds fd LEFT JOIN "
+            f"(SELECT a.feed_id, COUNT(*) AS articles FROM articles a WHERE {sql} GROUP BY a.feed_id) n "
+            "ON n.feed_id = fd.id ORDER BY fd.enabled DESC, fd.consecutive_failures DESC, fd.outlet, fd.name",
+            params,
+            FEED_COLUMNS,
+        )
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def _times(values: pd.Series) -> pd.Series:
     """Stored dates as UTC timestamps; malformed or implausible ones (see `stored_time`) as NaT."""
@@ -749,14 +870,14 @@ COVERAGE_COLUMNS = ["period", "sources", "days", "seen", "coverage", "thin"]
 def _utc_today() -> date:
     """Days after this one cannot have been seen yet (the store's days are UTC days)."""
     import datetime as _dt
+
     return _dt.datetime.now(_dt.UTC).date()
 
 
 def _coverage_sources(f: Filters) -> tuple[str, list]:
     """The feeds whose days count: real feeds (not files or the sample) ever seen, narrowed by the
     filter's sources and languages (the other filters select articles, not the record itself)."""
-    clauses = ["fd.kind IN ('outlet', 'official')",
-               "EXISTS (SELECT 1 FROM coverage_days x WHERE x.feed_id = fd.id)"]
+    clauses = ["fd.kind IN ('outlet', 'official')", "EXISTS (SELECT 1 FROM coverage_days x WHERE x.feed_id = fd.id)"]
     params: list = []
     if f.sources:
         clauses.append(f"fd.outlet IN ({_marks(f.sources)})")
@@ -770,8 +891,7 @@ def _coverage_sources(f: Filters) -> tuple[str, list]:
 def _period_days(periods: pd.Series, freq: str, low: date, high: date) -> pd.Series:
     """How many days of each period fall between `low` and `high` (the part that could be seen)."""
     starts = pd.to_datetime(periods)
-    ends = {"day": starts, "week": starts + pd.Timedelta(days=6),
-            "month": starts + pd.offsets.MonthEnd(0)}[freq]
+    ends = {"day": starts, "week": starts + pd.Timedelta(days=6), "month": starts + pd.offsets.MonthEnd(0)}[freq]
     lo, hi = pd.Timestamp(low), pd.Timestamp(high)
     first = starts.where(starts > lo, lo)
     last = ends.where(ends < hi, hi)
@@ -791,19 +911,22 @@ def coverage(db, f: Filters, freq: str, first: str, last: str) -> pd.DataFrame:
     low = max(date.fromisoformat(first[:10]), f.start or date.min)
     high = min(date.fromisoformat(last[:10]) + timedelta(days=31), f.end or date.max, _utc_today())
     with reader(db) as conn:
-        if conn is None or not conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
+        if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
             return pd.DataFrame({c: [] for c in COVERAGE_COLUMNS})
         sources = conn.execute(f"SELECT COUNT(DISTINCT fd.outlet) FROM feeds fd WHERE {scope}", params).fetchone()[0]
         if not sources:
             return pd.DataFrame({c: [] for c in COVERAGE_COLUMNS})
-        seen = _frame(conn,
-                      f"SELECT {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT fd.outlet || char(31) || c.day) "
-                      f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
-                      "AND c.day BETWEEN ? AND ? GROUP BY period",
-                      params + [low.isoformat(), high.isoformat()], ["period", "seen"])
-    periods = pd.date_range(pd.Timestamp(first[:10]), pd.Timestamp(last[:10]),
-                            freq={"day": "D", "week": "W-MON", "month": "MS"}[freq])
+        seen = _frame(
+            conn,
+            f"SELECT {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT fd.outlet || char(31) || c.day) "
+            f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
+            "AND c.day BETWEEN ? AND ? GROUP BY period",
+            params + [low.isoformat(), high.isoformat()],
+            ["period", "seen"],
+        )
+    periods = pd.date_range(
+        pd.Timestamp(first[:10]), pd.Timestamp(last[:10]), freq={"day": "D", "week": "W-MON", "month": "MS"}[freq]
+    )
     out = pd.DataFrame({"period": periods})
     seen["period"] = pd.to_datetime(seen["period"], format="%Y-%m-%d", errors="coerce")
     out = out.merge(seen, on="period", how="left")
@@ -825,20 +948,28 @@ def source_coverage(db, f: Filters, first: str, last: str, freq: str = "month") 
     scope, params = _coverage_sources(f)
     low, high = date.fromisoformat(first[:10]), min(date.fromisoformat(last[:10]), _utc_today())
     with reader(db) as conn:
-        if conn is None or not conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
+        if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'coverage_days'").fetchone():
             return pd.DataFrame({c: [] for c in SOURCE_COVERAGE_COLUMNS})
-        outlets = [r[0] for r in conn.execute(f"SELECT DISTINCT fd.outlet FROM feeds fd WHERE {scope} ORDER BY 1",
-                                              params)]
-        seen = _frame(conn,
-                      f"SELECT fd.outlet, {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT c.day) "
-                      f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
-                      "AND c.day BETWEEN ? AND ? GROUP BY fd.outlet, period",
-                      params + [low.isoformat(), high.isoformat()], ["source", "period", "seen"])
+        outlets = [
+            r[0] for r in conn.execute(f"SELECT DISTINCT fd.outlet FROM feeds fd WHERE {scope} ORDER BY 1", params)
+        ]
+        seen = _frame(
+            conn,
+            f"SELECT fd.outlet, {_DAY_PERIOD_SQL[freq]} AS period, COUNT(DISTINCT c.day) "
+            f"FROM coverage_days c JOIN feeds fd ON fd.id = c.feed_id WHERE {scope} "
+            "AND c.day BETWEEN ? AND ? GROUP BY fd.outlet, period",
+            params + [low.isoformat(), high.isoformat()],
+            ["source", "period", "seen"],
+        )
     if not outlets or low > high:
         return pd.DataFrame({c: [] for c in SOURCE_COVERAGE_COLUMNS})
-    start = pd.Timestamp(low) - pd.Timedelta(days=low.weekday()) if freq == "week" else \
-        pd.Timestamp(low).replace(day=1) if freq == "month" else pd.Timestamp(low)
+    start = (
+        pd.Timestamp(low) - pd.Timedelta(days=low.weekday())
+        if freq == "week"
+        else pd.Timestamp(low).replace(day=1)
+        if freq == "month"
+        else pd.Timestamp(low)
+    )
     periods = pd.date_range(start, pd.Timestamp(high), freq={"day": "D", "week": "W-MON", "month": "MS"}[freq])
     grid = pd.MultiIndex.from_product([outlets, periods], names=["source", "period"]).to_frame(index=False)
     seen["period"] = pd.to_datetime(seen["period"], format="%Y-%m-%d", errors="coerce")
@@ -862,23 +993,36 @@ def backfill_status(db) -> dict | None:
         return dict(zip([d[0] for d in cursor.description], row))
 
 
-ARCHIVE_COLUMNS = ["name", "outlet", "listed", "stored", "failed", "to_do", "items_new", "first_capture",
-                   "last_capture", "last_error"]
+ARCHIVE_COLUMNS = [
+    "name",
+    "outlet",
+    "listed",
+    "stored",
+    "failed",
+    "to_do",
+    "items_new",
+    "first_capture",
+    "last_capture",
+    "last_error",
+]
 
 
 def archive_progress(db) -> pd.DataFrame:
     """Per feed, what backfills have done: captures listed by the archive's index, stored, failed
     (for good or to retry), still to do, new articles, the span of the stored captures, the last error."""
     with reader(db) as conn:
-        if conn is None or not conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'archive_captures'").fetchone():
+        if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'archive_captures'").fetchone():
             return pd.DataFrame({c: [] for c in ARCHIVE_COLUMNS})
-        return _frame(conn,
-                      "SELECT fd.name, fd.outlet, COUNT(*), SUM(c.state = 'ok'), SUM(c.state IN ('failed', 'error')), "
-                      "SUM(c.state IN ('pending', 'error')), SUM(c.items_new), "
-                      "MIN(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
-                      "MAX(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
-                      "(SELECT e.error FROM archive_captures e WHERE e.feed_id = fd.id AND e.state <> 'ok' "
-                      " AND e.error IS NOT NULL ORDER BY e.done_at DESC LIMIT 1) "
-                      "FROM archive_captures c JOIN feeds fd ON fd.id = c.feed_id GROUP BY fd.id "
-                      "ORDER BY fd.outlet, fd.name", [], ARCHIVE_COLUMNS)
+        return _frame(
+            conn,
+            "SELECT fd.name, fd.outlet, COUNT(*), SUM(c.state = 'ok'), SUM(c.state IN ('failed', 'error')), "
+            "SUM(c.state IN ('pending', 'error')), SUM(c.items_new), "
+            "MIN(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
+            "MAX(CASE WHEN c.state = 'ok' THEN c.captured_at END), "
+            "(SELECT e.error FROM archive_captures e WHERE e.feed_id = fd.id AND e.state <> 'ok' "
+            " AND e.error IS NOT NULL ORDER BY e.done_at DESC LIMIT 1) "
+            "FROM archive_captures c JOIN feeds fd ON fd.id = c.feed_id GROUP BY fd.id "
+            "ORDER BY fd.outlet, fd.name",
+            [],
+            ARCHIVE_COLUMNS,
+        )

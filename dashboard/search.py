@@ -17,6 +17,7 @@ The rules, also shown under the box:
 * accents and case are ignored (the index's `unicode61 remove_diacritics 2` tokenizer).
 At most `MAX_TERMS` terms are kept, so a pasted paragraph cannot build a huge query.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ def strip_control(text: object) -> str:
     if not isinstance(text, str):
         return ""
     return _CONTROL.sub("", _CONTROL_SPACE.sub(" ", text))
+
 
 MAX_TERMS = 16
 _WORDISH = re.compile(r"\w")
@@ -88,7 +90,7 @@ def _tokens(text: str) -> list[tuple[str, bool, bool, bool]]:
                 continue
         if text[i] == '"':
             close = text.find('"', i + 1)
-            body, i = text[i + 1:close], close + 1
+            body, i = text[i + 1 : close], close + 1
             prefix = i < n and text[i] == "*"
             while i < n and not text[i].isspace():  # `"a b"*` or stray characters glued to the phrase
                 i += 1

@@ -20,6 +20,7 @@ News is burstier than a Poisson process, so this test is, if anything, too ready
 the page says "beyond what chance explains", and the minimum base and the adjustment keep the
 small-count noise out. Pure functions over plain numbers, so they are tested without a store.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-MIN_BASE = 10        # articles now + before: fewer are not tested
-ALPHA = 0.05         # Benjamini–Hochberg false discovery rate
+MIN_BASE = 10  # articles now + before: fewer are not tested
+ALPHA = 0.05  # Benjamini–Hochberg false discovery rate
 BASELINE_WINDOWS = 3  # windows of the same length before the current one
 
 
@@ -51,8 +52,9 @@ class Windows:
         return self.start - timedelta(days=1)
 
 
-def windows(start: date | None, end: date | None, last: date | None, days: int = 30,
-            k: int = BASELINE_WINDOWS) -> Windows | None:
+def windows(
+    start: date | None, end: date | None, last: date | None, days: int = 30, k: int = BASELINE_WINDOWS
+) -> Windows | None:
     """The current window (the chosen dates, else the last `days` days up to `last`) and the `k`
     windows of the same length before it. None when there is no date to anchor on."""
     end = end or last
@@ -70,8 +72,7 @@ def _log_pmf(k: int, n: int, p: float) -> float:
         return 0.0 if k == 0 else -math.inf
     if p >= 1.0:
         return 0.0 if k == n else -math.inf
-    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-            + k * math.log(p) + (n - k) * math.log1p(-p))
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p)
 
 
 def binomial_p(k: int, n: int, p: float) -> float:
@@ -146,8 +147,14 @@ def adjust(pvalues: list[float]) -> list[float]:
 COLUMNS = ["key", "current", "baseline", "before", "expected", "change_pct", "z", "p", "q", "verdict"]
 
 
-def changes(counts: pd.DataFrame, n_current: int, n_baseline: int, k: int = BASELINE_WINDOWS,
-            min_base: int = MIN_BASE, alpha: float = ALPHA) -> pd.DataFrame:
+def changes(
+    counts: pd.DataFrame,
+    n_current: int,
+    n_baseline: int,
+    k: int = BASELINE_WINDOWS,
+    min_base: int = MIN_BASE,
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
     """Test each item of `counts` ([key, current, baseline]) against the totals of both windows.
 
     Returns COLUMNS, one row per item, most significant first: `before` is the baseline's mean per
@@ -164,7 +171,8 @@ def changes(counts: pd.DataFrame, n_current: int, n_baseline: int, k: int = BASE
     frame["expected"] = (n * share).round(1)
     frame["change_pct"] = [
         round(100.0 * ((c / n_current) / (b / n_baseline) - 1.0), 1) if b and n_current and n_baseline else None
-        for c, b in zip(frame["current"], frame["baseline"])]
+        for c, b in zip(frame["current"], frame["baseline"])
+    ]
     tested = (n >= min_base) & (0.0 < share < 1.0)
     z, p = [], []
     for c, size, ok in zip(frame["current"], n, tested):
@@ -181,9 +189,9 @@ def changes(counts: pd.DataFrame, n_current: int, n_baseline: int, k: int = BASE
     it = iter(q)
     frame["q"] = pd.array([next(it) if v is not None else None for v in p], dtype="Float64")
     frame["verdict"] = [
-        "too few" if qv is pd.NA or qv is None else
-        ("rose" if zv > 0 else "fell") if qv < alpha else "within chance"
-        for zv, qv in zip(frame["z"], frame["q"])]
+        "too few" if qv is pd.NA or qv is None else ("rose" if zv > 0 else "fell") if qv < alpha else "within chance"
+        for zv, qv in zip(frame["z"], frame["q"])
+    ]
     frame["significant"] = frame["verdict"].isin(["rose", "fell"])
     frame["abs_z"] = frame["z"].abs().fillna(-1.0)
     frame = frame.sort_values(["significant", "abs_z", "current", "key"], ascending=[False, False, False, True])
@@ -192,9 +200,11 @@ def changes(counts: pd.DataFrame, n_current: int, n_baseline: int, k: int = BASE
 
 def explain(w: Windows, unit: str) -> str:
     """How the ranking is made, in the words the pages show under it."""
-    return (f"{w.start} to {w.end} ({w.days} days) against the {w.k} periods of the same length before "
-            f"({w.baseline_start} to {w.baseline_end}). An item is tested when it has at least {MIN_BASE} "
-            f"{unit} in the two together; its share of all the filtered {unit} now is compared with its share "
-            "before (an exact binomial test, z-score shown), and a change counts as beyond chance when the "
-            f"p-value, adjusted for testing many items at once (Benjamini–Hochberg), is under {ALPHA:.2f}. "
-            "'Before' is the mean per period of the baseline.")
+    return (
+        f"{w.start} to {w.end} ({w.days} days) against the {w.k} periods of the same length before "
+        f"({w.baseline_start} to {w.baseline_end}). An item is tested when it has at least {MIN_BASE} "
+        f"{unit} in the two together; its share of all the filtered {unit} now is compared with its share "
+        "before (an exact binomial test, z-score shown), and a change counts as beyond chance when the "
+        f"p-value, adjusted for testing many items at once (Benjamini–Hochberg), is under {ALPHA:.2f}. "
+        "'Before' is the mean per period of the baseline."
+    )

@@ -6,6 +6,7 @@ header line saying what it is; every chart is titled the same way (dashboard.exp
 Feed text only ever reaches the browser through st.dataframe, plotly traces and plain st.text /
 st.caption strings; nothing here passes it to markdown or HTML.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,21 @@ from dashboard import exports, labels
 from dashboard.data import context
 from dashboard.queries import Filters
 
-PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#264653", "#8ab17d",
-           "#b56576", "#457b9d", "#9c6644", "#43aa8b", "#577590"]
+PALETTE = [
+    "#c8102e",
+    "#1f4e79",
+    "#2a9d8f",
+    "#e9c46a",
+    "#6d597a",
+    "#f4a261",
+    "#264653",
+    "#8ab17d",
+    "#b56576",
+    "#457b9d",
+    "#9c6644",
+    "#43aa8b",
+    "#577590",
+]
 
 
 # One colour per topic, the same on every chart. Thirteen topics need thirteen colours told apart at
@@ -27,9 +41,18 @@ PALETTE = ["#c8102e", "#1f4e79", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#2
 # maximum contrast", Color Engineering 3(6), 1965), leaving out white, black and the ones too pale
 # on white; no two are closer than 28 in CIELAB (tests/dashboard/test_analyst.py checks it).
 TOPIC_COLOURS = {
-    "conflict": "#BE0032", "trade": "#0067A5", "energy": "#F38400", "humanitarian_aid": "#008856",
-    "technology": "#875692", "migration": "#F3C300", "arctic": "#A1CAF1", "health": "#882D17",
-    "climate": "#8DB600", "human_rights": "#E68FAC", "defence": "#2B3D26", "critical_minerals": "#848482",
+    "conflict": "#BE0032",
+    "trade": "#0067A5",
+    "energy": "#F38400",
+    "humanitarian_aid": "#008856",
+    "technology": "#875692",
+    "migration": "#F3C300",
+    "arctic": "#A1CAF1",
+    "health": "#882D17",
+    "climate": "#8DB600",
+    "human_rights": "#E68FAC",
+    "defence": "#2B3D26",
+    "critical_minerals": "#848482",
     "oceans_fisheries": "#00A6A6",
 }
 TOPIC_COLOURS_BY_LABEL = {labels.topic(slug): colour for slug, colour in TOPIC_COLOURS.items()}
@@ -41,8 +64,11 @@ TOPOJSON_URL = "app/static/topojson/"
 
 def plotly_config(name: str) -> dict:
     """Keep the modebar (its camera button saves a PNG), named after the chart."""
-    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
-            "topojsonURL": TOPOJSON_URL}
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+        "topojsonURL": TOPOJSON_URL,
+    }
 
 
 def slug(text: str) -> str:
@@ -50,9 +76,14 @@ def slug(text: str) -> str:
 
 
 def style(fig: go.Figure, height: int = 380) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), colorway=PALETTE, template="plotly_white",
-                      font=dict(family="sans-serif", size=13),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text=""))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        colorway=PALETTE,
+        template="plotly_white",
+        font=dict(family="sans-serif", size=13),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text=""),
+    )
     return fig
 
 
@@ -65,24 +96,49 @@ def export_meta(name: str, scope: Filters | None = None) -> list[tuple[str, str]
     """What an export of this view is (dashboard.exports): `scope` is the page's effective filter
     when it differs from the sidebar's (a page that picks its own countries)."""
     from dashboard.data import q
+
     ctx = context()
     return exports.meta(name, scope or ctx.filters, ctx.status, q("analytics.tagger_versions"))
 
 
-def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          height: int | str = "auto", scope: Filters | None = None, column_order: list | None = None) -> None:
+def table(
+    df: pd.DataFrame,
+    name: str,
+    key: str,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+    scope: Filters | None = None,
+    column_order: list | None = None,
+) -> None:
     """The table as shown, and a CSV download of it under a header line saying what it is
     (dashboard.exports)."""
-    st.dataframe(df, hide_index=True, column_config=column_config, height=height, width="stretch",
-                 column_order=column_order)
-    st.download_button("Download CSV", data=exports.csv_bytes(df, export_meta(name, scope)),
-                       file_name=f"{slug(name)}.csv",
-                       mime="text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore")
+    st.dataframe(
+        df, hide_index=True, column_config=column_config, height=height, width="stretch", column_order=column_order
+    )
+    st.download_button(
+        "Download CSV",
+        data=exports.csv_bytes(df, export_meta(name, scope)),
+        file_name=f"{slug(name)}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
-def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          scope: Filters | None = None, *, x_range: list | None = None, expanded: bool = False,
-          height: int = 380, coverage: str | None = None) -> None:
+def chart(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    name: str,
+    key: str,
+    column_config: dict | None = None,
+    scope: Filters | None = None,
+    *,
+    x_range: list | None = None,
+    expanded: bool = False,
+    height: int = 380,
+    coverage: str | None = None,
+) -> None:
     """A plotly chart with its data table and CSV beneath it.
 
     A chart over time passes its step as `coverage` ('day', 'week' or 'month'): periods whose
@@ -104,10 +160,12 @@ def chart(fig: go.Figure, data: pd.DataFrame, name: str, key: str, column_config
 
 
 THIN_FILL = "#8c8c8c"
-THIN_NOTE = ("Grey bands: periods in which the sources were seen (a live fetch, or an archived capture of the "
-             "feed) on fewer than half of their days. A low count there may be a gap in the record, not a drop "
-             "in attention; a share of all the period's articles holds up better across uneven coverage. "
-             "Coverage per source is on the Sources page; `coverage_pct` in the table.")
+THIN_NOTE = (
+    "Grey bands: periods in which the sources were seen (a live fetch, or an archived capture of the "
+    "feed) on fewer than half of their days. A low count there may be a gap in the record, not a drop "
+    "in attention; a share of all the period's articles holds up better across uneven coverage. "
+    "Coverage per source is on the Sources page; `coverage_pct` in the table."
+)
 
 
 def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, int]:
@@ -120,6 +178,7 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
     if data.empty or "period" not in data:
         return data, 0
     from dashboard.data import q
+
     periods = pd.to_datetime(data["period"])
     cov = q("coverage", context().filters, freq, periods.min().date().isoformat(), periods.max().date().isoformat())
     if cov.empty:
@@ -134,9 +193,18 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
         else:
             runs.append([period, period + step])
     for i, (start, end) in enumerate(runs):  # one band per run of thin periods keeps the figure light
-        fig.add_vrect(x0=start, x1=end, fillcolor=THIN_FILL, opacity=0.2, line_width=0, layer="below",
-                      annotation_text="thin coverage" if i == 0 else None, annotation_position="top left",
-                      annotation_font_size=11, annotation_font_color="#555555")
+        fig.add_vrect(
+            x0=start,
+            x1=end,
+            fillcolor=THIN_FILL,
+            opacity=0.2,
+            line_width=0,
+            layer="below",
+            annotation_text="thin coverage" if i == 0 else None,
+            annotation_position="top left",
+            annotation_font_size=11,
+            annotation_font_color="#555555",
+        )
     pct = cov[["period", "coverage"]].assign(coverage_pct=(cov["coverage"] * 100).round(1))
     out = data.merge(pct[["period", "coverage_pct"]], on="period", how="left")
     return out, int(cov["thin"].sum())
@@ -175,11 +243,14 @@ ARTICLE_CONFIG = {
     "organizations": st.column_config.TextColumn("Organizations"),
     "lang": st.column_config.TextColumn("Lang", width="small"),
     "provenance": st.column_config.TextColumn(
-        "Arrived", width="small",
+        "Arrived",
+        width="small",
         help="How the article arrived: live (fetched from its feed), archive (from an Internet Archive capture "
-             "of the feed), file (a saved feed file) or sample (illustrative data)."),
-    "captured_at": st.column_config.DatetimeColumn("Captured (UTC)", format="YYYY-MM-DD HH:mm",
-                                                   help="For archived articles, when the archive captured the feed."),
+        "of the feed), file (a saved feed file) or sample (illustrative data).",
+    ),
+    "captured_at": st.column_config.DatetimeColumn(
+        "Captured (UTC)", format="YYYY-MM-DD HH:mm", help="For archived articles, when the archive captured the feed."
+    ),
     "story_id": st.column_config.NumberColumn("Story", format="%d", width="small"),
     "id": None,
 }
@@ -189,12 +260,26 @@ ARTICLE_CONFIG = {
 # the matching passage of a search, and the tags (pairs, topics, countries); the rest follows.
 # In pixels; the main column is about 820 px wide at 1280 (tests/dashboard/test_browser_analyst.py).
 ARTICLE_WIDTHS = {"published_at": 118, "title": 280, "match": 230, "pairs": 120, "topics": 150, "countries": 130}
-ARTICLE_ORDER = ["published_at", "title", "match", "pairs", "topics", "countries", "source", "url", "organizations",
-                 "lang", "provenance", "captured_at", "story_id"]
+ARTICLE_ORDER = [
+    "published_at",
+    "title",
+    "match",
+    "pairs",
+    "topics",
+    "countries",
+    "source",
+    "url",
+    "organizations",
+    "lang",
+    "provenance",
+    "captured_at",
+    "story_id",
+]
 
 
-def article_table(rows: pd.DataFrame, name: str, key: str, height: int | str = "auto",
-                  scope: Filters | None = None) -> None:
+def article_table(
+    rows: pd.DataFrame, name: str, key: str, height: int | str = "auto", scope: Filters | None = None
+) -> None:
     """Articles as plain-text cells (titles are untrusted feed text) with a link column; the tags
     come right after the title so they are seen without scrolling (issue 10)."""
     shown = rows.copy()
@@ -221,6 +306,7 @@ def _with_width(setting, width: int):
 def explanation(why: dict | None) -> None:
     """The tagger's reasons for one article, as plain text (the reasons quote words of the feed text)."""
     from analysis.explain import compact
+
     if not why:
         nothing("This article is no longer in the store.")
         return
@@ -236,8 +322,10 @@ def explanation(why: dict | None) -> None:
             lines.append(f"  {mark} {compact(entry)}{threshold}")
     st.text("\n".join(lines))
     if why.get("stored_version") != why.get("current_version"):
-        st.caption(f"Stored tags come from tagger {why.get('stored_version')}; these reasons from "
-                   f"{why.get('current_version')}. Run `python -m analysis retag` to bring the store up to date.")
+        st.caption(
+            f"Stored tags come from tagger {why.get('stored_version')}; these reasons from "
+            f"{why.get('current_version')}. Run `python -m analysis retag` to bring the store up to date."
+        )
 
 
 def nothing(message: str) -> None:
@@ -267,4 +355,5 @@ def guard(ctx) -> None:
 
 def _matches(f) -> bool:
     from dashboard.data import q
+
     return bool(q("headline", f)["articles"])

@@ -1,4 +1,5 @@
 """Articles: every filtered article, searchable, newest first, a page at a time."""
+
 from __future__ import annotations
 
 import math
@@ -14,22 +15,32 @@ from dashboard.search import parse as search_parse
 
 PAGE_SIZE = 50
 SEARCH_MAX = 200  # characters, in the box and from a link alike
-SEARCH_HELP = ("Every word must appear (accents and case are ignored). "
-               '`"prime minister"` finds the phrase; `japan OR korea` either word; `-china` leaves out '
-               "articles with the word; `defen*` any word starting so (defence, defense). "
-               "Anything else is searched as plain words.")
+SEARCH_HELP = (
+    "Every word must appear (accents and case are ignored). "
+    '`"prime minister"` finds the phrase; `japan OR korea` either word; `-china` leaves out '
+    "articles with the word; `defen*` any word starting so (defence, defense). "
+    "Anything else is searched as plain words."
+)
 
-ctx = widgets.page_start("Articles",
-                         "Full-text search over titles and summaries, newest first, with each article's tags and why.")
+ctx = widgets.page_start(
+    "Articles", "Full-text search over titles and summaries, newest first, with each article's tags and why."
+)
 f = ctx.filters
 
 page_param("q", "", parse=lambda v: v[:SEARCH_MAX])
 page_param("page", 1, lambda v: v >= 1, int)
 c1, c2 = st.columns([4, 1])
-search = strip_control(c1.text_input("Search", key="q", max_chars=SEARCH_MAX,
-                                     placeholder='e.g. japan OR korea "critical minerals" -china defen*',
-                                     help=SEARCH_HELP,
-                                     on_change=clean_widget, args=("q",)))
+search = strip_control(
+    c1.text_input(
+        "Search",
+        key="q",
+        max_chars=SEARCH_MAX,
+        placeholder='e.g. japan OR korea "critical minerals" -china defen*',
+        help=SEARCH_HELP,
+        on_change=clean_widget,
+        args=("q",),
+    )
+)
 sync_page_param("q", "")
 understood = search_describe(search_parse(search))
 if understood:  # plain text: the visitor's words are never read as markup
@@ -55,7 +66,8 @@ st.caption(f"{first:,}–{first + len(rows) - 1:,} of {total:,} articles")
 widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=min(38 + 35 * len(rows), 1200))
 
 with st.expander("Why these tags? Pick an article to see the reasons for its pairs and topics"):
-    choice = st.selectbox("Article", range(len(rows)), format_func=lambda i: str(rows["title"].iloc[i])[:120],
-                          key="why_article")
+    choice = st.selectbox(
+        "Article", range(len(rows)), format_func=lambda i: str(rows["title"].iloc[i])[:120], key="why_article"
+    )
     if choice is not None:
         widgets.explanation(q("article_explanation", int(rows["id"].iloc[int(choice)])))

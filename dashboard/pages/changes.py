@@ -5,6 +5,7 @@ the three periods of the same length before it (dashboard/stats.py says how, and
 it). Each section lists what moved beyond chance, and one click on an item shows its articles of the
 period right there.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,9 +19,11 @@ from dashboard.filters import page_param, sync_page_param
 DAYS = {7: "7 days", 30: "30 days", 90: "90 days"}
 LIMIT = 15  # bars per chart
 
-ctx = widgets.page_start("What changed",
-                         "The pairs and topics whose coverage rose or fell beyond what chance explains, in the chosen "
-                         "period against the ones before; click one to read its articles.")
+ctx = widgets.page_start(
+    "What changed",
+    "The pairs and topics whose coverage rose or fell beyond what chance explains, in the chosen "
+    "period against the ones before; click one to read its articles.",
+)
 f = ctx.filters
 unit = f.unit
 
@@ -29,16 +32,26 @@ if f.start or f.end:
     st.caption("The period is the sidebar's date range.")
 else:
     page_param("wc_days", 30, list(DAYS), int)
-    days = st.segmented_control("Period", list(DAYS), key="wc_days", format_func=DAYS.get, required=True,
-                                help="The last days of the store; a date range in the sidebar sets any other period.")
+    days = st.segmented_control(
+        "Period",
+        list(DAYS),
+        key="wc_days",
+        format_func=DAYS.get,
+        required=True,
+        help="The last days of the store; a date range in the sidebar sets any other period.",
+    )
     sync_page_param("wc_days", 30)
 w = changes.window_for(f, ctx.status.get("last"), days=days or 30)
 if w is None:
     widgets.nothing("Not enough dated articles to compare two periods.")
     st.stop()
 n_now, n_before = q("analytics.window_totals", f, w.baseline_start, w.start, w.end)
-st.caption(f"{n_now:,} {unit} in the period, {n_before:,} in the {w.k} periods before. " + stats.explain(w, unit)
-           + " " + changes.legend_caption())
+st.caption(
+    f"{n_now:,} {unit} in the period, {n_before:,} in the {w.k} periods before. "
+    + stats.explain(w, unit)
+    + " "
+    + changes.legend_caption()
+)
 if not n_now or not n_before:
     widgets.nothing("One of the two periods has no article under these filters: nothing to compare.")
     st.stop()
@@ -53,28 +66,42 @@ for title, table, column, kind, show, key in SECTIONS:
     tested, _, _ = changes.tested(f, w, table, column)
     rows = changes.shown(tested, LIMIT)
     if rows.empty:
-        widgets.nothing(f"No {title.lower()[:-1]} has {stats.MIN_BASE} {unit} or more in these periods: "
-                        "too few to tell a change from chance.")
+        widgets.nothing(
+            f"No {title.lower()[:-1]} has {stats.MIN_BASE} {unit} or more in these periods: "
+            "too few to tell a change from chance."
+        )
         continue
     moved = rows[rows["verdict"].isin(["rose", "fell"])]
     names = changes.names_of(rows, show)
     frame = rows.assign(name=names)[["key", "name", *stats.COLUMNS[1:]]].rename(columns={"key": kind})
-    widgets.chart(changes.figure(rows, names, unit, w), frame, f"What changed: {title.lower()}, {changes.span(w)}",
-                  f"wc_{kind}", height=max(260, 34 * len(rows) + 120), scope=changes.scope(f, w))
+    widgets.chart(
+        changes.figure(rows, names, unit, w),
+        frame,
+        f"What changed: {title.lower()}, {changes.span(w)}",
+        f"wc_{kind}",
+        height=max(260, 34 * len(rows) + 120),
+        scope=changes.scope(f, w),
+    )
     if moved.empty:
-        st.caption(f"No {title.lower()[:-1]} rose or fell beyond chance: the bars are the largest changes, "
-                   "all within chance.")
+        st.caption(
+            f"No {title.lower()[:-1]} rose or fell beyond chance: the bars are the largest changes, all within chance."
+        )
         continue
     options = moved["key"].tolist()
     page_param(key, None, options)
     arrows = {k: "▲" if v == "rose" else "▼" for k, v in zip(moved["key"], moved["verdict"])}
-    picked = st.pills(f"Read the articles of the period: {len(options)} {title.lower()} moved beyond chance",
-                      options, key=key,
-                      format_func=lambda k, show=show, arrows=arrows: f"{arrows[k]} {show(k)}")
+    picked = st.pills(
+        f"Read the articles of the period: {len(options)} {title.lower()} moved beyond chance",
+        options,
+        key=key,
+        format_func=lambda k, show=show, arrows=arrows: f"{arrows[k]} {show(k)}",
+    )
     sync_page_param(key, None)
     if picked:
         articles, total = q("articles", window, "", 50, 0, series=(kind, picked))
-        st.caption(f"{min(50, total):,} most recent of the {total:,} {unit} of {w.start} to {w.end} "
-                   f"about {show(picked)}.")
-        widgets.article_table(articles, f"Articles {show(picked)} {w.start} to {w.end}", f"wc_articles_{kind}",
-                              scope=window)
+        st.caption(
+            f"{min(50, total):,} most recent of the {total:,} {unit} of {w.start} to {w.end} about {show(picked)}."
+        )
+        widgets.article_table(
+            articles, f"Articles {show(picked)} {w.start} to {w.end}", f"wc_articles_{kind}", scope=window
+        )

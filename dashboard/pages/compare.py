@@ -4,6 +4,7 @@ One chart (two lines over time, as counts or as shares of all the filtered artic
 and one table with both series' counts and shares per period, plus each series' total. The choices
 here replace the sidebar's Country and Partner (as on Country pairs); every other filter applies.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -20,10 +21,12 @@ from dashboard.filters import page_param, sync_page_param
 MODES = {"countries": "Two countries", "pairs": "Two pairs", "pair_vs_all": "A pair against all of a country's pairs"}
 PAIR_CHOICES = 400  # the pairs offered in the pickers: the most frequent under the filters
 
-ctx = widgets.page_start("Compare",
-                         "Two countries, two pairs, or one pair against all of a country's pairs, on one chart "
-                         "and one table. The choices here replace the sidebar's Country and Partner; the other "
-                         "filters apply.")
+ctx = widgets.page_start(
+    "Compare",
+    "Two countries, two pairs, or one pair against all of a country's pairs, on one chart "
+    "and one table. The choices here replace the sidebar's Country and Partner; the other "
+    "filters apply.",
+)
 f = ctx.filters
 unit = f.unit
 base = replace(f, country=None, partner=None)
@@ -33,8 +36,17 @@ for default in ("CAN-JPN", "CAN-KOR"):
     if default not in pairs:
         pairs.append(default)
 
-defaults = {"cmp_mode": "countries", "cmp_x": "JPN", "cmp_y": "KOR", "cmp_p1": "CAN-JPN", "cmp_p2": "CAN-KOR",
-            "cmp_pair": "CAN-JPN", "cmp_side": "CAN", "cmp_measure": "share", "cmp_freq": "month"}
+defaults = {
+    "cmp_mode": "countries",
+    "cmp_x": "JPN",
+    "cmp_y": "KOR",
+    "cmp_p1": "CAN-JPN",
+    "cmp_p2": "CAN-KOR",
+    "cmp_pair": "CAN-JPN",
+    "cmp_side": "CAN",
+    "cmp_measure": "share",
+    "cmp_freq": "month",
+}
 page_param("cmp_mode", defaults["cmp_mode"], list(MODES))
 page_param("cmp_x", defaults["cmp_x"], codes, str.upper)
 page_param("cmp_y", defaults["cmp_y"], codes, str.upper)
@@ -70,10 +82,15 @@ else:
     what = f"the {unit} reporting the pair, and those reporting {labels.country(side)} dealing with any country"
     sync_page_param("cmp_side", "CAN" if "CAN" in sides else sides[0])
 c3, c4 = st.columns([1, 1.4])
-measure = c3.segmented_control("Measure", ["count", "share"], key="cmp_measure", required=True,
-                               format_func={"count": "Count", "share": "Share %"}.get,
-                               help="Share %: of all the filtered articles in the period, so that two series are "
-                                    "compared on the same footing when coverage as a whole rises or falls.")
+measure = c3.segmented_control(
+    "Measure",
+    ["count", "share"],
+    key="cmp_measure",
+    required=True,
+    format_func={"count": "Count", "share": "Share %"}.get,
+    help="Share %: of all the filtered articles in the period, so that two series are "
+    "compared on the same footing when coverage as a whole rises or falls.",
+)
 freq = c4.segmented_control("Step", list(labels.FREQS), key="cmp_freq", format_func=labels.FREQS.get, required=True)
 for key in ("cmp_mode", "cmp_x", "cmp_y", "cmp_p1", "cmp_p2", "cmp_pair", "cmp_measure", "cmp_freq"):
     if key in st.session_state:
@@ -100,18 +117,30 @@ sums = [int(p["count"].sum()) for p in parts]
 overall = int(totals["count"].sum())
 m = st.columns(2)
 for col, name, total in zip(m, names, sums):
-    col.metric(name, f"{total:,} {unit}", help=f"{100 * total / overall:.1f} % of the {overall:,} filtered {unit}"
-               if overall else None)
+    col.metric(
+        name,
+        f"{total:,} {unit}",
+        help=f"{100 * total / overall:.1f} % of the {overall:,} filtered {unit}" if overall else None,
+    )
 
 y_col = "share" if measure == "share" else "count"
 when = widgets.period_hover(freq)
 fig = go.Figure()
 for i, part in enumerate(parts):
-    fig.add_trace(go.Scatter(
-        x=part["period"], y=part[y_col], name=names[i], mode="lines+markers" if freq == "month" else "lines",
-        line=dict(color=widgets.PALETTE[i * 1]), customdata=part[["count", "total", "share"]].to_numpy(),
-        hovertemplate=(f"<b>{names[i]}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered "
-                       f"{unit} (%{{customdata[2]:.2f}} %)<extra></extra>")))
+    fig.add_trace(
+        go.Scatter(
+            x=part["period"],
+            y=part[y_col],
+            name=names[i],
+            mode="lines+markers" if freq == "month" else "lines",
+            line=dict(color=widgets.PALETTE[i * 1]),
+            customdata=part[["count", "total", "share"]].to_numpy(),
+            hovertemplate=(
+                f"<b>{names[i]}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered "
+                f"{unit} (%{{customdata[2]:.2f}} %)<extra></extra>"
+            ),
+        )
+    )
 fig.update_layout(yaxis_title=f"Share of {unit} (%)" if y_col == "share" else unit.capitalize(), xaxis_title="")
 
 # One row per period: both series' counts and shares side by side.
@@ -120,16 +149,21 @@ for i, part in enumerate(parts):
     wide[f"{'first' if i == 0 else 'second'}_count"] = part["count"].to_numpy()
     wide[f"{'first' if i == 0 else 'second'}_share"] = part["share"].to_numpy()
 if mode == "pair_vs_all":
-    wide["first_of_second_pct"] = (100.0 * wide["first_count"] / wide["second_count"].where(wide["second_count"] > 0)
-                                   ).round(1)
-config = {"period": st.column_config.DateColumn("Period", format="YYYY-MM-DD"),
-          "total": st.column_config.NumberColumn(f"All filtered {unit}"),
-          "first_count": st.column_config.NumberColumn(names[0]),
-          "first_share": st.column_config.NumberColumn(f"{names[0]} (% of all)", format="%.2f"),
-          "second_count": st.column_config.NumberColumn(names[1]),
-          "second_share": st.column_config.NumberColumn(f"{names[1]} (% of all)", format="%.2f"),
-          "first_of_second_pct": st.column_config.NumberColumn(f"{names[0]} as % of {names[1]}", format="%.1f")}
+    wide["first_of_second_pct"] = (
+        100.0 * wide["first_count"] / wide["second_count"].where(wide["second_count"] > 0)
+    ).round(1)
+config = {
+    "period": st.column_config.DateColumn("Period", format="YYYY-MM-DD"),
+    "total": st.column_config.NumberColumn(f"All filtered {unit}"),
+    "first_count": st.column_config.NumberColumn(names[0]),
+    "first_share": st.column_config.NumberColumn(f"{names[0]} (% of all)", format="%.2f"),
+    "second_count": st.column_config.NumberColumn(names[1]),
+    "second_share": st.column_config.NumberColumn(f"{names[1]} (% of all)", format="%.2f"),
+    "first_of_second_pct": st.column_config.NumberColumn(f"{names[0]} as % of {names[1]}", format="%.1f"),
+}
 view = f"Compare {names[0]} and {names[1]}"
 widgets.chart(fig, wide, view, "compare", column_config=config, scope=base, expanded=True)
-st.caption(f"Lines: {what}, per {freq}; an article in both counts in both. Shares are of all the filtered {unit} "
-           "of the period; the table has both counts and shares for every period.")
+st.caption(
+    f"Lines: {what}, per {freq}; an article in both counts in both. Shares are of all the filtered {unit} "
+    "of the period; the table has both counts and shares for every period."
+)

@@ -1,7 +1,8 @@
 """Overview: how much is there, who Canada deals with, and where attention is moving."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import plotly.express as px
@@ -15,7 +16,6 @@ from dashboard.filters import page_param, sync_page_param
 from dashboard.queries import stored_time
 
 
-
 def ago(stamp: str | None) -> str:
     """'3 h ago' reads faster than a timestamp in a headline figure."""
     if not stamp:
@@ -23,7 +23,7 @@ def ago(stamp: str | None) -> str:
     then = stored_time(stamp)
     if then is None:  # a hand-edited or damaged meta row: say so rather than fail the page
         return "unknown"
-    minutes = max(0, int((datetime.now(timezone.utc) - then).total_seconds() // 60))
+    minutes = max(0, int((datetime.now(UTC) - then).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min ago"
     if minutes < 48 * 60:
@@ -33,8 +33,9 @@ def ago(stamp: str | None) -> str:
 
 MIN_PERIOD = 20  # articles in a period below which a share is too noisy to draw on the line
 
-ctx = widgets.page_start("Overview",
-                         "What the store holds for the current filters, Canada's main partners, and where attention is moving.")
+ctx = widgets.page_start(
+    "Overview", "What the store holds for the current filters, Canada's main partners, and where attention is moving."
+)
 f = ctx.filters
 
 head = q("headline", f)
@@ -50,8 +51,10 @@ else:
     cols[3].metric("Period covered", "–")
 cols[4].metric("Last ingest", ago(head["last_ingest_at"]), help=head["last_ingest_at"] or "Never")
 if head["first"]:
-    st.caption(f"Articles published {first} to {last}. Last ingest: "
-               f"{(head['last_ingest_at'] or 'never').replace('T', ' ').replace('Z', ' UTC')}.")
+    st.caption(
+        f"Articles published {first} to {last}. Last ingest: "
+        f"{(head['last_ingest_at'] or 'never').replace('T', ' ').replace('Z', ' UTC')}."
+    )
 
 focus = ctx.focus
 unit = f.unit
@@ -63,8 +66,7 @@ if top.empty:
     widgets.nothing(f"No article pairs {labels.country(focus)} with another country under these filters.")
 else:
     top = top.assign(name=top["partner"].map(labels.country))[["partner", "name", "count"]]
-    fig = px.bar(top.iloc[::-1], x="count", y="name", orientation="h",
-                 labels={"count": unit.capitalize(), "name": ""})
+    fig = px.bar(top.iloc[::-1], x="count", y="name", orientation="h", labels={"count": unit.capitalize(), "name": ""})
     fig.update_traces(marker_color=widgets.PALETTE[0])
     widgets.hover(fig, f"%{{y}}: %{{x:,}} {unit} reporting it dealing with {labels.country(focus)}")
     widgets.chart(fig, top, f"Top partners of {labels.country(focus)}", "overview_partners", height=420)
@@ -72,14 +74,18 @@ else:
 # Middle powers against great powers ----------------------------------------------------------
 st.subheader("Attention to the middle powers against the great powers")
 page_param("ov_freq", "month", list(labels.FREQS))
-freq = st.segmented_control("Step", list(labels.FREQS), key="ov_freq", format_func=labels.FREQS.get,
-                            required=True)
+freq = st.segmented_control("Step", list(labels.FREQS), key="ov_freq", format_func=labels.FREQS.get, required=True)
 sync_page_param("ov_freq", "month")
 groups = load_groups()
-chosen = {g.label: tuple(m for m in g.members if m != focus)
-          for slug, g in groups.items() if slug in ("middle_powers", "great_powers")}
-st.caption(" ".join(f"{label}: {', '.join(labels.country(m) for m in members)}." for label, members in chosen.items())
-           + f" {labels.country(focus)} is left out, since nearly every article names it.")
+chosen = {
+    g.label: tuple(m for m in g.members if m != focus)
+    for slug, g in groups.items()
+    if slug in ("middle_powers", "great_powers")
+}
+st.caption(
+    " ".join(f"{label}: {', '.join(labels.country(m) for m in members)}." for label, members in chosen.items())
+    + f" {labels.country(focus)} is left out, since nearly every article names it."
+)
 shares = q("group_timeseries", f, freq, chosen)
 if shares.empty:
     widgets.nothing("No article mentions a member of these groups under the current filters.")
@@ -87,12 +93,14 @@ else:
     totals = q("timeseries", f, freq)
     parts = []
     for label in chosen:
-        part = frames.fill_periods(shares[shares["group"] == label][["period", "count"]], freq,
-                                   totals["period"].min(), totals["period"].max())
+        part = frames.fill_periods(
+            shares[shares["group"] == label][["period", "count"]], freq, totals["period"].min(), totals["period"].max()
+        )
         part["group"] = label
         parts.append(part)
     table = frames.with_share(pd.concat(parts, ignore_index=True), totals)[
-        ["period", "group", "count", "total", "share"]]
+        ["period", "group", "count", "total", "share"]
+    ]
     # A share of 3 articles jumps between 0 and 100 %: below MIN_PERIOD articles a period is drawn
     # as a grey dot off the line, and marked in the table.
     table["too_few"] = table["total"] < MIN_PERIOD
@@ -102,27 +110,47 @@ else:
     for i, label in enumerate(chosen):
         part = table[table["group"] == label]
         custom = part[["count", "total"]].to_numpy()
-        fig.add_trace(go.Scatter(
-            x=part["period"], y=part["share"].where(~part["too_few"]), name=label,
-            mode="lines+markers" if freq == "month" else "lines", line=dict(color=widgets.PALETTE[i]),
-            customdata=custom, hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of "
-                                              f"%{{customdata[1]:,}} {unit} (%{{y:.1f}} %)<extra></extra>")))
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"],
+                y=part["share"].where(~part["too_few"]),
+                name=label,
+                mode="lines+markers" if freq == "month" else "lines",
+                line=dict(color=widgets.PALETTE[i]),
+                customdata=custom,
+                hovertemplate=(
+                    f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of "
+                    f"%{{customdata[1]:,}} {unit} (%{{y:.1f}} %)<extra></extra>"
+                ),
+            )
+        )
         small = part[part["too_few"]]
         if small.empty:
             continue
-        fig.add_trace(go.Scatter(
-            x=small["period"], y=small["share"], name=f"under {MIN_PERIOD} {unit} in the period",
-            mode="markers", marker=dict(color="#c4c4c4", size=6, line=dict(color=widgets.PALETTE[i], width=1)),
-            legendgroup="too_few", showlegend=not shown_small,
-            customdata=small[["count", "total"]].to_numpy(),
-            hovertemplate=(f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} {unit} "
-                           f"(%{{y:.1f}} %)<br>too few {unit} in the period to read a share<extra></extra>")))
+        fig.add_trace(
+            go.Scatter(
+                x=small["period"],
+                y=small["share"],
+                name=f"under {MIN_PERIOD} {unit} in the period",
+                mode="markers",
+                marker=dict(color="#c4c4c4", size=6, line=dict(color=widgets.PALETTE[i], width=1)),
+                legendgroup="too_few",
+                showlegend=not shown_small,
+                customdata=small[["count", "total"]].to_numpy(),
+                hovertemplate=(
+                    f"<b>{label}</b> · {when}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} {unit} "
+                    f"(%{{y:.1f}} %)<br>too few {unit} in the period to read a share<extra></extra>"
+                ),
+            )
+        )
         shown_small = True
     fig.update_layout(yaxis_title=f"Share of {unit} (%)", xaxis_title="")
     widgets.chart(fig, table, "Middle powers vs great powers", "overview_groups", coverage=freq)
-    st.caption(f"Share of the filtered {unit} in each period that mention a member of each group (hover for "
-               f"the counts). Periods with fewer than {MIN_PERIOD} {unit} in all are grey dots off the line: "
-               "a share of so few swings on one article.")
+    st.caption(
+        f"Share of the filtered {unit} in each period that mention a member of each group (hover for "
+        f"the counts). Periods with fewer than {MIN_PERIOD} {unit} in all are grey dots off the line: "
+        "a share of so few swings on one article."
+    )
 
 # Biggest movers -------------------------------------------------------------------------------
 st.subheader("Biggest movers")
@@ -137,7 +165,18 @@ else:
     else:
         names = changes.names_of(rows, labels.country)
         table = rows.assign(name=names)[["key", "name", *stats.COLUMNS[1:]]].rename(columns={"key": "country"})
-        widgets.chart(changes.figure(rows, names, unit, w), table, f"Biggest movers, {changes.span(w)}",
-                      "overview_movers", height=440, scope=changes.scope(f, w))
-        st.caption(f"{n_now:,} {unit} now, {n_before:,} in the {w.k} periods before. " + stats.explain(w, unit)
-                   + " " + changes.legend_caption() + " Set a date range in the sidebar to choose the period.")
+        widgets.chart(
+            changes.figure(rows, names, unit, w),
+            table,
+            f"Biggest movers, {changes.span(w)}",
+            "overview_movers",
+            height=440,
+            scope=changes.scope(f, w),
+        )
+        st.caption(
+            f"{n_now:,} {unit} now, {n_before:,} in the {w.k} periods before. "
+            + stats.explain(w, unit)
+            + " "
+            + changes.legend_caption()
+            + " Set a date range in the sidebar to choose the period."
+        )

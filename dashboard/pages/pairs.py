@@ -1,4 +1,5 @@
 """Country pairs: how coverage of one pair (or one country's partners) moves, and on what topics."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,9 +14,11 @@ from dashboard.filters import page_param, sync_page_param
 
 ALL = "*"  # the partner choice that means "every partner of the country"
 
-ctx = widgets.page_start("Country pairs",
-                         "Articles that report two countries dealing with each other, over time and by topic. "
-                         "The pair chosen here replaces the sidebar's Country and Partner; the other filters apply.")
+ctx = widgets.page_start(
+    "Country pairs",
+    "Articles that report two countries dealing with each other, over time and by topic. "
+    "The pair chosen here replaces the sidebar's Country and Partner; the other filters apply.",
+)
 f = ctx.filters
 
 codes = all_country_codes()
@@ -43,8 +46,7 @@ def keep_apart(changed: str) -> None:
 
 
 page_param("pair_a", f.country or "CAN", codes, str.upper)
-page_param("pair_b", default_partner(st.session_state["pair_a"]), [ALL, *codes],
-           lambda v: v if v == ALL else v.upper())
+page_param("pair_b", default_partner(st.session_state["pair_a"]), [ALL, *codes], lambda v: v if v == ALL else v.upper())
 if st.session_state["pair_b"] == st.session_state["pair_a"]:  # e.g. a link with pair_a=JPN&pair_b=JPN
     st.session_state["pair_b"] = default_partner(st.session_state["pair_a"])
 page_param("pair_measure", "count", ["count", "share"])
@@ -53,21 +55,43 @@ page_param("pair_roll", 1, lambda v: 1 <= v <= 12, int)
 
 c1, c2 = st.columns(2)
 c3, c4, c5 = st.columns([1, 1.2, 1])
-a = c1.selectbox("Country", codes, key="pair_a", format_func=labels.country_option,
-                 on_change=keep_apart, args=("pair_a",))
-b = c2.selectbox("Partner", [ALL, *codes], key="pair_b", on_change=keep_apart, args=("pair_b",),
-                 format_func=lambda c: "All partners" if c == ALL else labels.country_option(c))
-measure = c3.segmented_control("Measure", ["count", "share"], key="pair_measure", required=True,
-                               format_func={"count": "Count", "share": "Share %"}.get,
-                               help="Share % (of all filtered articles in the period) is the recommended measure "
-                                    "across uneven coverage: a period the feeds or the archive covered thinly "
-                                    "lowers every count, but not the shares.")
-freq = c4.segmented_control("Step", list(labels.FREQS), key="pair_freq", format_func=labels.FREQS.get,
-                            required=True)
-window = c5.number_input("Rolling mean", min_value=1, max_value=12, step=1, key="pair_roll",
-                         help="Average over this many periods (1 = none).")
-for key, default in (("pair_a", f.country or "CAN"), ("pair_b", default_partner(a)), ("pair_measure", "count"),
-                     ("pair_freq", "month"), ("pair_roll", 1)):
+a = c1.selectbox(
+    "Country", codes, key="pair_a", format_func=labels.country_option, on_change=keep_apart, args=("pair_a",)
+)
+b = c2.selectbox(
+    "Partner",
+    [ALL, *codes],
+    key="pair_b",
+    on_change=keep_apart,
+    args=("pair_b",),
+    format_func=lambda c: "All partners" if c == ALL else labels.country_option(c),
+)
+measure = c3.segmented_control(
+    "Measure",
+    ["count", "share"],
+    key="pair_measure",
+    required=True,
+    format_func={"count": "Count", "share": "Share %"}.get,
+    help="Share % (of all filtered articles in the period) is the recommended measure "
+    "across uneven coverage: a period the feeds or the archive covered thinly "
+    "lowers every count, but not the shares.",
+)
+freq = c4.segmented_control("Step", list(labels.FREQS), key="pair_freq", format_func=labels.FREQS.get, required=True)
+window = c5.number_input(
+    "Rolling mean",
+    min_value=1,
+    max_value=12,
+    step=1,
+    key="pair_roll",
+    help="Average over this many periods (1 = none).",
+)
+for key, default in (
+    ("pair_a", f.country or "CAN"),
+    ("pair_b", default_partner(a)),
+    ("pair_measure", "count"),
+    ("pair_freq", "month"),
+    ("pair_roll", 1),
+):
     sync_page_param(key, default)
 
 unit = f.unit
@@ -100,11 +124,20 @@ if single:
     if series["count"].sum() == 0:
         widgets.nothing(f"No article pairs {labels.country(a)} with {labels.country(b)} under these filters.")
     else:
-        fig = px.line(table, x="period", y=line, markers=freq == "month", labels={line: y_label, "period": ""},
-                      custom_data=["count", "total", "share"])
+        fig = px.line(
+            table,
+            x="period",
+            y=line,
+            markers=freq == "month",
+            labels={line: y_label, "period": ""},
+            custom_data=["count", "total", "share"],
+        )
         fig.update_traces(line_color=widgets.PALETTE[0])
-        widgets.hover(fig, f"{when}{how}: {value}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered {unit} "
-                           "(%{customdata[2]:.2f} %)")
+        widgets.hover(
+            fig,
+            f"{when}{how}: {value}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered {unit} "
+            "(%{customdata[2]:.2f} %)",
+        )
         widgets.chart(fig, table, f"Trend {title}", "pair_trend", coverage=freq, scope=scope, x_range=x_range)
 else:
     top = q("partners", base, a, 8)
@@ -112,17 +145,28 @@ else:
         widgets.nothing(f"No article pairs {labels.country(a)} with another country under these filters.")
     else:
         series = q("partner_timeseries", base, a, freq, top["partner"].tolist())
-        series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max(),
-                                     by="partner", values=top["partner"].tolist())
+        series = frames.fill_periods(
+            series, freq, totals["period"].min(), totals["period"].max(), by="partner", values=top["partner"].tolist()
+        )
         series = frames.rolling_mean(frames.with_share(series, totals), int(window), value=y, by="partner")
         series["name"] = series["partner"].map(labels.country)
         table = series[["period", "partner", "name", "count", "total", "share"] + ([line] if line != y else [])]
-        fig = px.line(table, x="period", y=line, color="name", labels={line: y_label, "period": "", "name": ""},
-                      custom_data=["count", "total", "share"])
-        widgets.hover(fig, f"{labels.country(a)} – %{{fullData.name}}<br>{when}{how}: {value}<br>"
-                           f"%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered {unit} (%{{customdata[2]:.2f}} %)")
-        widgets.chart(fig, table, f"Partners of {labels.country(a)}", "pair_trend", coverage=freq, scope=base,
-                      x_range=x_range)
+        fig = px.line(
+            table,
+            x="period",
+            y=line,
+            color="name",
+            labels={line: y_label, "period": "", "name": ""},
+            custom_data=["count", "total", "share"],
+        )
+        widgets.hover(
+            fig,
+            f"{labels.country(a)} – %{{fullData.name}}<br>{when}{how}: {value}<br>"
+            f"%{{customdata[0]:,}} of %{{customdata[1]:,}} filtered {unit} (%{{customdata[2]:.2f}} %)",
+        )
+        widgets.chart(
+            fig, table, f"Partners of {labels.country(a)}", "pair_trend", coverage=freq, scope=base, x_range=x_range
+        )
         st.caption(f"The {len(top)} partners most often paired with {labels.country(a)} under these filters.")
 
 st.subheader("Topic mix over time")
@@ -134,23 +178,38 @@ else:
     mix = frames.topic_mix(topics, pair_totals, freq, totals["period"].min(), totals["period"].max())
     mix = frames.rolling_mean(mix, int(window), value=y, by="topic")
     order = mix.groupby("label")["count"].sum().sort_values(ascending=False).index.tolist()
-    mix_label = (f"Share of the pair's {unit} (%)" if y == "share" else f"{unit.capitalize()} with the topic")
+    mix_label = f"Share of the pair's {unit} (%)" if y == "share" else f"{unit.capitalize()} with the topic"
     if int(window) > 1:
         mix_label += f", {int(window)}-{freq} mean"
-    fig = px.line(mix, x="period", y=line, color="label", category_orders={"label": order},
-                  color_discrete_map=widgets.TOPIC_COLOURS_BY_LABEL, custom_data=["count", "total", "share"],
-                  labels={line: mix_label, "period": "", "label": ""})
-    widgets.hover(fig, f"%{{fullData.name}}<br>{when}{how}: {value}<br>%{{customdata[0]:,}} of the "
-                       f"%{{customdata[1]:,}} {unit} of {title} (%{{customdata[2]:.1f}} %)")
+    fig = px.line(
+        mix,
+        x="period",
+        y=line,
+        color="label",
+        category_orders={"label": order},
+        color_discrete_map=widgets.TOPIC_COLOURS_BY_LABEL,
+        custom_data=["count", "total", "share"],
+        labels={line: mix_label, "period": "", "label": ""},
+    )
+    widgets.hover(
+        fig,
+        f"%{{fullData.name}}<br>{when}{how}: {value}<br>%{{customdata[0]:,}} of the "
+        f"%{{customdata[1]:,}} {unit} of {title} (%{{customdata[2]:.1f}} %)",
+    )
     columns = ["period", "topic", "label", "count", "total", "share"] + ([line] if line != y else [])
-    widgets.chart(fig, mix[columns], f"Topic mix {title}", "pair_topics", coverage=freq, scope=scope,
-                  x_range=x_range, height=470)
-    st.caption(f"Each line counts the {unit} of {title} that carry the topic: an article with three topics "
-               "counts once in each, so the lines add up to more than the articles. Share % is of the pair's "
-               f"{unit} in the period; Count / Share % and the rolling mean above apply here too.")
+    widgets.chart(
+        fig, mix[columns], f"Topic mix {title}", "pair_topics", coverage=freq, scope=scope, x_range=x_range, height=470
+    )
+    st.caption(
+        f"Each line counts the {unit} of {title} that carry the topic: an article with three topics "
+        "counts once in each, so the lines add up to more than the articles. Share % is of the pair's "
+        f"{unit} in the period; Count / Share % and the rolling mean above apply here too."
+    )
 
 st.subheader("The articles behind it")
 rows, total = q("articles", base, "", 100, 0, series=series_of)
-st.caption(f"The {min(100, total):,} most recent of {total:,} articles. To page through all of them, set the "
-           "sidebar's Country and Partner to this pair and open the Articles page.")
+st.caption(
+    f"The {min(100, total):,} most recent of {total:,} articles. To page through all of them, set the "
+    "sidebar's Country and Partner to this pair and open the Articles page."
+)
 widgets.article_table(rows, f"Articles {title}", "pair_articles", scope=scope)

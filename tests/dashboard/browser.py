@@ -3,6 +3,7 @@
 Kept out of the test modules so that the first-run test on a fresh copy of the project and the
 page tests on the project itself start the app in exactly the same way.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,8 +19,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium_path() -> str | None:
@@ -28,8 +35,9 @@ def chromium_path() -> str | None:
 
 def skip_without_chromium() -> None:
     if chromium_path() is None:
-        pytest.skip("no Chromium found at /usr/bin/chromium or on PATH (apt-get install chromium)",
-                    allow_module_level=True)
+        pytest.skip(
+            "no Chromium found at /usr/bin/chromium or on PATH (apt-get install chromium)", allow_module_level=True
+        )
 
 
 def free_port() -> int:
@@ -44,10 +52,28 @@ def streamlit_app(cwd: Path, env: dict[str, str], log_path: Path):
     port = free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(120):

@@ -6,6 +6,7 @@ wording, ignored link parameters, Compare, What changed, exports that say what t
 against counts made here with plain SQL on the same store. What a person sees in the browser is in
 test_browser_analyst.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,6 +33,7 @@ def values(data) -> list:
         import base64
 
         import numpy as np
+
         return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).tolist()
     return list(data)
 
@@ -50,10 +52,25 @@ def no_exception(at, where=""):
 
 def texts(at) -> str:
     """Every piece of text the page shows (markdown, captions, alerts, titles, labels, figures' titles)."""
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
-                                  "warning", "error", "success") for e in at.get(kind)]
-    parts += [str(getattr(e, "label", "")) for kind in ("metric", "selectbox", "button", "expander")
-              for e in at.get(kind)]
+    parts = [
+        e.value
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "caption",
+            "text",
+            "info",
+            "warning",
+            "error",
+            "success",
+        )
+        for e in at.get(kind)
+    ]
+    parts += [
+        str(getattr(e, "label", "")) for kind in ("metric", "selectbox", "button", "expander") for e in at.get(kind)
+    ]
     for fig in figures(at):
         title = fig["layout"].get("title", {})
         parts += [title.get("text", ""), title.get("subtitle", {}).get("text", "")]
@@ -61,6 +78,7 @@ def texts(at) -> str:
 
 
 # ------------------------------------------------------------------ Country pairs: the picker
+
 
 def test_sidebar_country_opens_it_with_its_top_partner(monkeypatch, generated_db):
     at = open_page(make_app(monkeypatch, generated_db, {"country": "JPN"}), "pairs")
@@ -86,10 +104,15 @@ def test_a_link_with_the_same_country_twice_is_mended(monkeypatch, generated_db)
 
 # ------------------------------------------------------------------ Country pairs: the topic mix
 
+
 def pair_topic_counts(db: str, pair: str) -> dict[tuple[str, str], int]:
-    rows = sql(db, "SELECT substr(a.published_at, 1, 7) || '-01', t.topic, COUNT(*) FROM articles a "
-                   "JOIN article_pairs p ON p.article_id = a.id AND p.pair = ? "
-                   "JOIN article_topics t ON t.article_id = a.id GROUP BY 1, 2", pair)
+    rows = sql(
+        db,
+        "SELECT substr(a.published_at, 1, 7) || '-01', t.topic, COUNT(*) FROM articles a "
+        "JOIN article_pairs p ON p.article_id = a.id AND p.pair = ? "
+        "JOIN article_topics t ON t.article_id = a.id GROUP BY 1, 2",
+        pair,
+    )
     return {(m, t): n for m, t, n in rows}
 
 
@@ -102,8 +125,13 @@ def test_topic_mix_counts_articles_per_topic_not_tags(monkeypatch, generated_db)
     got = {(str(p)[:10], t): n for p, t, n in zip(table["period"], table["topic"], table["count"]) if n}
     assert got == expected
     # No topic line can exceed the pair's own articles in a period; their sum may (3 topics: 3 times).
-    pair = dict(sql(generated_db, "SELECT substr(a.published_at, 1, 7) || '-01', COUNT(*) FROM articles a "
-                                  "JOIN article_pairs p ON p.article_id = a.id AND p.pair = 'CAN-JPN' GROUP BY 1"))
+    pair = dict(
+        sql(
+            generated_db,
+            "SELECT substr(a.published_at, 1, 7) || '-01', COUNT(*) FROM articles a "
+            "JOIN article_pairs p ON p.article_id = a.id AND p.pair = 'CAN-JPN' GROUP BY 1",
+        )
+    )
     assert all(n <= pair[m] for (m, _), n in expected.items())
     assert all(total == pair.get(str(p)[:10], 0) for p, total in zip(table["period"], table["total"]))
     assert "counts once in each" in texts(at)
@@ -127,16 +155,20 @@ def test_topic_mix_honours_share_and_rolling_mean(monkeypatch, generated_db):
 
 def lab(colour: str) -> tuple[float, float, float]:
     """sRGB hex to CIELAB (D65), for telling colours apart as people see them."""
-    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = [((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in rgb]
-    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
-           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
     fx, fy, fz = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
     return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
 
 
 def test_thirteen_topics_thirteen_distinguishable_colours(monkeypatch, generated_db):
     from dashboard import labels
+
     assert set(widgets.TOPIC_COLOURS) == set(labels.TOPICS)
     colours = list(widgets.TOPIC_COLOURS.values())
     closest = min(math.dist(lab(a), lab(b)) for a, b in itertools.combinations(colours, 2))
@@ -148,6 +180,7 @@ def test_thirteen_topics_thirteen_distinguishable_colours(monkeypatch, generated
 
 
 # ------------------------------------------------------------------ hover text on every chart
+
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p not in ("articles", "sources")])
 def test_every_chart_has_its_own_hover_text(monkeypatch, generated_db, page):
@@ -170,6 +203,7 @@ def test_periods_are_named_as_periods_in_hover(monkeypatch, generated_db):
 
 
 # ------------------------------------------------------------------ Overview: groups, movers
+
 
 def test_groups_chart_lists_members_and_greys_thin_periods(monkeypatch, generated_db):
     at = open_page(make_app(monkeypatch, generated_db, {"ov_freq": "week"}), "overview")
@@ -205,16 +239,20 @@ def test_movers_are_ranked_by_a_test_not_by_raw_change(monkeypatch, generated_db
 
 # ------------------------------------------------------------------ Middle powers
 
+
 def tiny_with_a_three_way_article(tmp_path) -> str:
     """The tiny store plus one article pairing Canada with Japan and with South Korea."""
     db = str(build_tiny(tmp_path / "tiny.db"))
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO articles (id, url, title, published_at, source, feed_id, lang, fetched_at, story_id) "
-                 "VALUES (8, 'https://example.com/a/8', 'Canada, Japan and Korea', '2026-02-20T10:00:00Z', "
-                 "'CBC News', 1, 'en', '2026-02-20T10:00:00Z', 8)")
+    conn.execute(
+        "INSERT INTO articles (id, url, title, published_at, source, feed_id, lang, fetched_at, story_id) "
+        "VALUES (8, 'https://example.com/a/8', 'Canada, Japan and Korea', '2026-02-20T10:00:00Z', "
+        "'CBC News', 1, 'en', '2026-02-20T10:00:00Z', 8)"
+    )
     conn.executemany("INSERT INTO article_countries VALUES (8, ?)", [("CAN",), ("JPN",), ("KOR",)])
-    conn.executemany("INSERT INTO article_pairs VALUES (8, ?, ?, ?)", [("CAN-JPN", "CAN", "JPN"),
-                                                                        ("CAN-KOR", "CAN", "KOR")])
+    conn.executemany(
+        "INSERT INTO article_pairs VALUES (8, ?, ?, ?)", [("CAN-JPN", "CAN", "JPN"), ("CAN-KOR", "CAN", "KOR")]
+    )
     conn.commit()
     conn.close()
     return db
@@ -249,6 +287,7 @@ def test_world_map_is_the_whole_world_with_focus_and_empty_countries(monkeypatch
 
 # ------------------------------------------------------------------ no internal wording anywhere
 
+
 @pytest.mark.parametrize("page", PAGES)
 def test_no_internal_wording_on_any_page(monkeypatch, generated_db, page):
     at = open_page(make_app(monkeypatch, generated_db), page)
@@ -258,10 +297,16 @@ def test_no_internal_wording_on_any_page(monkeypatch, generated_db, page):
 
 # ------------------------------------------------------------------ ignored link parameters
 
+
 def test_ignored_link_parameters_are_named(monkeypatch, generated_db):
-    at = open_page(make_app(monkeypatch, generated_db,
-                            {"country": "XXX", "from": "2026-13-45", "topic": "trade", "ov_freq": "fortnight"}),
-                   "overview")
+    at = open_page(
+        make_app(
+            monkeypatch,
+            generated_db,
+            {"country": "XXX", "from": "2026-13-45", "topic": "trade", "ov_freq": "fortnight"},
+        ),
+        "overview",
+    )
     [notice] = [w.value for w in at.warning]
     assert "`country`" in notice and "`from`" in notice and "`ov_freq`" in notice and "`topic`" not in notice
     assert "XXX" not in notice and "2026-13-45" not in notice  # names and reasons, never the link's text
@@ -279,21 +324,37 @@ def test_a_clean_link_shows_no_notice(monkeypatch, generated_db):
 
 # ------------------------------------------------------------------ Compare
 
+
 def series_sql(db: str, clause: str, *params) -> int:
     return sql(db, f"SELECT COUNT(*) FROM articles a WHERE {clause}", *params)[0][0]
 
 
-@pytest.mark.parametrize("params, clauses", [
-    ({"cmp_mode": "countries", "cmp_x": "JPN", "cmp_y": "KOR"},
-     [("a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", "JPN"),
-      ("a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", "KOR")]),
-    ({"cmp_mode": "pairs", "cmp_p1": "CAN-JPN", "cmp_p2": "CAN-USA"},
-     [("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-JPN"),
-      ("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-USA")]),
-    ({"cmp_mode": "pair_vs_all", "cmp_pair": "CAN-JPN"},
-     [("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-JPN"),
-      ("a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ?1 OR country_b = ?1)", "CAN")]),
-])
+@pytest.mark.parametrize(
+    "params, clauses",
+    [
+        (
+            {"cmp_mode": "countries", "cmp_x": "JPN", "cmp_y": "KOR"},
+            [
+                ("a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", "JPN"),
+                ("a.id IN (SELECT article_id FROM article_countries WHERE country = ?)", "KOR"),
+            ],
+        ),
+        (
+            {"cmp_mode": "pairs", "cmp_p1": "CAN-JPN", "cmp_p2": "CAN-USA"},
+            [
+                ("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-JPN"),
+                ("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-USA"),
+            ],
+        ),
+        (
+            {"cmp_mode": "pair_vs_all", "cmp_pair": "CAN-JPN"},
+            [
+                ("a.id IN (SELECT article_id FROM article_pairs WHERE pair = ?)", "CAN-JPN"),
+                ("a.id IN (SELECT article_id FROM article_pairs WHERE country_a = ?1 OR country_b = ?1)", "CAN"),
+            ],
+        ),
+    ],
+)
 def test_compare_one_chart_one_table_counts_and_shares(monkeypatch, generated_db, params, clauses):
     at = open_page(make_app(monkeypatch, generated_db, params), "compare")
     [fig] = figures(at)
@@ -312,17 +373,22 @@ def test_compare_one_chart_one_table_counts_and_shares(monkeypatch, generated_db
 
 
 def test_compare_follows_the_filters_and_measure(monkeypatch, generated_db):
-    at = open_page(make_app(monkeypatch, generated_db, {"cmp_measure": "count", "topic": "trade", "lang": "en"}),
-                   "compare")
+    at = open_page(
+        make_app(monkeypatch, generated_db, {"cmp_measure": "count", "topic": "trade", "lang": "en"}), "compare"
+    )
     table = at.dataframe[0].value
-    trade_en = series_sql(generated_db, "a.lang = 'en' AND a.id IN (SELECT article_id FROM article_topics "
-                                        "WHERE topic = 'trade') AND a.id IN (SELECT article_id FROM "
-                                        "article_countries WHERE country = 'JPN')")
+    trade_en = series_sql(
+        generated_db,
+        "a.lang = 'en' AND a.id IN (SELECT article_id FROM article_topics "
+        "WHERE topic = 'trade') AND a.id IN (SELECT article_id FROM "
+        "article_countries WHERE country = 'JPN')",
+    )
     assert table["first_count"].sum() == trade_en
     assert figures(at)[0]["layout"]["yaxis"]["title"]["text"] == "Articles"
 
 
 # ------------------------------------------------------------------ What changed
+
 
 def test_what_changed_lists_changes_beyond_chance_with_their_articles(monkeypatch, generated_db):
     at = open_page(make_app(monkeypatch, generated_db, {"wc_days": "90"}), "changes")
@@ -331,8 +397,9 @@ def test_what_changed_lists_changes_beyond_chance_with_their_articles(monkeypatc
     moved = pairs[pairs["verdict"].isin(["rose", "fell"])]
     assert len(moved) and (moved["q"] < stats.ALPHA).all()
     picker = at.pills(key="wc_pair")
-    assert list(picker.options) == [f"{'▲' if v == 'rose' else '▼'} {name}"
-                                    for v, name in zip(moved["verdict"], moved["name"])]
+    assert list(picker.options) == [
+        f"{'▲' if v == 'rose' else '▼'} {name}" for v, name in zip(moved["verdict"], moved["name"])
+    ]
     chosen = moved["pair"].iloc[0]
     picker.set_value(chosen).run()
     no_exception(at)
@@ -342,8 +409,13 @@ def test_what_changed_lists_changes_beyond_chance_with_their_articles(monkeypatc
     start = last - timedelta(days=89)
     assert len(articles) and articles["pairs"].str.contains(chosen).all()
     assert (articles["published_at"].dt.date >= start).all()
-    expected = sql(generated_db, "SELECT COUNT(*) FROM articles a JOIN article_pairs p ON p.article_id = a.id "
-                                 "WHERE p.pair = ? AND a.published_at >= ?", chosen, f"{start}T00:00:00Z")[0][0]
+    expected = sql(
+        generated_db,
+        "SELECT COUNT(*) FROM articles a JOIN article_pairs p ON p.article_id = a.id "
+        "WHERE p.pair = ? AND a.published_at >= ?",
+        chosen,
+        f"{start}T00:00:00Z",
+    )[0][0]
     assert moved.set_index("pair").loc[chosen, "current"] == expected
 
 
@@ -355,30 +427,48 @@ def test_what_changed_uses_the_sidebar_range(monkeypatch, generated_db):
 
 # ------------------------------------------------------------------ exports say what they are
 
+
 def test_csv_header_line_and_figure_title_say_what_the_export_is(monkeypatch, generated_db):
-    at = open_page(make_app(monkeypatch, generated_db, {"topic": "trade", "unit": "stories",
-                                                        "from": "2026-01-01", "to": "2026-06-30"}), "overview")
+    at = open_page(
+        make_app(
+            monkeypatch, generated_db, {"topic": "trade", "unit": "stories", "from": "2026-01-01", "to": "2026-06-30"}
+        ),
+        "overview",
+    )
     title = figures(at)[0]["layout"]["title"]
     assert title["text"] == "Top partners of Canada"
     sub = title["subtitle"]["text"]
-    for words in ("filters: Topic: Trade", "dates: 2026-01-01 to 2026-06-30", "unit: stories",
-                  "tagger: bench", "sample data: no"):
+    for words in (
+        "filters: Topic: Trade",
+        "dates: 2026-01-01 to 2026-06-30",
+        "unit: stories",
+        "tagger: bench",
+        "sample data: no",
+    ):
         assert words in sub, sub
 
 
 def test_csv_bytes_header_then_table():
-    items = exports.meta("Top partners of Canada", Filters(country="CAN", sources=("Le Devoir, Montréal",),
-                                                           start=date(2026, 1, 1)),
-                         {"first": "2025-01-01T00:00:00Z", "last": "2026-03-01T00:00:00Z", "sample": 3,
-                          "articles": 10}, {"oldest": "3.1.a", "newest": "3.2.b", "unstamped": 0})
+    items = exports.meta(
+        "Top partners of Canada",
+        Filters(country="CAN", sources=("Le Devoir, Montréal",), start=date(2026, 1, 1)),
+        {"first": "2025-01-01T00:00:00Z", "last": "2026-03-01T00:00:00Z", "sample": 3, "articles": 10},
+        {"oldest": "3.1.a", "newest": "3.2.b", "unstamped": 0},
+    )
     frame = pd.DataFrame({"partner": ["JPN", "=cmd"], "count": [3, -1]})
     data = exports.csv_bytes(frame, items)
-    assert data.startswith(b"\xef\xbb\xbf\"# Middle Powers Monitor")
+    assert data.startswith(b'\xef\xbb\xbf"# Middle Powers Monitor')
     text = data.decode("utf-8-sig")
     first = text.split("\r\n", 1)[0]
-    for words in ("Top partners of Canada", "Country: Canada (CAN)", "Source: Le Devoir, Montréal",
-                  "dates: 2026-01-01 to 2026-03-01", "unit: articles", "tagger: 3.1.a to 3.2.b",
-                  "sample data: YES, 3 of the store's 10"):
+    for words in (
+        "Top partners of Canada",
+        "Country: Canada (CAN)",
+        "Source: Le Devoir, Montréal",
+        "dates: 2026-01-01 to 2026-03-01",
+        "unit: articles",
+        "tagger: 3.1.a to 3.2.b",
+        "sample data: YES, 3 of the store's 10",
+    ):
         assert words in first, first
     back = pd.read_csv(io.BytesIO(data), skiprows=1, encoding="utf-8-sig")
     assert back["partner"].tolist() == ["JPN", "'=cmd"] and back["count"].tolist() == [3, -1]
@@ -388,6 +478,7 @@ def test_csv_bytes_header_then_table():
 
 def test_export_text_in_a_figure_is_escaped():
     import plotly.graph_objects as go
+
     items = exports.meta("x", Filters(sources=("<a href='javascript:alert(1)'>Evil</a>",)), {}, None)
     fig = exports.title(go.Figure(), items)
     assert "<a href" not in fig.layout.title.subtitle.text and "&lt;a href" in fig.layout.title.subtitle.text
@@ -397,6 +488,7 @@ def test_export_text_in_a_figure_is_escaped():
 def downloads(monkeypatch):
     """Every payload a download button offers in the test, as (file name, bytes)."""
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
     seen: list[tuple[str, bytes]] = []
     real = MemoryMediaFileStorage.load_and_get_id
 
@@ -417,8 +509,15 @@ def test_every_csv_on_every_page_carries_its_header(monkeypatch, generated_db, d
     for name, data in csvs:
         first = data.decode("utf-8-sig").split("\r\n", 1)[0]
         assert first.startswith('"# Middle Powers Monitor · '), (name, first)
-        for words in ("filters: ", "Language: English", "dates: ", "unit: articles", "tagger: bench",
-                      "sample data: no", "exported: "):
+        for words in (
+            "filters: ",
+            "Language: English",
+            "dates: ",
+            "unit: articles",
+            "tagger: bench",
+            "sample data: no",
+            "exported: ",
+        ):
             assert words in first, (name, words, first)
         pd.read_csv(io.BytesIO(data), skiprows=1, encoding="utf-8-sig")  # the table reads below it
 
@@ -430,5 +529,3 @@ def test_articles_search_shows_the_snippet_column(monkeypatch, generated_db):
     assert table["match"].str.contains(r"\*\*trade talks\*\*", case=False).all()  # the phrase, marked
     assert not table["title"].str.contains("China").any()
     assert any(t.value.startswith('Searching for all of: "trade talks" · none of: china') for t in at.text)
-
-

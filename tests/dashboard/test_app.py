@@ -1,4 +1,5 @@
 """Every page through streamlit's AppTest, against generated and hand-built stores in tmp_path."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,16 @@ from dashboard.queries import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
-CHARTS = {"overview": 3, "pairs": 2, "compare": 1, "changes": 2, "topics": 2, "middle_powers": 3, "articles": 0,
-          "sources": 0}
+CHARTS = {
+    "overview": 3,
+    "pairs": 2,
+    "compare": 1,
+    "changes": 2,
+    "topics": 2,
+    "middle_powers": 3,
+    "articles": 0,
+    "sources": 0,
+}
 
 
 def make_app(monkeypatch, db: str, params: dict | None = None, sample: bool = True) -> AppTest:
@@ -45,8 +54,11 @@ def figures(at: AppTest) -> list[dict]:
 
 def shown(at: AppTest) -> list:
     """What the page shows: figures' data, tables and metrics, comparable across runs."""
-    return ([f["data"] for f in figures(at)] + [df.value.to_dict("list") for df in at.dataframe]
-            + [(m.label, m.value) for m in at.metric])
+    return (
+        [f["data"] for f in figures(at)]
+        + [df.value.to_dict("list") for df in at.dataframe]
+        + [(m.label, m.value) for m in at.metric]
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -64,24 +76,50 @@ def test_page_draws_and_a_filter_changes_it(monkeypatch, generated_db, page):
 
 
 def test_query_params_restore_the_view(monkeypatch, generated_db):
-    params = {"country": "CAN", "partner": "JPN", "topic": ["trade", "defence"], "lang": "en",
-              "unit": "stories", "from": "2025-06-01", "to": "2026-05-31"}
+    params = {
+        "country": "CAN",
+        "partner": "JPN",
+        "topic": ["trade", "defence"],
+        "lang": "en",
+        "unit": "stories",
+        "from": "2025-06-01",
+        "to": "2026-05-31",
+    }
     at = open_page(make_app(monkeypatch, generated_db, params), "overview")
     ss = at.session_state
     assert (ss["f_country"], ss["f_partner"], ss["f_topics"], ss["f_langs"], ss["f_unit"]) == (
-        "CAN", "JPN", ["trade", "defence"], ["en"], "stories")
+        "CAN",
+        "JPN",
+        ["trade", "defence"],
+        ["en"],
+        "stories",
+    )
     assert ss["f_dates"] == (date(2025, 6, 1), date(2026, 5, 31))
-    expected = queries.headline(generated_db, Filters(
-        start=date(2025, 6, 1), end=date(2026, 5, 31), country="CAN", partner="JPN",
-        topics=("trade", "defence"), langs=("en",), unit="stories"))
+    expected = queries.headline(
+        generated_db,
+        Filters(
+            start=date(2025, 6, 1),
+            end=date(2026, 5, 31),
+            country="CAN",
+            partner="JPN",
+            topics=("trade", "defence"),
+            langs=("en",),
+            unit="stories",
+        ),
+    )
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Articles"] == f"{expected['articles']:,}" and metrics["Stories"] == f"{expected['stories']:,}"
     assert at.query_params["topic"] == ["trade", "defence"] and at.query_params["unit"] == "stories"
 
 
 def test_bad_query_params_are_dropped(monkeypatch, generated_db):
-    params = {"country": "'; DROP TABLE articles; --", "topic": ["trade", "nonsense"], "unit": "bogus",
-              "from": "not-a-date", "pair_b": "<script>"}
+    params = {
+        "country": "'; DROP TABLE articles; --",
+        "topic": ["trade", "nonsense"],
+        "unit": "bogus",
+        "from": "not-a-date",
+        "pair_b": "<script>",
+    }
     at = open_page(make_app(monkeypatch, generated_db, params), "pairs")
     ss = at.session_state
     assert ss["f_country"] is None and ss["f_topics"] == ["trade"] and ss["f_unit"] == "articles"
@@ -90,8 +128,9 @@ def test_bad_query_params_are_dropped(monkeypatch, generated_db):
 
 
 def test_page_params_restore_and_write(monkeypatch, generated_db):
-    at = open_page(make_app(monkeypatch, generated_db, {"pair_a": "CAN", "pair_b": "USA", "pair_freq": "week"}),
-                   "pairs")
+    at = open_page(
+        make_app(monkeypatch, generated_db, {"pair_a": "CAN", "pair_b": "USA", "pair_freq": "week"}), "pairs"
+    )
     assert at.selectbox(key="pair_b").value == "USA"
     assert "United States" in at.get("plotly_chart")[0].proto.spec or at.subheader[0].value.endswith("United States")
     at.selectbox(key="pair_b").set_value("*").run()  # one country and all its partners
@@ -101,8 +140,9 @@ def test_page_params_restore_and_write(monkeypatch, generated_db):
 
 
 def test_reset_returns_to_defaults(monkeypatch, generated_db):
-    at = open_page(make_app(monkeypatch, generated_db, {"country": "JPN", "topic": "trade", "unit": "stories"}),
-                   "overview")
+    at = open_page(
+        make_app(monkeypatch, generated_db, {"country": "JPN", "topic": "trade", "unit": "stories"}), "overview"
+    )
     at.sidebar.button[0].click().run()
     ss = at.session_state
     assert (ss["f_country"], ss["f_topics"], ss["f_unit"]) == (None, [], "articles")
@@ -151,8 +191,10 @@ def test_store_written_between_runs_is_seen(monkeypatch, tiny_db):
     at = open_page(make_app(monkeypatch, tiny_db), "overview")
     assert {m.label: m.value for m in at.metric}["Articles"] == "7"
     conn = sqlite3.connect(tiny_db)
-    conn.execute("INSERT INTO articles (url, title, published_at, source, fetched_at) "
-                 "VALUES ('https://example.com/new', 'New', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')")
+    conn.execute(
+        "INSERT INTO articles (url, title, published_at, source, fetched_at) "
+        "VALUES ('https://example.com/new', 'New', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')"
+    )
     conn.commit()
     conn.close()
     at.run()
@@ -187,8 +229,10 @@ def test_pair_share_with_rolling_mean(monkeypatch, generated_db):
 def test_pages_read_while_ingest_holds_a_write_transaction(monkeypatch, tiny_db):
     writer = sqlite3.connect(tiny_db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO articles (url, title, published_at, source, fetched_at) VALUES "
-                   "('https://example.com/w', 'Pending', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')")
+    writer.execute(
+        "INSERT INTO articles (url, title, published_at, source, fetched_at) VALUES "
+        "('https://example.com/w', 'Pending', '2026-03-04T00:00:00Z', 'CBC News', '2026-03-04T00:00:00Z')"
+    )
     try:
         at = open_page(make_app(monkeypatch, tiny_db), "overview")
         assert {m.label: m.value for m in at.metric}["Articles"] == "7"  # the open transaction is not seen
@@ -245,7 +289,8 @@ def test_fetch_latest_runs_ingest_and_offers_opml(monkeypatch, tiny_db, tmp_path
         '<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><head><title>t</title></head><body>'
         f'<outline type="rss" text="Local Wire: World" title="Local Wire: World" xmlUrl="{feed_server}" '
         'htmlUrl="https://example.com/" language="en" outlet="Local Wire" kind="outlet"/></body></opml>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setenv("MPM_SOURCES", str(opml))
     at = open_page(make_app(monkeypatch, tiny_db), "sources")
     assert any(b.label == "Download the source list (OPML)" for b in at.get("download_button"))
@@ -263,6 +308,7 @@ def test_fetch_latest_runs_ingest_and_offers_opml(monkeypatch, tiny_db, tmp_path
 
 def test_a_sample_that_adds_nothing_does_not_loop(monkeypatch, tmp_path):
     import ingest.sample
+
     empty = tmp_path / "no_sample"
     empty.mkdir()
     real = ingest.sample.load_sample

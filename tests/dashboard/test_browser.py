@@ -5,6 +5,7 @@ exist yet: the first visit must load the bundled sample (the newcomer's first ru
 then add two hostile articles (an HTML-injection title, a formula title) and check that the page
 shows them as text and the CSV neutralizes them. One browser page is reused throughout.
 """
+
 from __future__ import annotations
 
 import time
@@ -57,14 +58,15 @@ def test_first_run_loads_sample_and_draws_charts(page, server, tmp_path):
 
 def add_hostile_articles(db: Path) -> None:
     from ingest.store import open_store
+
     conn = open_store(db)
     conn.execute("BEGIN")
     for i, title in enumerate((XSS_TITLE, FORMULA_TITLE)):
         aid = conn.execute(
             "INSERT INTO articles (url, title, summary, published_at, source, lang, fetched_at, is_sample) "
             "VALUES (?, ?, 'hostile test item', ?, 'Test Wire', 'en', ?, 1)",
-            (f"https://example.com/hostile/{i}", title, f"2026-11-2{4 + i}T12:00:00Z",
-             f"2026-11-2{4 + i}T12:00:00Z")).lastrowid
+            (f"https://example.com/hostile/{i}", title, f"2026-11-2{4 + i}T12:00:00Z", f"2026-11-2{4 + i}T12:00:00Z"),
+        ).lastrowid
         conn.execute("INSERT INTO article_countries VALUES (?, 'CAN'), (?, 'JPN')", (aid, aid))
         conn.execute("INSERT INTO article_pairs VALUES (?, 'CAN-JPN', 'CAN', 'JPN')", (aid,))
     conn.execute("COMMIT")
@@ -119,6 +121,7 @@ def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
     until(lambda: caption_total(page) != total_before)
     until(lambda: column(page, 2) != before)
     from dashboard.queries import Filters, articles
+
     french = articles(str(server["db"]), Filters(langs=("fr",)), limit=1)[1]
     assert caption_total(page).endswith(f"of {french:,} articles")
     # The copied link reopens the same view in a new session.

@@ -2,6 +2,7 @@
 browser, checked where it was seen. One server on a generated store of 3,000 articles; one page,
 1280 pixels wide (the width the issue was tried at). The logic behind each is in test_analyst.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,10 @@ skip_without_chromium()
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import sys
+
     sys.path.insert(0, str(ROOT / "bench"))
     from generate_store import generate_store
+
     folder = tmp_path_factory.mktemp("analyst")
     db = folder / "news.db"
     generate_store(db, articles=3000, seed=7)
@@ -58,8 +61,10 @@ def until(check, timeout: float = 30.0) -> None:
 
 def plots(pg, count: int) -> None:
     """Wait until `count` plotly charts have drawn."""
-    pg.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {count} && "
-                         "Array.from(document.querySelectorAll('.js-plotly-plot')).every(p => p._fullLayout)")
+    pg.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length >= {count} && "
+        "Array.from(document.querySelectorAll('.js-plotly-plot')).every(p => p._fullLayout)"
+    )
 
 
 def test_country_pairs_opens_the_sidebar_country_with_a_partner(page, server):
@@ -131,6 +136,7 @@ def test_hovering_a_month_names_the_month_and_the_counts(page, server):
 def test_network_dots_count_distinct_articles(page, server):
     from dashboard.analytics import group_degree
     from dashboard.queries import Filters
+
     go(page, server, "middle_powers")
     plots(page, 3)
     shown = page.evaluate("""() => { const t = document.querySelectorAll('.js-plotly-plot')[0]._fullData
@@ -139,8 +145,10 @@ def test_network_dots_count_distinct_articles(page, server):
     members = ["CAN", "AUS", "JPN", "KOR", "MEX", "IDN", "TUR", "IND"]
     expected = group_degree(server["db"], Filters(), members)
     from dashboard import labels
-    assert shown == {labels.country(c): int(dict(zip(expected["country"], expected["count"])).get(c, 0))
-                     for c in members}
+
+    assert shown == {
+        labels.country(c): int(dict(zip(expected["country"], expected["count"])).get(c, 0)) for c in members
+    }
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -175,14 +183,18 @@ def test_article_tags_are_visible_without_scrolling_sideways(page, server):
     """Move the grid's focus cell across to the tag columns: the grid must not scroll to show them."""
     scroller = "() => document.querySelector('[data-testid=stDataFrame] .dvn-scroller').scrollLeft"
     searched = ["Published (UTC)", "Title", "Match", "Pairs", "Topics"]
-    for path, columns in (("articles", ["Published (UTC)", "Title", "Pairs", "Topics", "Countries"]),
-                          ("articles?q=trade%20OR%20defence", searched)):
+    for path, columns in (
+        ("articles", ["Published (UTC)", "Title", "Pairs", "Topics", "Countries"]),
+        ("articles?q=trade%20OR%20defence", searched),
+    ):
         go(page, server, path)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()
         page.wait_for_function(  # the grid's accessible header lists the columns as drawn, in order
             "want => { const h = Array.from(document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]'))"
-            ".map(e => e.innerText); return want.every((w, i) => h[i] === w); }", arg=columns)
+            ".map(e => e.innerText); return want.every((w, i) => h[i] === w); }",
+            arg=columns,
+        )
         page.wait_for_timeout(500)  # let the grid settle its width before driving it
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 30, box["y"] + 55)  # the first row's first cell
@@ -204,8 +216,12 @@ def test_search_operators_show_a_marked_snippet(page, server):
     search.press("Enter")
     wait_idle(page)
     page.get_by_text('Searching for all of: "trade talks" · none of: china').wait_for()
-    until(lambda: any("**trade talks**" in c.lower() for c in page.eval_on_selector_all(
-        '[data-testid^="glide-cell-2-"]', "els => els.map(e => e.innerText)")))
+    until(
+        lambda: any(
+            "**trade talks**" in c.lower()
+            for c in page.eval_on_selector_all('[data-testid^="glide-cell-2-"]', "els => els.map(e => e.innerText)")
+        )
+    )
 
 
 def test_csv_starts_with_what_it_is(page, server, tmp_path):
@@ -216,8 +232,14 @@ def test_csv_starts_with_what_it_is(page, server, tmp_path):
     path = tmp_path / "compare.csv"
     info.value.save_as(path)
     first = path.read_bytes().decode("utf-8-sig").split("\r\n", 1)[0]
-    for words in ("# Middle Powers Monitor · Compare Japan and South Korea", "filters: Topic: Trade",
-                  "unit: articles", "tagger: bench", "sample data: no", "dates: "):
+    for words in (
+        "# Middle Powers Monitor · Compare Japan and South Korea",
+        "filters: Topic: Trade",
+        "unit: articles",
+        "tagger: bench",
+        "sample data: no",
+        "dates: ",
+    ):
         assert words in first, first
 
 

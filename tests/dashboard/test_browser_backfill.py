@@ -5,6 +5,7 @@ The store is filled by a backfill from the archive emulator (tests/ingest/archiv
 `streamlit run app.py` is pointed at the same emulator, so the Sources page's Start backfill runs
 the real command against it.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from tests.ingest.archiveserver import ArchiveEmulator, FeedHistory
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2025, 1, 1, tzinfo=UTC)
-GAP = range(9, 16)   # a week of January 2025 the archive never captured
+GAP = range(9, 16)  # a week of January 2025 the archive never captured
 
 skip_without_chromium()
 
@@ -34,11 +35,17 @@ def world(tmp_path_factory):
             if d not in GAP:
                 archive.capture(history, START + timedelta(days=d, hours=20), "https://gamma.example.org/feed.xml")
         opml, db = tmp / "sources.opml", tmp / "news.db"
-        save_opml(opml, [Source("Gamma Wire: World", "Gamma Wire", "https://gamma.example.org/feed.xml", "", "en",
-                                "outlet")])
+        save_opml(
+            opml, [Source("Gamma Wire: World", "Gamma Wire", "https://gamma.example.org/feed.xml", "", "en", "outlet")]
+        )
         bf.backfill(db, opml, since=date(2025, 1, 1), until=date(2025, 1, 20), archive=bf.Archive(archive.base, 0))
-        env = {"MPM_DB": str(db), "MPM_SAMPLE": "0", "MPM_SOURCES": str(opml), "MPM_ARCHIVE_URL": archive.base,
-               "MPM_ARCHIVE_DELAY": "0.3"}
+        env = {
+            "MPM_DB": str(db),
+            "MPM_SAMPLE": "0",
+            "MPM_SOURCES": str(opml),
+            "MPM_ARCHIVE_URL": archive.base,
+            "MPM_ARCHIVE_DELAY": "0.3",
+        }
         with streamlit_app(ROOT, env, tmp / "streamlit.log") as url, browser_page() as page:
             yield {"url": url, "db": db, "page": page}
 
@@ -55,7 +62,7 @@ def test_a_week_the_archive_missed_is_greyed_on_the_trend_chart(world):
     pg = world["page"]
     pg.wait_for_selector(".js-plotly-plot")
     trend = pg.locator(".js-plotly-plot").last
-    assert trend.locator(".shapelayer path").count() >= 1          # the grey band, drawn by plotly
+    assert trend.locator(".shapelayer path").count() >= 1  # the grey band, drawn by plotly
     assert trend.get_by_text("thin coverage").count() == 1
     pg.get_by_text("Grey bands: periods in which the sources were seen").first.wait_for()
 
@@ -66,8 +73,8 @@ def test_sources_page_shows_coverage_and_runs_a_backfill_with_progress(world):
     pg.get_by_text("History from the Internet Archive").first.wait_for()
     pg.get_by_text("Last backfill finished").first.wait_for()
     pg.wait_for_selector(".js-plotly-plot")
-    assert pg.locator(".js-plotly-plot").count() == 1              # the coverage heatmap
-    pg.get_by_role("button", name="Start backfill").click()      # the rest of January, and the months to today
+    assert pg.locator(".js-plotly-plot").count() == 1  # the coverage heatmap
+    pg.get_by_role("button", name="Start backfill").click()  # the rest of January, and the months to today
     pg.get_by_text("Backfill running").first.wait_for(timeout=30_000)
     pg.get_by_role("button", name="Stop the backfill").wait_for()
     pg.get_by_text("Last backfill finished").first.wait_for(timeout=120_000)

@@ -5,6 +5,7 @@ AppTest cannot run the page's timer (an st.fragment redrawn every 2 s), so this 
 would), the Sources page shows the run in progress with a greyed-out button, follows its progress
 without a reload, and gives the button back by itself once the lock is released.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,5 +38,7 @@ def test_another_sessions_run_is_followed_live(tmp_path):
             page.get_by_text("7/10 feeds").first.wait_for(timeout=15_000)  # redrawn without a reload
         page.wait_for_function(
             """() => [...document.querySelectorAll('button')].some(
-                   b => b.innerText.includes('Fetch latest') && !b.disabled)""", timeout=20_000)
+                   b => b.innerText.includes('Fetch latest') && !b.disabled)""",
+            timeout=20_000,
+        )
         assert page.get_by_text("is in progress").count() == 0

@@ -2,6 +2,7 @@
 store holds hostile dates, when a link carries control characters, and when the store cannot be
 read. Nothing may show a traceback, an exception or a file path of the code; the details belong in
 the server's log. The same attacks through AppTest, page by page, are in test_hardening.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 PATHS = ["", "pairs", "topics", "middle_powers", "articles", "sources"]
 CHART_PAGES = ("", "pairs", "topics", "middle_powers")
-LEAKS = ("Traceback", "sqlite3.", "OperationalError", "DatabaseError", "isoformat", 'File "', ".py\"",
-         "site-packages")
+LEAKS = ("Traceback", "sqlite3.", "OperationalError", "DatabaseError", "isoformat", 'File "', '.py"', "site-packages")
 
 skip_without_chromium()
 
@@ -61,8 +61,9 @@ def test_bad_stored_dates_leave_every_page_drawn(page, bad_dates_server):
         assert_clean(page, path)
     # The date filter shows the readable span, not year 1 to 9999.
     go(page, bad_dates_server)
-    dates = page.eval_on_selector_all('[data-testid="stSidebar"] [data-testid="stDateInput"] input',
-                                      "els => els.map(e => e.value)")
+    dates = page.eval_on_selector_all(
+        '[data-testid="stSidebar"] [data-testid="stDateInput"] input', "els => els.map(e => e.value)"
+    )
     assert dates == ["2026-01-05", "2026-03-03"], dates
 
 

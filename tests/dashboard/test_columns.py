@@ -5,6 +5,7 @@ and both units; then the store changes (new articles appended, a sample removed,
 and the columns must follow, by appending or by reading again; and they survive a restart through
 their saved file.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,37 +21,58 @@ from tests.dashboard.test_hardening import add_bad_rows
 
 MEMBERS = ["CAN", "JPN", "KOR", "AUS", "IND", "MEX"]
 FILTERS = [
-    Filters(), Filters(unit="stories"), Filters(country="CAN"), Filters(country="CAN", topics=("trade",)),
-    Filters(country="JPN", partner="CAN", langs=("fr",)), Filters(country="JPN", partner="JPN"),
-    Filters(group="g7"), Filters(country="CAN", group="middle_powers", unit="stories"),
-    Filters(country="CAN", group="great_powers"), Filters(topics=("trade", "defence"), organizations=("nato",)),
+    Filters(),
+    Filters(unit="stories"),
+    Filters(country="CAN"),
+    Filters(country="CAN", topics=("trade",)),
+    Filters(country="JPN", partner="CAN", langs=("fr",)),
+    Filters(country="JPN", partner="JPN"),
+    Filters(group="g7"),
+    Filters(country="CAN", group="middle_powers", unit="stories"),
+    Filters(country="CAN", group="great_powers"),
+    Filters(topics=("trade", "defence"), organizations=("nato",)),
     Filters(sources=("CBC News", "Le Devoir", "No such outlet"), unit="stories"),
-    Filters(start=date(2026, 1, 1), end=date(2026, 3, 31)), Filters(start=date(2025, 6, 1), country="USA"),
-    Filters(end=date(2025, 12, 31), langs=("en",), unit="stories"), Filters(group="no_such_group"),
-    Filters(country="XXX"), Filters(start=date(2031, 1, 1)),
+    Filters(start=date(2026, 1, 1), end=date(2026, 3, 31)),
+    Filters(start=date(2025, 6, 1), country="USA"),
+    Filters(end=date(2025, 12, 31), langs=("en",), unit="stories"),
+    Filters(group="no_such_group"),
+    Filters(country="XXX"),
+    Filters(start=date(2031, 1, 1)),
 ]
 W = (date(2026, 1, 1), date(2026, 4, 1), date(2026, 6, 30))
 CALLS = [
-    ("headline", ()), ("timeseries", ("day",)), ("timeseries", ("week",)), ("timeseries", ("month",)),
+    ("headline", ()),
+    ("timeseries", ("day",)),
+    ("timeseries", ("week",)),
+    ("timeseries", ("month",)),
     ("tag_timeseries", ("month", "article_topics", "topic")),
     ("tag_timeseries", ("week", "article_pairs", "pair", ["CAN-JPN", "CAN-USA", "XXX-YYY"])),
     ("tag_timeseries", ("month", "article_countries", "country", [])),
     ("group_timeseries", ("month", {"Middle": ("AUS", "JPN", "KOR"), "Great": ("USA", "CHN", "RUS"), "None": ()})),
-    ("partners", ("CAN", 15)), ("partners", ("jpn",)), ("partner_timeseries", ("CAN", "week", ["JPN", "USA", "CAN"])),
-    ("value_counts", ("article_countries", "country", 15, ("CAN",))), ("value_counts", ("article_topics", "topic")),
+    ("partners", ("CAN", 15)),
+    ("partners", ("jpn",)),
+    ("partner_timeseries", ("CAN", "week", ["JPN", "USA", "CAN"])),
+    ("value_counts", ("article_countries", "country", 15, ("CAN",))),
+    ("value_counts", ("article_topics", "topic")),
     ("value_counts", ("article_pairs", "pair", 400)),
-    ("topic_country", (["USA", "CHN", "JPN", "ZZZ"],)), ("topic_country", ([],)),
-    ("pairs_within", (MEMBERS,)), ("pairs_within", (["CAN"],)),
+    ("topic_country", (["USA", "CHN", "JPN", "ZZZ"],)),
+    ("topic_country", ([],)),
+    ("pairs_within", (MEMBERS,)),
+    ("pairs_within", (["CAN"],)),
     ("group_counts", ({"a": ("JPN", "KOR"), "b": ("USA",), "c": ("CAN",)}, ("CAN",))),
     ("analytics.group_degree", (MEMBERS,)),
-    ("analytics.window_totals", W), ("analytics.window_counts", ("article_pairs", "pair", *W)),
+    ("analytics.window_totals", W),
+    ("analytics.window_counts", ("article_pairs", "pair", *W)),
     ("analytics.window_counts", ("article_countries", "country", *W, ("CAN",))),
     ("analytics.series_timeseries", ("month", "pairs_of", "CAN")),
     ("analytics.series_timeseries", ("week", "country", "jpn")),
     ("analytics.series_tag_timeseries", ("month", "pair", "JPN-CAN")),
     ("analytics.series_total", ("topic", "trade")),
-    ("articles", ("", 50, 0)), ("articles", ('"japan" OR korea -china', 20, 5)), ("articles", ("-canada", 7, 0)),
-    ("articles", ("", 20, 0, ("pair", "CAN-JPN"))), ("articles", ("trade", 10, 0, ("pairs_of", "CAN"))),
+    ("articles", ("", 50, 0)),
+    ("articles", ('"japan" OR korea -china', 20, 5)),
+    ("articles", ("-canada", 7, 0)),
+    ("articles", ("", 20, 0, ("pair", "CAN-JPN"))),
+    ("articles", ("trade", 10, 0, ("pairs_of", "CAN"))),
 ]
 
 
@@ -85,8 +107,12 @@ def same(a, b) -> bool:
         if "id" in a:  # the list's order is part of the answer
             return a.astype(str).reset_index(drop=True).equals(b.astype(str).reset_index(drop=True))
         keys = list(a.columns)
-        return (a.astype(str).sort_values(keys).reset_index(drop=True)
-                .equals(b.astype(str).sort_values(keys).reset_index(drop=True)))
+        return (
+            a.astype(str)
+            .sort_values(keys)
+            .reset_index(drop=True)
+            .equals(b.astype(str).sort_values(keys).reset_index(drop=True))
+        )
     return a == b
 
 
@@ -112,11 +138,18 @@ def add_articles(db: str, n: int = 40, start: int = 50_000) -> None:
     with conn:
         for i in range(n):
             aid = start + i
-            conn.execute("INSERT INTO articles (id, url, title, summary, published_at, source, lang, fetched_at, "
-                         "story_id, tagger_version) VALUES (?, ?, ?, 'added', ?, 'CBC News', 'en', ?, ?, 'bench')",
-                         (aid, f"https://example.com/added/{aid}", f"Canada and Japan talk trade {i}",
-                          f"2026-07-{10 + i % 5:02d}T08:00:00Z", "2026-07-15T00:00:00Z",
-                          1 if i % 4 == 0 else None))  # some copies join an old story
+            conn.execute(
+                "INSERT INTO articles (id, url, title, summary, published_at, source, lang, fetched_at, "
+                "story_id, tagger_version) VALUES (?, ?, ?, 'added', ?, 'CBC News', 'en', ?, ?, 'bench')",
+                (
+                    aid,
+                    f"https://example.com/added/{aid}",
+                    f"Canada and Japan talk trade {i}",
+                    f"2026-07-{10 + i % 5:02d}T08:00:00Z",
+                    "2026-07-15T00:00:00Z",
+                    1 if i % 4 == 0 else None,
+                ),
+            )  # some copies join an old story
             conn.execute("INSERT INTO article_countries VALUES (?, 'CAN'), (?, 'JPN')", (aid, aid))
             conn.execute("INSERT INTO article_pairs VALUES (?, 'CAN-JPN', 'CAN', 'JPN')", (aid,))
             conn.execute("INSERT INTO article_topics VALUES (?, 'trade')", (aid,))
@@ -129,19 +162,25 @@ def test_new_articles_are_appended_not_read_again(store, monkeypatch):
     add_articles(store)
     seen = []
     real = columns.build
-    monkeypatch.setattr(columns, "build", lambda conn, base=None, version=(): seen.append(base is not None)
-                        or real(conn, base=base, version=version))
+    monkeypatch.setattr(
+        columns,
+        "build",
+        lambda conn, base=None, version=(): seen.append(base is not None) or real(conn, base=base, version=version),
+    )
     held = columns.get(store, queries.store_version(store))
     assert seen == [True] and held.n == first.n + 40
     check_all(store, held)
 
 
-@pytest.mark.parametrize("change", [
-    "DELETE FROM articles WHERE id IN (SELECT id FROM articles ORDER BY id LIMIT 30)",
-    "UPDATE articles SET story_id = 7 WHERE id BETWEEN 100 AND 140",
-    "UPDATE articles SET tagger_version = 'newer' WHERE id < 500",
-    "DELETE FROM article_topics WHERE article_id < 300",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "DELETE FROM articles WHERE id IN (SELECT id FROM articles ORDER BY id LIMIT 30)",
+        "UPDATE articles SET story_id = 7 WHERE id BETWEEN 100 AND 140",
+        "UPDATE articles SET tagger_version = 'newer' WHERE id < 500",
+        "DELETE FROM article_topics WHERE article_id < 300",
+    ],
+)
 def test_any_other_change_reads_the_store_again(store, change):
     columns.get(store, queries.store_version(store))
     conn = sqlite3.connect(store)

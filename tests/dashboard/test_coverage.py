@@ -1,5 +1,6 @@
 """Coverage (issue 12): which source-days were seen, thin periods greyed on the trend charts and on
 the Sources page, provenance on the Articles page, and a backfill started from the Sources page."""
+
 from __future__ import annotations
 
 import os
@@ -37,12 +38,12 @@ def add_coverage(db: str) -> None:
 
 
 def test_coverage_counts_source_days_and_marks_thin_periods(tiny_db):
-    assert queries.coverage(tiny_db, Filters(), "month", "2026-01-01", "2026-03-01").empty   # nothing known
+    assert queries.coverage(tiny_db, Filters(), "month", "2026-01-01", "2026-03-01").empty  # nothing known
     add_coverage(tiny_db)
     cov = queries.coverage(tiny_db, Filters(), "month", "2026-01-01", "2026-03-01")
     assert cov["period"].tolist() == [JAN, FEB, MAR]
-    assert cov["sources"].tolist() == [2, 2, 2]          # the Globe was never seen: out of scope
-    assert cov["seen"].tolist() == [62, 15, 0]           # a day seen live and archived counts once
+    assert cov["sources"].tolist() == [2, 2, 2]  # the Globe was never seen: out of scope
+    assert cov["seen"].tolist() == [62, 15, 0]  # a day seen live and archived counts once
     assert cov["days"].tolist() == [31, 28, 31]
     assert cov["coverage"].tolist() == [1.0, round(15 / 56, 3), 0.0]
     assert cov["thin"].tolist() == [False, True, True]
@@ -52,8 +53,9 @@ def test_coverage_counts_source_days_and_marks_thin_periods(tiny_db):
     french = queries.coverage(tiny_db, Filters(langs=("fr",)), "month", "2026-01-01", "2026-02-01")
     assert french["seen"].tolist() == [31, 10] and french["thin"].tolist() == [False, True]
     # The filter's dates bound the days that could have been seen.
-    early_feb = queries.coverage(tiny_db, Filters(start=date(2026, 2, 1), end=date(2026, 2, 10)), "month",
-                                 "2026-02-01", "2026-02-01")
+    early_feb = queries.coverage(
+        tiny_db, Filters(start=date(2026, 2, 1), end=date(2026, 2, 10)), "month", "2026-02-01", "2026-02-01"
+    )
     assert early_feb[["seen", "days", "thin"]].values.tolist() == [[15, 10, False]]
     weeks = queries.coverage(tiny_db, Filters(), "week", "2026-01-26", "2026-02-09")
     assert weeks["seen"].tolist() == [14, 11, 2] and weeks["thin"].tolist() == [False, False, True]
@@ -83,7 +85,7 @@ def test_trend_charts_grey_thin_periods_and_their_tables_carry_coverage(monkeypa
     at = open_page(make_app(monkeypatch, tiny_db, {"pair_a": "CAN", "pair_b": "JPN", "pair_freq": "month"}), "pairs")
     trend = figures(at)[0]
     bands = [s for s in trend["layout"].get("shapes", []) if s.get("type") == "rect"]
-    assert [(b["x0"][:10], b["x1"][:10]) for b in bands] == [("2026-02-01", "2026-04-01")]   # Feb and March
+    assert [(b["x0"][:10], b["x1"][:10]) for b in bands] == [("2026-02-01", "2026-04-01")]  # Feb and March
     assert any("Grey bands" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert table["coverage_pct"].tolist() == [100.0, 26.8, 0.0]
@@ -122,17 +124,20 @@ def test_the_unit_choice_says_shares_are_the_measure_across_uneven_coverage(monk
 
 # ---------------------------------------------------------------- a backfill from the Sources page
 
+
 @pytest.fixture
 def archived(tmp_path, monkeypatch):
     """An archive with one feed captured daily through January 2025, and a store pointed at it."""
     with ArchiveEmulator(latency=0.02) as archive:
         history = FeedHistory("Gamma Wire: World", "gamma.example.org", datetime(2025, 1, 1, tzinfo=UTC), 31)
         for d in range(31):
-            archive.capture(history, datetime(2025, 1, 1, 20, tzinfo=UTC) + timedelta(days=d),
-                            "https://gamma.example.org/feed.xml")
+            archive.capture(
+                history, datetime(2025, 1, 1, 20, tzinfo=UTC) + timedelta(days=d), "https://gamma.example.org/feed.xml"
+            )
         opml = tmp_path / "sources.opml"
-        save_opml(opml, [Source("Gamma Wire: World", "Gamma Wire", "https://gamma.example.org/feed.xml", "", "en",
-                                "outlet")])
+        save_opml(
+            opml, [Source("Gamma Wire: World", "Gamma Wire", "https://gamma.example.org/feed.xml", "", "en", "outlet")]
+        )
         monkeypatch.setenv("MPM_SOURCES", str(opml))
         monkeypatch.setenv("MPM_ARCHIVE_URL", archive.base)
         monkeypatch.setenv("MPM_ARCHIVE_DELAY", "0")
@@ -166,27 +171,27 @@ def test_sources_page_starts_a_backfill_and_then_shows_coverage(monkeypatch, arc
     assert heatmap["data"][0]["y"] == ["Gamma Wire"]
     cov = [df.value for df in at.dataframe if "coverage_pct" in df.value.columns][0].set_index("period")
     assert cov.loc["2025-01", ["seen", "days", "coverage_pct", "thin"]].tolist() == [31, 31, 100.0, False]
-    assert cov.loc["2025-02", ["seen", "thin"]].tolist() == [0, True]     # nothing after the period asked for
+    assert cov.loc["2025-02", ["seen", "thin"]].tolist() == [0, True]  # nothing after the period asked for
     progress = [df.value for df in at.dataframe if "listed" in df.value.columns][0]
     assert progress[["listed", "stored", "to_do"]].values.tolist() == [[31, 31, 0]]
-    assert queries.store_status(db)["articles"] == 93      # 3 items a day, 31 days, each once
+    assert queries.store_status(db)["articles"] == 93  # 3 items a day, 31 days, each once
     assert os.path.exists(db + ".backfill.log")
 
 
 def test_a_running_backfill_shows_progress_and_can_be_stopped(monkeypatch, archived):
     archive, db = archived
-    archive.latency = 0.3                               # slow enough to catch it running
+    archive.latency = 0.3  # slow enough to catch it running
     at = open_page(make_app(monkeypatch, db, sample=False), "sources")
     at.date_input(key="bf_since").set_value(date(2025, 1, 1))
     at.date_input(key="bf_until").set_value(date(2025, 1, 31))
     at.button(key="bf_start").click().run()
     _wait(lambda: bf.running_backfill(db) and (queries.backfill_status(db) or {}).get("captures_done", 0) >= 2)
     at.run()
-    assert not [b for b in at.button if b.key == "bf_start"]     # one at a time
+    assert not [b for b in at.button if b.key == "bf_start"]  # one at a time
     [bar] = at.get("progress")
     assert "Backfill running" in bar.proto.text and "Gamma Wire" in bar.proto.text
     at.button(key="bf_stop").click().run()
-    _wait(lambda: not bf.running_backfill(db))           # SIGTERM: it ends as on Ctrl-C, and says so
+    _wait(lambda: not bf.running_backfill(db))  # SIGTERM: it ends as on Ctrl-C, and says so
     assert queries.backfill_status(db)["status"] == "interrupted"
     at.run()
     assert any("interrupted" in c.value and "Start it again to resume" in c.value for c in at.caption)
@@ -194,6 +199,7 @@ def test_a_running_backfill_shows_progress_and_can_be_stopped(monkeypatch, archi
 
 def test_read_only_dashboards_offer_no_backfill(monkeypatch, archived):
     from ingest import config
+
     if not hasattr(config, "read_only"):
         pytest.skip("this version has no read-only switch")
     _, db = archived
@@ -205,8 +211,18 @@ def test_read_only_dashboards_offer_no_backfill(monkeypatch, archived):
 
 def test_a_feed_name_is_shown_as_typed_never_as_markdown():
     from dashboard.backfilling import describe
-    run = {"since": "2025-01-01", "until": "2025-01-31", "feeds_done": 0, "feeds_total": 1, "captures_done": 1,
-           "captures_total": 2, "captures_failed": 0, "items_new": 3, "reached": "2025-01-02",
-           "current_feed": "[click](javascript:alert(1)) **x**"}
+
+    run = {
+        "since": "2025-01-01",
+        "until": "2025-01-31",
+        "feeds_done": 0,
+        "feeds_total": 1,
+        "captures_done": 1,
+        "captures_total": 2,
+        "captures_failed": 0,
+        "items_new": 3,
+        "reached": "2025-01-02",
+        "current_feed": "[click](javascript:alert(1)) **x**",
+    }
     text = describe(run)
     assert "\\[click\\]\\(javascript\\:alert\\(1\\)\\) \\*\\*x\\*\\*" in text

@@ -1,4 +1,5 @@
 """Reshaping of aggregated frames and the URL form of the filters."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,8 +26,9 @@ def test_fill_periods_adds_the_quiet_weeks():
 
 
 def test_fill_periods_by_group_then_a_rolling_mean_over_real_periods():
-    df = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "topic": ["trade", "arctic"],
-                       "count": [4, 2]})
+    df = pd.DataFrame(
+        {"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "topic": ["trade", "arctic"], "count": [4, 2]}
+    )
     out = frames.fill_periods(df, "month", by="topic")
     assert len(out) == 6 and out["count"].sum() == 6
     rolled = frames.rolling_mean(out, 2, value="count", by="topic")
@@ -43,10 +45,22 @@ def test_share_is_a_percentage_of_the_period_total():
 
 def test_filters_to_url_keeps_only_what_differs_from_defaults():
     assert to_params(Filters()) == {}
-    f = Filters(start=date(2026, 1, 1), country="CAN", partner="JPN", topics=("trade", "energy"),
-                sources=("CBC News",), unit="stories")
-    assert to_params(f) == {"from": "2026-01-01", "country": "CAN", "partner": "JPN",
-                            "topic": ["trade", "energy"], "source": ["CBC News"], "unit": "stories"}
+    f = Filters(
+        start=date(2026, 1, 1),
+        country="CAN",
+        partner="JPN",
+        topics=("trade", "energy"),
+        sources=("CBC News",),
+        unit="stories",
+    )
+    assert to_params(f) == {
+        "from": "2026-01-01",
+        "country": "CAN",
+        "partner": "JPN",
+        "topic": ["trade", "energy"],
+        "source": ["CBC News"],
+        "unit": "stories",
+    }
 
 
 def test_where_uses_placeholders_only():
@@ -57,8 +71,9 @@ def test_where_uses_placeholders_only():
 
 
 def test_labelled_topics_fills_quiet_periods_and_names_each_topic():
-    rows = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-03-01"]),
-                         "value": ["trade", "arctic"], "count": [2, 1]})
+    rows = pd.DataFrame(
+        {"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "value": ["trade", "arctic"], "count": [2, 1]}
+    )
     out = frames.labelled_topics(rows, "month")
     assert len(out) == 6  # three months × two topics
     feb_trade = out[(out["period"] == pd.Timestamp("2026-02-01")) & (out["topic"] == "trade")]
@@ -67,8 +82,13 @@ def test_labelled_topics_fills_quiet_periods_and_names_each_topic():
 
 
 def test_rolling_mean_per_group_without_touching_its_input():
-    df = pd.DataFrame({"period": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-05"]),
-                       "key": ["CAN", "CAN", "CAN", "JPN"], "count": [4, 2, 0, 6]})
+    df = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-05"]),
+            "key": ["CAN", "CAN", "CAN", "JPN"],
+            "count": [4, 2, 0, 6],
+        }
+    )
     out = frames.rolling_mean(df, 2)
     assert out.loc[out["key"] == "CAN", "rolling"].tolist() == [4.0, 3.0, 1.0]
     assert out.loc[out["key"] == "JPN", "rolling"].tolist() == [6.0]

@@ -5,6 +5,7 @@ working tree), with no `MPM_DB` set, so the app uses its default store inside th
 must load the bundled sample, draw charts and say that it shows sample data; afterwards
 `git status` in the copy must be clean, since the store and any cache live in ignored paths.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """Issue 11 through AppTest: hostile stored dates, control characters in links and typed text, and
 stores that cannot be read. Each test reproduces the attack; no page may fail or show a traceback.
 The same attacks in a real browser are in test_browser_hardening.py."""
+
 from __future__ import annotations
 
 import logging
@@ -23,19 +24,19 @@ TINY_SPAN = (date(2026, 1, 5), date(2026, 3, 3))  # the hand-built store's first
 
 # What a stored published_at can hold when something other than today's ingest wrote it.
 BAD_DATES = [
-    "1-01-01T00:00:00Z",       # a year-1 pubDate as the old ingest stored it (issue 11)
-    "999-12-31T00:00:00Z",     # sorts after every real date, so it was MAX(published_at)
-    "0001-01-01T00:00:00Z",    # well-formed, implausible
-    "1970-01-01T00:00:00Z",    # an epoch placeholder
-    "9999-12-31T23:59:59Z",    # the far future: one more day overflows
-    "2026-11-31T00:00:00Z",    # no such day, yet inside the plausible range and after every real date
-    "2000-02-30T00:00:00Z",    # no such day, inside the range and before every real date
-    "2026-02-05T25:61:00Z",    # no such time
-    "2026-02-05 10:00",        # another format
+    "1-01-01T00:00:00Z",  # a year-1 pubDate as the old ingest stored it (issue 11)
+    "999-12-31T00:00:00Z",  # sorts after every real date, so it was MAX(published_at)
+    "0001-01-01T00:00:00Z",  # well-formed, implausible
+    "1970-01-01T00:00:00Z",  # an epoch placeholder
+    "9999-12-31T23:59:59Z",  # the far future: one more day overflows
+    "2026-11-31T00:00:00Z",  # no such day, yet inside the plausible range and after every real date
+    "2000-02-30T00:00:00Z",  # no such day, inside the range and before every real date
+    "2026-02-05T25:61:00Z",  # no such time
+    "2026-02-05 10:00",  # another format
     "garbage",
     "",
-    20260205,                  # SQLite stores whatever it is given: an integer...
-    b"\x00\xff",               # ... or a blob
+    20260205,  # SQLite stores whatever it is given: an integer...
+    b"\x00\xff",  # ... or a blob
 ]
 
 
@@ -48,7 +49,8 @@ def add_bad_rows(db: str | Path, dates=BAD_DATES) -> int:
             aid = conn.execute(
                 "INSERT INTO articles (url, title, summary, published_at, source, feed_id, lang, fetched_at) "
                 "VALUES (?, ?, 'bad date', ?, 'CBC News', 1, 'en', '2026-03-03T12:00:00Z')",
-                (f"https://example.com/bad/{i}", f"Canada and Japan, bad date {i}", published)).lastrowid
+                (f"https://example.com/bad/{i}", f"Canada and Japan, bad date {i}", published),
+            ).lastrowid
             conn.execute("INSERT INTO article_countries VALUES (?, 'CAN'), (?, 'JPN')", (aid, aid))
             conn.execute("INSERT INTO article_pairs VALUES (?, 'CAN-JPN', 'CAN', 'JPN')", (aid,))
             conn.execute("INSERT INTO article_topics VALUES (?, 'trade')", (aid,))
@@ -77,6 +79,7 @@ def no_exception(at, where) -> None:
 
 # ---------------------------------------------------------------- 1. hostile stored dates
 
+
 @pytest.mark.parametrize("page", PAGES)
 def test_bad_stored_dates_take_no_page_down(monkeypatch, bad_dates_db, page):
     at = open_page(make_app(monkeypatch, bad_dates_db, sample=False), page)
@@ -92,8 +95,15 @@ def test_bad_stored_dates_take_no_page_down(monkeypatch, bad_dates_db, page):
 
 def test_bad_stored_dates_on_every_step_unit_and_partner_choice(monkeypatch, bad_dates_db):
     for freq in ("day", "week", "month"):
-        params = {"ov_freq": freq, "pair_freq": freq, "tp_freq": freq, "pair_b": "*", "pair_roll": "3",
-                  "pair_measure": "share", "unit": "stories"}
+        params = {
+            "ov_freq": freq,
+            "pair_freq": freq,
+            "tp_freq": freq,
+            "pair_b": "*",
+            "pair_roll": "3",
+            "pair_measure": "share",
+            "unit": "stories",
+        }
         at = make_app(monkeypatch, bad_dates_db, params, sample=False)
         at.run()
         for page in PAGES:
@@ -107,8 +117,9 @@ def test_bad_stored_dates_on_every_step_unit_and_partner_choice(monkeypatch, bad
 
 
 def test_a_date_filter_and_search_over_bad_rows(monkeypatch, bad_dates_db):
-    at = open_page(make_app(monkeypatch, bad_dates_db, {"from": "2026-01-10", "to": "2026-02-28"}, sample=False),
-                   "overview")
+    at = open_page(
+        make_app(monkeypatch, bad_dates_db, {"from": "2026-01-10", "to": "2026-02-28"}, sample=False), "overview"
+    )
     assert at.session_state["f_dates"] == (date(2026, 1, 10), date(2026, 2, 28))
     at.switch_page("dashboard/pages/articles.py").run()
     no_exception(at, "articles with a date filter")
@@ -125,9 +136,12 @@ def test_a_date_filter_and_search_over_bad_rows(monkeypatch, bad_dates_db):
 def test_a_store_whose_every_date_is_bad(monkeypatch, tmp_path, page):
     db = tmp_path / "all_bad.db"
     from ingest.store import open_store
+
     conn = open_store(db)
-    conn.execute("INSERT INTO feeds (id, name, outlet, url, kind) VALUES (1, 'CBC', 'CBC News', "
-                 "'https://example.com/cbc.xml', 'outlet')")
+    conn.execute(
+        "INSERT INTO feeds (id, name, outlet, url, kind) VALUES (1, 'CBC', 'CBC News', "
+        "'https://example.com/cbc.xml', 'outlet')"
+    )
     conn.close()
     add_bad_rows(db)
     at = open_page(make_app(monkeypatch, str(db), sample=False), page)
@@ -140,10 +154,16 @@ def test_a_store_whose_every_date_is_bad(monkeypatch, tmp_path, page):
 def test_queries_read_only_readable_dates(bad_dates_db):
     status = queries.store_status(bad_dates_db)
     assert (status["articles"], status["first"], status["last"]) == (
-        7 + len(BAD_DATES), "2026-01-05T10:00:00Z", "2026-03-03T11:00:00Z")
+        7 + len(BAD_DATES),
+        "2026-01-05T10:00:00Z",
+        "2026-03-03T11:00:00Z",
+    )
     head = queries.headline(bad_dates_db, Filters(country="JPN"))  # the bad rows are Japan's too
     assert (head["articles"], head["first"], head["last"]) == (
-        3 + len(BAD_DATES), "2026-01-05T10:00:00Z", "2026-02-10T08:00:00Z")
+        3 + len(BAD_DATES),
+        "2026-01-05T10:00:00Z",
+        "2026-02-10T08:00:00Z",
+    )
     for freq in ("day", "week", "month"):
         series = queries.timeseries(bad_dates_db, Filters(), freq)
         # Charts count a row in the period of its day: the two bad times on a real day
@@ -155,10 +175,16 @@ def test_queries_read_only_readable_dates(bad_dates_db):
     assert total == len(BAD_DATES) and rows["published_at"].isna().all()
 
 
-@pytest.mark.parametrize("text, readable", [
-    ("2026-03-03T11:00:00Z", True), ("1990-01-01T00:00:00Z", True), ("1989-12-31T23:59:59Z", False),
-    *[(bad, False) for bad in BAD_DATES], (None, False),
-])
+@pytest.mark.parametrize(
+    "text, readable",
+    [
+        ("2026-03-03T11:00:00Z", True),
+        ("1990-01-01T00:00:00Z", True),
+        ("1989-12-31T23:59:59Z", False),
+        *[(bad, False) for bad in BAD_DATES],
+        (None, False),
+    ],
+)
 def test_stored_time(text, readable):
     assert (queries.stored_time(text) is not None) is readable
 
@@ -172,10 +198,11 @@ def test_a_year_one_item_fetched_from_a_feed_leaves_every_page_working(monkeypat
 
     db, opml = tmp_path / "news.db", tmp_path / "sources.opml"
     with FeedServer() as server:
-        url = server.route("/feed.xml", body=rss(("year-1", "Mon, 01 Jan 0001 00:00:00 GMT"),
-                                                 ("normal", "Fri, 06 Mar 2026 14:18:00 GMT")))
-        save_opml(opml, [Source(name="Dates: World", outlet="Dates", url=url, site_url="", lang="en",
-                                kind="outlet")])
+        url = server.route(
+            "/feed.xml",
+            body=rss(("year-1", "Mon, 01 Jan 0001 00:00:00 GMT"), ("normal", "Fri, 06 Mar 2026 14:18:00 GMT")),
+        )
+        save_opml(opml, [Source(name="Dates: World", outlet="Dates", url=url, site_url="", lang="en", kind="outlet")])
         assert fetch_all(db, opml).new_articles == 2
     at = make_app(monkeypatch, str(db), sample=False)
     at.run()
@@ -188,11 +215,19 @@ def test_a_year_one_item_fetched_from_a_feed_leaves_every_page_working(monkeypat
 
 # ---------------------------------------------------------------- 2. control characters
 
-@pytest.mark.parametrize("raw, clean", [
-    ("a\x00b", "ab"), ("Japan\x07\x1b[31m", "Japan[31m"), ("tab\tand\nline", "tab and line"),
-    ("del\x7f c1\x85\x9f", "del c1"), ("lone \ud800surrogate", "lone surrogate"),
-    ("Québec – 日本", "Québec – 日本"), (None, ""),
-])
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("a\x00b", "ab"),
+        ("Japan\x07\x1b[31m", "Japan[31m"),
+        ("tab\tand\nline", "tab and line"),
+        ("del\x7f c1\x85\x9f", "del c1"),
+        ("lone \ud800surrogate", "lone surrogate"),
+        ("Québec – 日本", "Québec – 日本"),
+        (None, ""),
+    ],
+)
 def test_strip_control(raw, clean):
     assert strip_control(raw) == clean
 
@@ -219,13 +254,27 @@ def test_control_characters_typed_into_the_search_box_are_stripped(monkeypatch, 
 
 
 def test_control_characters_in_every_url_parameter(monkeypatch, tiny_db):
-    params = {"country": "CA\x00N", "partner": "J\x1bPN", "topic": ["def\x00ence", "tra\x07de"],
-              "lang": "e\x00n", "unit": "stor\x00ies", "from": "2026-01-0\x005", "to": "2026-02-2\x008",
-              "pair_freq": "we\x00ek", "pair_b": "K\x00OR", "q": "x" * 500 + "\x00"}
+    params = {
+        "country": "CA\x00N",
+        "partner": "J\x1bPN",
+        "topic": ["def\x00ence", "tra\x07de"],
+        "lang": "e\x00n",
+        "unit": "stor\x00ies",
+        "from": "2026-01-0\x005",
+        "to": "2026-02-2\x008",
+        "pair_freq": "we\x00ek",
+        "pair_b": "K\x00OR",
+        "q": "x" * 500 + "\x00",
+    }
     at = open_page(make_app(monkeypatch, tiny_db, params, sample=False), "pairs")
     ss = at.session_state
     assert (ss["f_country"], ss["f_partner"], ss["f_topics"], ss["f_langs"], ss["f_unit"]) == (
-        "CAN", "JPN", ["defence", "trade"], ["en"], "stories")
+        "CAN",
+        "JPN",
+        ["defence", "trade"],
+        ["en"],
+        "stories",
+    )
     assert ss["f_dates"] == (date(2026, 1, 5), date(2026, 2, 28))
     assert (ss["pair_freq"], ss["pair_b"]) == ("week", "KOR")
     at.switch_page("dashboard/pages/articles.py").run()
@@ -234,6 +283,7 @@ def test_control_characters_in_every_url_parameter(monkeypatch, tiny_db):
 
 
 # ---------------------------------------------------------------- 3. stores that cannot be read
+
 
 def random_bytes(path: Path) -> None:
     path.write_bytes(random.Random(11).randbytes(64 * 1024))
@@ -250,14 +300,19 @@ def damaged(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = conn.execute("PRAGMA page_size").fetchone()[0]
-    roots = [r[0] for r in conn.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name IN "
-                                        "('articles', 'article_countries', 'article_pairs', 'article_topics') "
-                                        "AND rootpage > 1")]
+    roots = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name IN "
+            "('articles', 'article_countries', 'article_pairs', 'article_topics') "
+            "AND rootpage > 1"
+        )
+    ]
     conn.close()
     data = bytearray(path.read_bytes())
     for page in roots:
         start = (page - 1) * size
-        data[start:start + size] = bytes((i * 7 + 3) & 0xFF for i in range(size))
+        data[start : start + size] = bytes((i * 7 + 3) & 0xFF for i in range(size))
     path.write_bytes(bytes(data))
     check = sqlite3.connect(path)
     assert check.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
@@ -266,9 +321,11 @@ def damaged(path: Path) -> None:
     check.close()
 
 
-UNREADABLE = {"random_bytes": (random_bytes, "is not a SQLite database"),
-              "not_sqlite": (not_sqlite, "is not a SQLite database"),
-              "damaged": (damaged, "is damaged")}
+UNREADABLE = {
+    "random_bytes": (random_bytes, "is not a SQLite database"),
+    "not_sqlite": (not_sqlite, "is not a SQLite database"),
+    "damaged": (damaged, "is damaged"),
+}
 LEAKS = ("Traceback", "sqlite3.", "DatabaseError", "OperationalError", 'File "', ".py")
 
 

@@ -1,4 +1,5 @@
 """Query results on the tiny hand-built store, where every number is known by hand."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,39 +42,45 @@ def test_headline(tiny_db):
     assert h["last_ingest_at"] == "2026-03-03T12:00:00Z"
 
 
-@pytest.mark.parametrize("f, expected", [
-    (Filters(), [1, 2, 3, 4, 5, 6, 7]),
-    (Filters(country="CAN", partner="JPN"), [1, 2]),
-    (Filters(country="JPN", partner="CAN"), [1, 2]),
-    (Filters(partner="JPN"), [1, 2, 5]),
-    (Filters(country="CHN", partner="USA"), [4]),
-    (Filters(group="middle_powers"), [1, 2, 3, 4, 5, 7]),
-    (Filters(country="CAN", group="middle_powers"), [1, 2, 7]),
-    (Filters(country="JPN", group="great_powers"), []),
-    (Filters(topics=("trade",)), [1, 3]),
-    (Filters(topics=("trade", "conflict")), [1, 3, 4]),
-    (Filters(organizations=("un",)), [7]),
-    (Filters(sources=("CBC News",)), [1, 3, 6]),
-    (Filters(langs=("fr",)), [2, 7]),
-    (Filters(start=date(2026, 2, 1), end=date(2026, 2, 28)), [4, 5]),
-    (Filters(end=date(2026, 3, 2)), [1, 2, 3, 4, 5, 6]),
-    (Filters(country="CAN", topics=("defence",), langs=("en",)), [1]),
-    (Filters(country="CAN' OR 1=1 --"), []),
-])
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        (Filters(), [1, 2, 3, 4, 5, 6, 7]),
+        (Filters(country="CAN", partner="JPN"), [1, 2]),
+        (Filters(country="JPN", partner="CAN"), [1, 2]),
+        (Filters(partner="JPN"), [1, 2, 5]),
+        (Filters(country="CHN", partner="USA"), [4]),
+        (Filters(group="middle_powers"), [1, 2, 3, 4, 5, 7]),
+        (Filters(country="CAN", group="middle_powers"), [1, 2, 7]),
+        (Filters(country="JPN", group="great_powers"), []),
+        (Filters(topics=("trade",)), [1, 3]),
+        (Filters(topics=("trade", "conflict")), [1, 3, 4]),
+        (Filters(organizations=("un",)), [7]),
+        (Filters(sources=("CBC News",)), [1, 3, 6]),
+        (Filters(langs=("fr",)), [2, 7]),
+        (Filters(start=date(2026, 2, 1), end=date(2026, 2, 28)), [4, 5]),
+        (Filters(end=date(2026, 3, 2)), [1, 2, 3, 4, 5, 6]),
+        (Filters(country="CAN", topics=("defence",), langs=("en",)), [1]),
+        (Filters(country="CAN' OR 1=1 --"), []),
+    ],
+)
 def test_filters_select_the_right_articles(tiny_db, f, expected):
     assert ids(tiny_db, f) == expected
 
 
-@pytest.mark.parametrize("search, expected", [
-    ("japan", [1, 5]),
-    ("Japon", [2]),
-    ("quebec", [3]),          # accents removed on both sides
-    ("inde canada", [7]),     # every word required
-    ('"korea japan', [5]),    # a stray quote is a plain character
-    ("japan OR korea", [1, 5]),  # OR between two words: either (dashboard/search.py)
-    ("NEAR( AND * ^", []),
-    ("   ", [1, 2, 3, 4, 5, 6, 7]),
-])
+@pytest.mark.parametrize(
+    "search, expected",
+    [
+        ("japan", [1, 5]),
+        ("Japon", [2]),
+        ("quebec", [3]),  # accents removed on both sides
+        ("inde canada", [7]),  # every word required
+        ('"korea japan', [5]),  # a stray quote is a plain character
+        ("japan OR korea", [1, 5]),  # OR between two words: either (dashboard/search.py)
+        ("NEAR( AND * ^", []),
+        ("   ", [1, 2, 3, 4, 5, 6, 7]),
+    ],
+)
 def test_search_is_safe_full_text(tiny_db, search, expected):
     assert ids(tiny_db, Filters(), search) == expected
 
@@ -90,7 +97,12 @@ def test_timeseries_by_month_week_day_and_unit(tiny_db):
     assert q.timeseries(tiny_db, Filters(unit="stories"), "month")["count"].tolist() == [2, 2, 2]
     week = q.timeseries(tiny_db, Filters(), "week")
     assert dict(zip(week["period"].dt.strftime("%Y-%m-%d"), week["count"])) == {
-        "2026-01-05": 2, "2026-01-19": 1, "2026-02-02": 1, "2026-02-09": 1, "2026-03-02": 2}
+        "2026-01-05": 2,
+        "2026-01-19": 1,
+        "2026-02-02": 1,
+        "2026-02-09": 1,
+        "2026-03-02": 2,
+    }
     assert q.timeseries(tiny_db, Filters(), "day")["count"].sum() == 7
 
 
@@ -105,8 +117,13 @@ def test_partners(tiny_db):
 def test_tag_and_partner_timeseries(tiny_db):
     t = q.tag_timeseries(tiny_db, Filters(), "month", "article_topics", "topic")
     got = {(p.strftime("%m"), v): n for p, v, n in t.itertuples(index=False)}
-    assert got == {("01", "defence"): 2, ("01", "trade"): 2, ("02", "conflict"): 1,
-                   ("02", "technology"): 1, ("03", "migration"): 1}
+    assert got == {
+        ("01", "defence"): 2,
+        ("01", "trade"): 2,
+        ("02", "conflict"): 1,
+        ("02", "technology"): 1,
+        ("03", "migration"): 1,
+    }
     pt = q.partner_timeseries(tiny_db, Filters(), "CAN", "month", ["JPN", "USA"])
     assert sorted(zip(pt["partner"], pt["count"])) == [("JPN", 2), ("USA", 1)]
 
@@ -123,7 +140,10 @@ def test_value_counts_and_heatmap_cells(tiny_db):
 def test_group_figures(tiny_db):
     edges = q.pairs_within(tiny_db, Filters(), list(MP))
     assert sorted(zip(edges["country_a"], edges["country_b"], edges["count"])) == [
-        ("CAN", "IND", 1), ("CAN", "JPN", 2), ("JPN", "KOR", 1)]
+        ("CAN", "IND", 1),
+        ("CAN", "JPN", 2),
+        ("JPN", "KOR", 1),
+    ]
     groups = {"MP": MP, "GP": ("USA", "CHN", "RUS")}
     counts = q.group_counts(tiny_db, Filters(), groups, exclude=("CAN",))
     assert dict(zip(counts["group"], counts["count"])) == {"MP": 4, "GP": 2}
@@ -136,7 +156,11 @@ def test_movers_compare_with_the_period_before(tiny_db):
     df, start, end = q.movers(tiny_db, f, exclude=("CAN",))
     assert (start, end) == (date(2026, 2, 1), date(2026, 2, 28))
     assert list(df.itertuples(index=False, name=None)) == [
-        ("CHN", 1, 0, 1), ("JPN", 1, 2, -1), ("KOR", 1, 0, 1), ("USA", 1, 1, 0)]
+        ("CHN", 1, 0, 1),
+        ("JPN", 1, 2, -1),
+        ("KOR", 1, 0, 1),
+        ("USA", 1, 1, 0),
+    ]
     df, start, end = q.movers(tiny_db, Filters(), last="2026-03-03T11:00:00Z", days=30)
     assert (start, end) == (date(2026, 2, 2), date(2026, 3, 3))
 
@@ -147,7 +171,12 @@ def test_articles_page_carries_tags_newest_first(tiny_db):
     rows, _ = q.articles(tiny_db, Filters(), limit=1, offset=3)
     row = rows.iloc[0]
     assert (row["id"], row["countries"], row["pairs"], row["topics"], row["story_id"]) == (
-        4, "CAN, CHN, USA", "CAN-CHN, CHN-USA", "conflict", 4)
+        4,
+        "CAN, CHN, USA",
+        "CAN-CHN, CHN-USA",
+        "conflict",
+        4,
+    )
     assert isinstance(rows["published_at"].dtype, pd.DatetimeTZDtype)
 
 
@@ -160,6 +189,7 @@ def test_feed_health_counts_filtered_articles(tiny_db):
 
 def test_store_version_changes_on_write(tiny_db):
     import sqlite3
+
     before = q.store_version(tiny_db)
     conn = sqlite3.connect(tiny_db)
     conn.execute("UPDATE articles SET title = 'x' WHERE id = 6")

@@ -6,6 +6,7 @@
   progress; `MPM_READ_ONLY=1` hides the button (and Remove sample data); runs are spaced by
   `MPM_FETCH_INTERVAL`.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,14 +27,23 @@ from tests.ingest.feedserver import FeedServer, rss
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-Pa55"
-FEED = rss("Local Wire", [{"title": "Canada and Japan sign a fisheries accord", "link": "https://wire.example.org/1",
-                           "date": "Tue, 03 Mar 2026 10:00:00 GMT"}])
+FEED = rss(
+    "Local Wire",
+    [
+        {
+            "title": "Canada and Japan sign a fisheries accord",
+            "link": "https://wire.example.org/1",
+            "date": "Tue, 03 Mar 2026 10:00:00 GMT",
+        }
+    ],
+)
 
 
 @pytest.fixture
 def downloads(monkeypatch):
     """Every payload a download button offers in this test, as (file name, bytes)."""
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
     seen: list[tuple[str, bytes]] = []
     real = MemoryMediaFileStorage.load_and_get_id
 
@@ -51,7 +61,9 @@ def _sources(tmp_path: Path, url: str) -> Path:
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><head><title>t</title></head><body>'
         f'<outline type="rss" text="Local Wire: World" xmlUrl="{url}" htmlUrl="https://reader:{SECRET}@example.com/" '
-        'language="en" outlet="Local Wire" kind="outlet"/></body></opml>', encoding="utf-8")
+        'language="en" outlet="Local Wire" kind="outlet"/></body></opml>',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -61,13 +73,17 @@ def _fetch_buttons(at, enabled: bool | None = None) -> list:
 
 # ---------------------------------------------------------------- item 8: credentials
 
+
 def test_credentials_in_feed_urls_are_never_shown_or_exported(monkeypatch, tiny_db, tmp_path, downloads):
     conn = sqlite3.connect(tiny_db)
-    conn.execute("INSERT INTO feeds (name, outlet, url, lang, kind, last_status, last_error, consecutive_failures) "
-                 "VALUES ('Private feed', 'Members', ?, 'en', 'outlet', 302, ?, 1)",
-                 (f"https://reader:{SECRET}@members.example.org/feed.xml",
-                  f"redirect loop (https://reader:{SECRET}@members.example.org/a -> "
-                  f"https://reader:{SECRET}@m.example.org/b)"))
+    conn.execute(
+        "INSERT INTO feeds (name, outlet, url, lang, kind, last_status, last_error, consecutive_failures) "
+        "VALUES ('Private feed', 'Members', ?, 'en', 'outlet', 302, ?, 1)",
+        (
+            f"https://reader:{SECRET}@members.example.org/feed.xml",
+            f"redirect loop (https://reader:{SECRET}@members.example.org/a -> https://reader:{SECRET}@m.example.org/b)",
+        ),
+    )
     conn.commit()
     conn.close()
     frame = queries.feed_health(tiny_db, Filters())
@@ -90,6 +106,7 @@ def test_credentials_in_feed_urls_are_never_shown_or_exported(monkeypatch, tiny_
 
 def test_cli_list_and_export_hide_credentials(tmp_path, capsys):
     from ingest.__main__ import main
+
     path = _sources(tmp_path, f"https://reader:{SECRET}@members.example.org/feed.xml")
     assert main(["--sources", str(path), "--db", str(tmp_path / "n.db"), "sources", "list"]) == 0
     assert main(["--sources", str(path), "sources", "export"]) == 0
@@ -101,6 +118,7 @@ def test_cli_list_and_export_hide_credentials(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- item 9: read-only
+
 
 def test_read_only_hides_the_buttons_that_write(monkeypatch, tiny_db):
     at = open_page(make_app(monkeypatch, tiny_db), "sources")
@@ -115,6 +133,7 @@ def test_read_only_hides_the_buttons_that_write(monkeypatch, tiny_db):
 
 
 # ---------------------------------------------------------------- item 9: one run at a time
+
 
 def test_a_run_held_elsewhere_shows_in_progress_and_starts_nothing(monkeypatch, tiny_db, tmp_path):
     with FeedServer() as server:
@@ -136,7 +155,8 @@ def test_a_run_held_elsewhere_shows_in_progress_and_starts_nothing(monkeypatch, 
             _fetch_buttons(at, enabled=True)[0].click().run()
             monkeypatch.setattr(runlock, "state", real_state)
             assert [s.label for s in at.status if s.state == "error"] == [
-                f"A fetch is already running since {run._data['started_at']} UTC; wait for it to finish."]
+                f"A fetch is already running since {run._data['started_at']} UTC; wait for it to finish."
+            ]
         assert server.hits("/feed.xml") == []  # no second run reached the feeds
         at.run()
         assert _fetch_buttons(at, enabled=True)
@@ -146,24 +166,33 @@ def test_two_dashboard_processes_share_one_run(monkeypatch, tiny_db, tmp_path):
     """Session A, in another process, clicks Fetch latest on a slow feed; session B, here, sees it in
     progress, cannot start another, and gets its button back when A's run ends."""
     script = tmp_path / "session_a.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from streamlit.testing.v1 import AppTest
-        at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120)
+        at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=120)
         at.run()
         at.switch_page("dashboard/pages/sources.py").run()
         [fetch] = [b for b in at.button if b.label == "Fetch latest"]
         fetch.click().run()
         print(at.status[-1].label)
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     with FeedServer() as server:
         url = server.route("/feed.xml", body=FEED, delay=4.0)
         sources = _sources(tmp_path, url)
-        env = {**os.environ, "MPM_DB": tiny_db, "MPM_SOURCES": str(sources), "MPM_SAMPLE": "1",
-               "MPM_FETCH_INTERVAL": "0"}
-        proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "MPM_DB": tiny_db,
+            "MPM_SOURCES": str(sources),
+            "MPM_SAMPLE": "1",
+            "MPM_FETCH_INTERVAL": "0",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, str(script)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             deadline = time.monotonic() + 60
             while not runlock.state(tiny_db).running:
@@ -229,8 +258,9 @@ with runlock.hold({db!r}, by="holder") as run:
 
 def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
     db = str(tmp_path / "news.db")
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT), db=db)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(root=str(ROOT), db=db)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "held"
         state = runlock.state(db)

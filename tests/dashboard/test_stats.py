@@ -1,4 +1,5 @@
 """The change test behind Biggest movers and What changed (dashboard/stats.py), on plain numbers."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,10 @@ import pytest
 from dashboard import stats
 
 
-@pytest.mark.parametrize("k, n, p", [(0, 10, 0.25), (7, 10, 0.25), (3, 12, 0.5), (40, 100, 0.3),
-                                     (1, 1, 0.9), (150, 1500, 0.08), (5, 2000, 0.001)])
+@pytest.mark.parametrize(
+    "k, n, p",
+    [(0, 10, 0.25), (7, 10, 0.25), (3, 12, 0.5), (40, 100, 0.3), (1, 1, 0.9), (150, 1500, 0.08), (5, 2000, 0.001)],
+)
 def test_binomial_p_matches_scipy(k, n, p):
     scipy_stats = pytest.importorskip("scipy.stats")
     assert stats.binomial_p(k, n, p) == pytest.approx(scipy_stats.binomtest(k, n, p).pvalue, rel=1e-6)
@@ -33,7 +36,12 @@ def test_benjamini_hochberg():
 def test_windows_default_and_chosen():
     w = stats.windows(None, None, date(2026, 3, 31), days=30)
     assert (w.start, w.end, w.days, w.baseline_start, w.baseline_end) == (
-        date(2026, 3, 2), date(2026, 3, 31), 30, date(2025, 12, 2), date(2026, 3, 1))
+        date(2026, 3, 2),
+        date(2026, 3, 31),
+        30,
+        date(2025, 12, 2),
+        date(2026, 3, 1),
+    )
     w = stats.windows(date(2026, 1, 1), date(2026, 1, 7), date(2026, 3, 31), k=2)
     assert (w.days, w.baseline_start, w.baseline_end) == (7, date(2025, 12, 18), date(2025, 12, 31))
     assert stats.windows(None, None, None) is None
@@ -80,10 +88,12 @@ def test_empty_windows_do_not_fail():
 def test_binomial_p_matches_scipy_over_many_cases():
     scipy_stats = pytest.importorskip("scipy.stats")
     import random
+
     rng = random.Random(3)
     for _ in range(300):
         n = rng.choice([1, 2, 5, 17, 60, 400, 5000])
         p = rng.choice([0.01, 0.2, 0.5, 0.77, 0.99, rng.random()])
         k = rng.randint(0, n)
-        assert stats.binomial_p(k, n, p) == pytest.approx(scipy_stats.binomtest(k, n, p).pvalue,
-                                                          rel=1e-6, abs=1e-300), (k, n, p)
+        assert stats.binomial_p(k, n, p) == pytest.approx(
+            scipy_stats.binomtest(k, n, p).pvalue, rel=1e-6, abs=1e-300
+        ), (k, n, p)

@@ -14,7 +14,6 @@ on many threads, and WAL lets these reads go on while ingest writes.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,6 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.groups import load_groups
-from dashboard.search import strip_control
 from ingest.netguard import redact, strip_credentials
 from ingest.store import get_meta, iso, utc_now
 
@@ -99,15 +97,6 @@ def stored_day(text: object) -> date | None:
     """The day of a readable stored date (see `stored_time`), else None."""
     when = stored_time(text)
     return when.date() if when else None
-
-
-def fts_query(text: str) -> str | None:
-    """User text as a safe FTS5 query: each word quoted (so AND, NEAR, *, ^, : and quotes are plain
-    text), all words required. None when nothing searchable is left."""
-    tokens = [t for t in re.split(r"\s+", strip_control(text)) if re.search(r"\w", t)]
-    if not tokens:
-        return None
-    return " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
 
 
 # --- connection and store state -------------------------------------------------------------

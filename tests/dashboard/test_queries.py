@@ -85,11 +85,6 @@ def test_search_is_safe_full_text(tiny_db, search, expected):
     assert ids(tiny_db, Filters(), search) == expected
 
 
-def test_fts_query_quotes_every_token():
-    assert q.fts_query('a "b" OR c*') == '"a" """b""" "OR" "c*"'
-    assert q.fts_query(" - , ") is None
-
-
 def test_timeseries_by_month_week_day_and_unit(tiny_db):
     month = q.timeseries(tiny_db, Filters(), "month")
     assert month["period"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-01", "2026-02-01", "2026-03-01"]

@@ -31,6 +31,36 @@ DATA_FILES = (
     "model.json",
 )
 
+# The contract's organization slugs (TAXONOMY.md), in its order; organizations.csv holds their aliases.
+ORGANIZATIONS = (
+    "eu",
+    "nato",
+    "un",
+    "g7",
+    "g20",
+    "asean",
+    "apec",
+    "aukus",
+    "quad",
+    "mikta",
+    "cptpp",
+    "wto",
+    "who",
+    "imf",
+    "world_bank",
+    "opec",
+    "arctic_council",
+    "five_eyes",
+    "commonwealth",
+    "francophonie",
+    "oas",
+    "african_union",
+    "brics",
+    "icc",
+    "icj",
+    "iaea",
+)
+
 COUNTRY, BLOCK, ORG, PERSON, TOPIC, CUE, CONTEXT = "country", "block", "org", "person", "topic", "cue", "ctx"
 ENTITY_KINDS = frozenset({COUNTRY, BLOCK, ORG, PERSON})
 _CASES = {FOLD, TITLE, EXACT}

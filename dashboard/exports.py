@@ -31,7 +31,8 @@ import plotly.graph_objects as go
 
 from analysis.export import to_safe_csv
 from dashboard import labels
-from dashboard.queries import Filters, strip_control
+from dashboard.queries import Filters
+from dashboard.search import strip_control
 
 APP = "Middle Powers Monitor"
 

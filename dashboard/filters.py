@@ -21,7 +21,8 @@ import streamlit as st
 from analysis.countries import all_country_codes
 from analysis.groups import load_groups
 from dashboard import labels
-from dashboard.queries import UNITS, Filters, strip_control
+from dashboard.queries import UNITS, Filters
+from dashboard.search import strip_control
 
 # filter field -> (URL key, widget key)
 MULTI = {"topics": "topic", "organizations": "org", "sources": "source", "langs": "lang"}

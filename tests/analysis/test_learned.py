@@ -12,39 +12,13 @@ import pytest
 from analysis import corpus, train
 from analysis.explain import compact, explain
 from analysis.features import topic_vector
+from analysis.gazetteer import ORGANIZATIONS
 from analysis.matcher import fold
 from analysis.model import MODEL_FILE, load
 from analysis.tagger import Tagger, default_tagger
 from analysis.topics import TOPICS
 
-ORGS = {
-    "eu",
-    "nato",
-    "un",
-    "g7",
-    "g20",
-    "asean",
-    "apec",
-    "aukus",
-    "quad",
-    "mikta",
-    "cptpp",
-    "wto",
-    "who",
-    "imf",
-    "world_bank",
-    "opec",
-    "arctic_council",
-    "five_eyes",
-    "commonwealth",
-    "francophonie",
-    "oas",
-    "african_union",
-    "brics",
-    "icc",
-    "icj",
-    "iaea",
-}
+ORGS = set(ORGANIZATIONS)
 needs_realdata = pytest.mark.skipif(not corpus.REALDATA.is_dir(), reason=f"no real data at {corpus.REALDATA}")
 
 

@@ -18,6 +18,8 @@ import pycountry
 import pytest
 
 from analysis.evaluate import FIELDS, errors, evaluate
+from analysis.gazetteer import ORGANIZATIONS as ALL_ORGANIZATIONS
+from analysis.topics import TOPICS as ALL_TOPICS
 
 REPO = Path(__file__).resolve().parents[2]
 REALDATA = REPO / ".." / "shared" / "realdata"
@@ -35,49 +37,8 @@ LABEL_FILES = {
 FLOORS = {"countries": 0.90, "pairs": 0.70, "topics": 0.65, "organizations": 0.85}
 FILE_FLOORS = {"realdata_labels_e.jsonl": {"countries": 0.90, "pairs": 0.60, "topics": 0.58, "organizations": 0.85}}
 
-TOPICS = {
-    "defence",
-    "trade",
-    "energy",
-    "critical_minerals",
-    "technology",
-    "arctic",
-    "climate",
-    "oceans_fisheries",
-    "migration",
-    "human_rights",
-    "humanitarian_aid",
-    "health",
-    "conflict",
-}
-ORGANIZATIONS = {
-    "eu",
-    "nato",
-    "un",
-    "g7",
-    "g20",
-    "asean",
-    "apec",
-    "aukus",
-    "quad",
-    "mikta",
-    "cptpp",
-    "wto",
-    "who",
-    "imf",
-    "world_bank",
-    "opec",
-    "arctic_council",
-    "five_eyes",
-    "commonwealth",
-    "francophonie",
-    "oas",
-    "african_union",
-    "brics",
-    "icc",
-    "icj",
-    "iaea",
-}
+TOPICS = set(ALL_TOPICS)
+ORGANIZATIONS = set(ALL_ORGANIZATIONS)
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")

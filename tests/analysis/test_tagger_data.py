@@ -11,34 +11,7 @@ from analysis.pairs import CUE_ROLES
 from analysis.topics import TOPICS
 
 CODES = {c.alpha_3 for c in pycountry.countries} | {"XKX"}
-ORG_SLUGS = {
-    "eu",
-    "nato",
-    "un",
-    "g7",
-    "g20",
-    "asean",
-    "apec",
-    "aukus",
-    "quad",
-    "mikta",
-    "cptpp",
-    "wto",
-    "who",
-    "imf",
-    "world_bank",
-    "opec",
-    "arctic_council",
-    "five_eyes",
-    "commonwealth",
-    "francophonie",
-    "oas",
-    "african_union",
-    "brics",
-    "icc",
-    "icj",
-    "iaea",
-}
+ORG_SLUGS = set(gz.ORGANIZATIONS)
 
 
 def rows(name):

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from dashboard import queries
-from dashboard.queries import Filters, strip_control
+from dashboard.queries import Filters
+from dashboard.search import strip_control
 from tests.dashboard.conftest import build_tiny
 from tests.dashboard.test_app import PAGES, make_app, open_page
 

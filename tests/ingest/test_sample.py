@@ -16,27 +16,14 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
+from analysis.topics import TOPICS as ALL_TOPICS
 from ingest import config
 from ingest.runner import ingest_dir
 from ingest.sample import has_live_articles, has_sample_articles, load_sample, remove_sample
 from ingest.store import open_store
 
 SAMPLE_DIR = config.SAMPLE_DIR
-TOPICS = {
-    "defence",
-    "trade",
-    "energy",
-    "critical_minerals",
-    "technology",
-    "arctic",
-    "climate",
-    "oceans_fisheries",
-    "migration",
-    "human_rights",
-    "humanitarian_aid",
-    "health",
-    "conflict",
-}
+TOPICS = set(ALL_TOPICS)
 MIDDLE_POWERS = {"CAN", "AUS", "JPN", "KOR", "MEX", "IDN", "TUR", "IND"}
 EN_OUTLETS = {
     "Capital Ledger (sample)",

@@ -179,21 +179,7 @@ def tag_timeseries(
         if not values:
             return _periods(pd.DataFrame({"period": [], "value": [], "count": []}), db)
         sel &= np.isin(tag.vals, tag.codes(values))
-    rows, vals = tag.rows[sel], tag.vals[sel]
-    periods = c.periods[freq][rows]
-    ok = periods >= 0
-    n_vals = max(len(tag.names), 1)
-    names = c.period_names[freq]
-    counts = _count(c, periods[ok].astype(np.int64) * n_vals + vals[ok], rows[ok], len(names) * n_vals, f.unit)
-    keep = np.flatnonzero(counts)
-    frame = pd.DataFrame(
-        {
-            "period": [names[k // n_vals] for k in keep],
-            "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
-            "count": counts[keep],
-        }
-    )
-    return _periods(frame.sort_values("period", kind="stable").reset_index(drop=True), db)
+    return _period_value_counts(c, tag, sel, freq, f.unit, db)
 
 
 def group_timeseries(c: Columns, db, f: Filters, freq: str, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
@@ -406,21 +392,7 @@ def series_tag_timeseries(
     scoped = mask(c, f) & series_mask(c, kind, value)
     tag = c.tags[table]
     sel = scoped[tag.rows]
-    rows, vals = tag.rows[sel], tag.vals[sel]
-    periods = c.periods[freq][rows]
-    ok = periods >= 0
-    n_vals = max(len(tag.names), 1)
-    names = c.period_names[freq]
-    counts = _count(c, periods[ok].astype(np.int64) * n_vals + vals[ok], rows[ok], len(names) * n_vals, f.unit)
-    keep = np.flatnonzero(counts)
-    frame = pd.DataFrame(
-        {
-            "period": [names[k // n_vals] for k in keep],
-            "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
-            "count": counts[keep],
-        }
-    )
-    return _periods(frame.sort_values("period", kind="stable").reset_index(drop=True), db)
+    return _period_value_counts(c, tag, sel, freq, f.unit, db)
 
 
 def _fts_hits(c: Columns, conn, query: str) -> np.ndarray:
@@ -484,3 +456,23 @@ FUNCTIONS = {
     "analytics.series_total": series_total,
     "analytics.series_tag_timeseries": series_tag_timeseries,
 }
+
+
+def _period_value_counts(c, tag, sel, freq: str, unit: str, db) -> pd.DataFrame:
+    """[period, value, count] of the selected tag rows (`sel`, a mask over the tag's rows), counted per
+    period and tag value in one bincount; periods whose day is unreadable are left out."""
+    rows, vals = tag.rows[sel], tag.vals[sel]
+    periods = c.periods[freq][rows]
+    ok = periods >= 0
+    n_vals = max(len(tag.names), 1)
+    names = c.period_names[freq]
+    counts = _count(c, periods[ok].astype(np.int64) * n_vals + vals[ok], rows[ok], len(names) * n_vals, unit)
+    keep = np.flatnonzero(counts)
+    frame = pd.DataFrame(
+        {
+            "period": [names[k // n_vals] for k in keep],
+            "value": tag.names[keep % n_vals].tolist() if len(keep) else [],
+            "count": counts[keep],
+        }
+    )
+    return _periods(frame.sort_values("period", kind="stable").reset_index(drop=True), db)

@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import data, errors, filters, first_run
 from dashboard.queries import store_version
 from ingest import config
-from ingest.store import open_store
+from store import open_store
 
 st.set_page_config(page_title="Middle Powers Monitor", page_icon=":material/public:", layout="wide")
 # st.dataframe's own CSV button would export feed titles without neutralizing formulas: every table

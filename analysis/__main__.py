@@ -169,13 +169,16 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_retag(args) -> int:
-    # An entry point composes the layers: the tagger is ours, the store and its writes are ingest's.
-    from ingest import config, store, writes
+    # An entry point composes the layers: the tagger is ours, the pass that tags and writes is
+    # ingest's pipeline, the store's connection the store's. Imported here, so the other commands
+    # never load the store.
+    from ingest import config, pipeline
+    from store import open_store
 
     started = time.perf_counter()
-    conn = store.open_store(config.db_path(args.db))
+    conn = open_store(config.db_path(args.db))
     try:
-        count = writes.retag_all(conn)
+        count = pipeline.retag_all(conn)
     finally:
         conn.close()
     print(f"retagged {count} articles in {time.perf_counter() - started:.2f} s")

@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             generate_store(db, n)
             print(f"generated {db.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        from ingest.store import open_store
+        from store import open_store
 
         open_store(db).close()  # the schema as the app will find it (migrations run once)
         if not args.skip_candidates:

@@ -4,7 +4,7 @@ The dashboard must stay fast on a million articles, and the only honest way to k
 a store shaped like the real one: a few dozen outlets, two years of dates with bursts around events,
 countries in a Zipf-like spread with Canada in most articles, pairs mostly Canada-x, 0-3 topics,
 some organizations, syndicated stories with 1-4 copies, English and French. Everything is written
-through `ingest.store.open_store`'s schema, in bulk: indexes and the full-text triggers are dropped
+through `store.open_store`'s schema, in bulk: indexes and the full-text triggers are dropped
 for the load and rebuilt once at the end, which is what makes a million articles take about a minute.
 
     python bench/generate_store.py --articles 200000 --db bench/out/store_200000.db
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ingest.store import iso, open_store, set_meta  # noqa: E402
+from store import iso, open_store, set_meta  # noqa: E402
 
 # Ranked by how often Canadian foreign-news coverage names them (rough, hand-made order).
 PARTNERS = (

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from ingest.store import StoreError
+from store import StoreError
 
 log = logging.getLogger("mpm.dashboard")
 if not log.handlers and not logging.getLogger().handlers:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.groups import load_groups
 from ingest.netguard import redact, strip_credentials
-from ingest.store import get_meta, iso, utc_now
+from store import get_meta, iso, utc_now
 
 UNITS = ("articles", "stories")
 # Stored dates the pages read: `YYYY-MM-DDTHH:MM:SSZ` from 1990 to a day after now, the rule ingest

@@ -33,7 +33,7 @@ from ingest.opml import (
     write_opml,
 )
 from ingest.runner import RunSummary, fetch_all, ingest_dir
-from ingest.store import StoreError, open_store
+from store import StoreError, open_store
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -257,7 +257,7 @@ def cmd_sources_export(args) -> int:
 
 
 def _set_enabled(args, enabled: bool) -> int:
-    from ingest.writes import set_enabled
+    from store.writes import set_enabled
 
     conn = open_store(config.db_path(args.db))
     try:

@@ -48,8 +48,19 @@ from ingest import config
 from ingest.fetcher import FetchResult, fetch, make_client
 from ingest.normalize import FeedError, parse_feed
 from ingest.opml import Source, read_opml
-from ingest.store import iso, open_store, utc_now
-from ingest.writes import FetchRecord, recluster, save_fetch, sync_sources, transaction
+from ingest.pipeline import recluster, save_entries
+from store import open_store, utc_now
+from store.writes import (
+    BackfillProgress,
+    FetchRecord,
+    end_backfill_run,
+    mark_capture,
+    save_listed_window,
+    start_backfill_run,
+    sync_sources,
+    transaction,
+    update_backfill_run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -490,39 +501,25 @@ class _Run:
         self.captures_total = self.captures_done = 0
         self.feed_done = self.feed_total = 0
         self.reached: str | None = None
-        now = iso(utc_now())
-        with transaction(conn):
-            # Any run still marked running is dead: we hold the lock.
-            conn.execute(
-                "UPDATE backfill_runs SET status = 'interrupted', finished_at = updated_at WHERE status = 'running'"
-            )
-            self.id = conn.execute(
-                "INSERT INTO backfill_runs(pid, started_at, updated_at, since, until, archive, status, feeds_total) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                (os.getpid(), now, now, since.isoformat(), until.isoformat(), archive, feeds),
-            ).lastrowid
+        # Any run still marked running is dead: we hold the lock.
+        self.id = start_backfill_run(
+            conn, pid=os.getpid(), since=since.isoformat(), until=until.isoformat(), archive=archive, feeds_total=feeds
+        )
         self.summary.run_id = self.id
 
     def write(self, conn, message: str | None = None) -> None:
         """Update the run row; called inside the caller's transaction."""
         s = self.summary
-        conn.execute(
-            "UPDATE backfill_runs SET updated_at = ?, feeds_done = ?, current_feed = ?, captures_total = ?, "
-            "captures_done = ?, captures_failed = ?, items_new = ?, reached = ?, message = COALESCE(?, message) "
-            "WHERE id = ?",
-            (
-                iso(utc_now()),
-                self.feeds_done,
-                self.feed,
-                self.captures_total,
-                self.captures_done,
-                s.failed,
-                s.items_new,
-                self.reached,
-                message,
-                self.id,
-            ),
+        progress = BackfillProgress(
+            feeds_done=self.feeds_done,
+            current_feed=self.feed,
+            captures_total=self.captures_total,
+            captures_done=self.captures_done,
+            captures_failed=s.failed,
+            items_new=s.items_new,
+            reached=self.reached,
         )
+        update_backfill_run(conn, self.id, progress, message)
 
     def save(self, message: str | None = None) -> None:
         with transaction(self.conn):
@@ -548,9 +545,7 @@ class _Run:
     def finish(self, status: str, message: str | None) -> None:
         with transaction(self.conn):
             self.write(self.conn, message)
-            self.conn.execute(
-                "UPDATE backfill_runs SET status = ?, finished_at = ? WHERE id = ?", (status, iso(utc_now()), self.id)
-            )
+            end_backfill_run(self.conn, self.id, status)
 
 
 def _list_window(archive: Archive, url: str, first: date, last: date) -> tuple[list[Capture] | None, str | None]:
@@ -598,16 +593,13 @@ def _list_feed(conn, archive: Archive, feed: _Feed, since: date, until: date, pe
                 continue
             kept = thin(captures, per_day, seen)
             with transaction(conn):
-                conn.executemany(
-                    "INSERT OR IGNORE INTO archive_captures(feed_id, url, timestamp, captured_at, digest) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(feed.id, c.url, c.timestamp, iso(c.when), c.digest) for c in kept],
-                )
-                conn.execute(
-                    "INSERT INTO archive_windows(feed_id, url, window_from, window_to, captures, listed_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, url, window_from, window_to) DO UPDATE SET "
-                    "captures = excluded.captures, listed_at = excluded.listed_at",
-                    (feed.id, url, first.isoformat(), last.isoformat(), len(kept), iso(utc_now())),
+                save_listed_window(
+                    conn,
+                    feed.id,
+                    url,
+                    first.isoformat(),
+                    last.isoformat(),
+                    [(c.url, c.timestamp, c.when, c.digest) for c in kept],
                 )
                 run.write(conn, f"listing {feed.name}: {first:%Y-%m}")
     run.reached = None
@@ -624,11 +616,7 @@ def _store_failure(
     run.summary.retry_later += state == "error"
     run.summary.errors.append((feed.name, timestamp, error))
     with transaction(conn):
-        conn.execute(
-            "UPDATE archive_captures SET state = ?, attempts = attempts + 1, status = ?, error = ?, "
-            "bytes = ?, done_at = ? WHERE feed_id = ? AND url = ? AND timestamp = ?",
-            (state, status, error, nbytes, iso(utc_now()), feed.id, url, timestamp),
-        )
+        mark_capture(conn, feed.id, url, timestamp, state=state, status=status, error=error, nbytes=nbytes)
         run.write(conn)
 
 
@@ -716,17 +704,23 @@ def _fetch_feed(
             run.summary.fetched += 1
             run.summary.items_seen += seen
             run.summary.items_new += len(ids)
-            c.execute(
-                "UPDATE archive_captures SET state = 'ok', attempts = attempts + 1, status = ?, error = ?, "
-                "bytes = ?, items_seen = ?, items_new = ?, done_at = ? WHERE feed_id = ? AND url = ? "
-                "AND timestamp = ?",
-                (status, warning, nbytes, seen, len(ids), iso(utc_now()), feed.id, url, timestamp),
+            mark_capture(
+                c,
+                feed.id,
+                url,
+                timestamp,
+                state="ok",
+                status=status,
+                error=warning,
+                nbytes=nbytes,
+                items_seen=seen,
+                items_new=len(ids),
             )
             run.write(c)
 
         before = (run.summary.fetched, run.summary.items_seen, run.summary.items_new)
         try:
-            saved = save_fetch(
+            saved = save_entries(
                 conn,
                 feed.id,
                 record,

@@ -22,8 +22,9 @@ from ingest.fetcher import DEADLINE_S, MAX_BYTES, FetchResult, fetch, make_clien
 from ingest.netguard import strip_credentials
 from ingest.normalize import FeedError, ParsedFeed, parse_feed
 from ingest.opml import OPMLError, Source, read_opml
-from ingest.store import iso, open_store, set_meta, utc_now
-from ingest.writes import FetchRecord, ensure_feed, recluster, save_fetch, sync_sources, transaction
+from ingest.pipeline import recluster, save_entries
+from store import iso, open_store, utc_now
+from store.writes import FetchRecord, ensure_feed, finish_ingest_run, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def fetch_all(
                     started, result, parsed, error = future.result()
                     del future
                     record = _record(result, parsed, error, started)
-                    saved = save_fetch(conn, feed.id, record, parsed.entries if parsed else (), source=feed.outlet)
+                    saved = save_entries(conn, feed.id, record, parsed.entries if parsed else (), source=feed.outlet)
                     del parsed
                     new_ids.extend(saved.new_ids)
                     _tally(summary, feed.name, record, len(saved.new_ids))
@@ -346,12 +347,7 @@ def _finish(conn, new_ids: list[int]) -> None:
     log.info(
         "stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids), time.monotonic() - t
     )
-    with transaction(conn):
-        now = utc_now()
-        # The log is for diagnosing feeds, not an archive: a run every 30 min over 35 feeds adds
-        # ~600,000 rows a year, so keep a season of it.
-        conn.execute("DELETE FROM fetch_log WHERE started_at < ?", (iso(now - FETCH_LOG_KEEP),))
-        set_meta(conn, "last_ingest_at", iso(now))
+    finish_ingest_run(conn, FETCH_LOG_KEEP)
 
 
 # ---------------------------------------------------------------- saved files
@@ -461,7 +457,7 @@ def _ingest_file(
                 bytes=len(body),
                 duration_ms=int((time.monotonic() - t) * 1000),
             )
-            save_fetch(conn, row[0], record)
+            save_entries(conn, row[0], record)
             _tally(summary, name, record, 0)
             return
         parsed = parse_feed(body, url, started, source.lang if source else None, max_entries=max_entries)
@@ -473,7 +469,7 @@ def _ingest_file(
             error=str(exc),
             duration_ms=int((time.monotonic() - t) * 1000),
         )
-        save_fetch(conn, row[0] if row else None, record)
+        save_entries(conn, row[0] if row else None, record)
         _tally(summary, name, record, 0)
         return
     except Exception as exc:  # feedparser on hostile bytes
@@ -481,7 +477,7 @@ def _ingest_file(
         record = FetchRecord(
             url=url, started_at=started, outcome="failed", error=f"parser error: {exc.__class__.__name__}: {exc}"
         )
-        save_fetch(conn, row[0] if row else None, record)
+        save_entries(conn, row[0] if row else None, record)
         _tally(summary, name, record, 0)
         return
     if row:
@@ -508,7 +504,7 @@ def _ingest_file(
         duration_ms=int((time.monotonic() - t) * 1000),
         items_seen=parsed.seen,
     )
-    saved = save_fetch(
+    saved = save_entries(
         conn,
         feed_id,
         record,

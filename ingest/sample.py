@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest import config
+from ingest.pipeline import recluster
 from ingest.runner import RunSummary, ingest_dir
-from ingest.store import open_store
-from ingest.writes import recluster, transaction
+from store import open_store
+from store.writes import remove_sample_rows
 
 Progress = Callable[[int, int, str], None]
 DbRef = str | os.PathLike | sqlite3.Connection | None
@@ -41,18 +42,7 @@ def remove_sample(db_path=None) -> int:
     """
     conn = open_store(config.db_path(db_path))
     try:
-        with transaction(conn):
-            removed = conn.execute("DELETE FROM articles WHERE is_sample = 1").rowcount
-            orphans = conn.execute(
-                "UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL "
-                "AND story_id NOT IN (SELECT id FROM articles)"
-            ).rowcount
-            emptied = (
-                "SELECT id FROM feeds WHERE kind = 'sample' "
-                "AND id NOT IN (SELECT feed_id FROM articles WHERE feed_id IS NOT NULL)"
-            )
-            conn.execute(f"DELETE FROM fetch_log WHERE feed_id IN ({emptied})")
-            conn.execute(f"DELETE FROM feeds WHERE id IN ({emptied})")
+        removed, orphans = remove_sample_rows(conn)
         if orphans:
             recluster(conn)
     finally:

@@ -1,5 +1,5 @@
 """The rooms of docs/architecture.md exist and keep their walls: which package may import which, no import
-cycles, no private names of ingest used outside it, and no SQL write outside ingest."""
+cycles, no private names of store or ingest used outside them, and no SQL write outside store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("analysis", "ingest", "dashboard")
+PACKAGES = ("store", "analysis", "ingest", "dashboard")
+# What the dashboard and app.py may take from the store: opening it, its error, and reading helpers.
+# Every write (store.writes, set_meta) is ingest's, through its pipeline and runs.
+STORE_FOR_READERS = {"open_store", "StoreError", "get_meta", "iso", "parse_iso", "utc_now", "SCHEMA_VERSION"}
 WRITE_SQL = re.compile(
     r"\b(?:INSERT|UPDATE|DELETE|CREATE|DROP)\s+(?:OR\s+\w+\s+)?(?:INTO|FROM|TABLE|INDEX|TRIGGER|\w+\s+SET)\b"
 )
@@ -23,10 +26,19 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def imports(path: Path) -> list[tuple[str, list[str]]]:
-    """(module, names) of every import statement anywhere in the file, lazy ones included."""
+def imports(path: Path, top_level_only: bool = False) -> list[tuple[str, list[str]]]:
+    """(module, names) of every import statement anywhere in the file, lazy ones included
+    (with `top_level_only`, only those run when the module is imported: not inside a function)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lazy = set()
+    if top_level_only:
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                lazy.update(id(n) for n in ast.walk(fn))
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in lazy:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out.append((node.module, [a.name for a in node.names]))
         elif isinstance(node, ast.Import):
@@ -55,8 +67,10 @@ def test_layers_import_only_to_their_left():
         here = name.split(".")[0]
         for module, _names in imports(path):
             there = ours(module)
-            if here == "analysis" and name != "analysis.__main__" and there in ("ingest", "dashboard"):
-                wrong.append((name, module))
+            if here == "store" and there not in (None, "store"):
+                wrong.append((name, module))  # the store depends on nothing of ours
+            if here == "analysis" and name != "analysis.__main__" and there not in (None, "analysis"):
+                wrong.append((name, module))  # analysis is pure: no store, no network, no pages
             if here == "ingest" and there == "dashboard":
                 wrong.append((name, module))
             if name in ("dashboard.queries", "dashboard.frames") and module.split(".")[0] == "streamlit":
@@ -64,15 +78,40 @@ def test_layers_import_only_to_their_left():
     assert not wrong, wrong
 
 
-def test_no_private_name_of_ingest_is_used_outside_it():
+def test_the_analysis_cli_loads_ingest_and_the_store_only_in_its_retag_command():
+    """`python -m analysis` is an entry point, so it may compose the layers, but lazily: tagging a
+    line from stdin must not open or even import the store."""
+    wrong = [
+        module
+        for module, _names in imports(ROOT / "analysis" / "__main__.py", top_level_only=True)
+        if ours(module) not in (None, "analysis")
+    ]
+    wrong += [module for module, _names in imports(ROOT / "analysis" / "__main__.py") if ours(module) == "dashboard"]
+    assert not wrong, wrong
+
+
+def test_the_dashboard_takes_only_reading_helpers_from_the_store():
     wrong = []
     for name, path in modules().items():
-        if name.startswith("ingest"):
+        if name.split(".")[0] not in ("dashboard", "app"):
             continue
         for module, names in imports(path):
-            if ours(module) == "ingest" and (
-                any(n.startswith("_") for n in names) or any(part.startswith("_") for part in module.split("."))
-            ):
+            if ours(module) != "store":
+                continue
+            if module != "store" or not names or set(names) - STORE_FOR_READERS:
+                wrong.append((name, module, names))
+    assert not wrong, wrong
+
+
+def test_no_private_name_of_store_or_ingest_is_used_outside_it():
+    wrong = []
+    for name, path in modules().items():
+        here = name.split(".")[0]
+        for module, names in imports(path):
+            there = ours(module)
+            if there not in ("store", "ingest") or there == here:
+                continue
+            if any(n.startswith("_") for n in names) or any(part.startswith("_") for part in module.split(".")):
                 wrong.append((name, module, names))
     assert not wrong, wrong
 
@@ -107,10 +146,10 @@ def test_no_import_cycles():
     assert not cycles, [" -> ".join(c) for c in cycles]
 
 
-def test_the_store_is_written_only_by_ingest():
+def test_the_store_is_written_only_by_store():
     wrong = []
     for name, path in modules().items():
-        if name.startswith("ingest"):
+        if name.split(".")[0] == "store":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and WRITE_SQL.search(node.value):

@@ -134,7 +134,7 @@ def test_every_command_has_help():
 
 
 def test_retag_rewrites_the_store(tmp_path):
-    from ingest import store
+    import store
 
     db = tmp_path / "news.db"
     conn = store.open_store(db)

@@ -1,7 +1,7 @@
-"""recluster() in ingest/writes.py hands the tagger's countries to cluster_stories (real SQLite file)."""
+"""recluster() in ingest/pipeline.py hands the tagger's countries to cluster_stories (real SQLite file)."""
 
-from ingest.store import open_store
-from ingest.writes import recluster
+from ingest.pipeline import recluster
+from store import open_store
 
 # The same wire headline on two days' visits: only the summaries (so the tagger) say where.
 TITLE = "Carney meets premier to talk trade and energy"

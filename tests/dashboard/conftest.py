@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate_store import generate_store  # noqa: E402
 
-from ingest.store import open_store, set_meta  # noqa: E402
+from store import open_store, set_meta  # noqa: E402
 
 FEEDS = [
     (1, "CBC News: World", "CBC News", "https://example.com/cbc.xml", "en", "outlet", 1, None, 200, None, 0),

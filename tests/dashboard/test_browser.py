@@ -57,7 +57,7 @@ def test_first_run_loads_sample_and_draws_charts(page, server, tmp_path):
 
 
 def add_hostile_articles(db: Path) -> None:
-    from ingest.store import open_store
+    from store import open_store
 
     conn = open_store(db)
     conn.execute("BEGIN")

@@ -15,7 +15,7 @@ from dashboard import queries
 from dashboard.queries import Filters
 from ingest import backfill as bf
 from ingest.opml import Source, save_opml
-from ingest.store import open_store
+from store import open_store
 from tests.dashboard.test_app import figures, make_app, open_page
 from tests.ingest.archiveserver import ArchiveEmulator, FeedHistory
 

@@ -136,7 +136,7 @@ def test_a_date_filter_and_search_over_bad_rows(monkeypatch, bad_dates_db):
 @pytest.mark.parametrize("page", PAGES)
 def test_a_store_whose_every_date_is_bad(monkeypatch, tmp_path, page):
     db = tmp_path / "all_bad.db"
-    from ingest.store import open_store
+    from store import open_store
 
     conn = open_store(db)
     conn.execute(

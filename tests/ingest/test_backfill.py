@@ -16,8 +16,8 @@ import pytest
 
 from ingest import backfill as bf
 from ingest.opml import Source, read_opml, save_opml, write_opml
-from ingest.store import open_store
-from ingest.writes import set_enabled
+from store import open_store
+from store.writes import set_enabled
 from tests.ingest.archiveserver import ArchiveEmulator, FeedHistory, Snapshot, stamp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -341,7 +341,7 @@ def test_max_captures_spreads_over_the_period_and_a_later_run_fetches_the_rest(w
 def test_disabled_feeds_are_left_out_unless_named(world):
     archive, sc, opml, db = world
     conn = open_store(db)
-    from ingest.writes import sync_sources
+    from store.writes import sync_sources
 
     sync_sources(conn, read_opml(opml))
     set_enabled(conn, "Alpha News: World", False)

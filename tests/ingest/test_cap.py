@@ -14,11 +14,11 @@ from email.utils import format_datetime
 
 import pytest
 
-from ingest import config, normalize, runner, writes
+from ingest import config, normalize, pipeline, runner
 from ingest.__main__ import main
 from ingest.normalize import ParseDeadline, keep_newest, parse_feed
 from ingest.runner import fetch_all, ingest_dir
-from ingest.store import open_store
+from store import open_store
 from tests.ingest.feedserver import rss
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -220,7 +220,7 @@ def test_entries_already_stored_are_skipped_cheaply(feed_server, fresh_db, write
     assert fetch_all(fresh_db, sources, max_entries=1000).new_articles == 1000
 
     tagged: list[str] = []
-    real_tagger = writes._tagger()
+    real_tagger = pipeline._tagger()
 
     class CountingTagger:
         TAGGER_VERSION = real_tagger.TAGGER_VERSION
@@ -230,7 +230,7 @@ def test_entries_already_stored_are_skipped_cheaply(feed_server, fresh_db, write
             tagged.append(title)
             return real_tagger.tag(title, *args)
 
-    monkeypatch.setattr(writes, "_tagger", lambda: CountingTagger)
+    monkeypatch.setattr(pipeline, "_tagger", lambda: CountingTagger)
     statements: list[str] = []
     real_open = runner.open_store
 

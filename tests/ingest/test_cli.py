@@ -14,7 +14,7 @@ import pytest
 
 from ingest.__main__ import ProgressBar, build_parser, main, parse_duration
 from ingest.opml import read_opml
-from ingest.store import open_store
+from store import open_store
 from tests.ingest.feedserver import rss
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.runner import fetch_all
-from ingest.store import open_store
+from store import open_store
 from tests.ingest.feedserver import FeedServer, Route, headline, rss
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ingest import store
+import store
 from ingest.normalize import parse_feed
 from ingest.runner import fetch_all
-from ingest.store import iso, open_store, parse_iso
+from store import iso, open_store, parse_iso
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ingest import store
+import store
 from ingest.runner import fetch_all, ingest_dir
 from ingest.sample import load_sample
-from ingest.store import open_store
+from store import open_store
 from tests.ingest.feedserver import Route, rss
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.runner import _feed_files, fetch_all, ingest_dir
-from ingest.store import open_store
+from store import open_store
 from tests.ingest.feedserver import Route
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "feedparser-tests"

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analysis import tagger
-from ingest import policy
 from ingest.runner import RunSummary, fetch_all
-from ingest.store import open_store, parse_iso
+from store import open_store, parse_iso, policy
 from tests.ingest.feedserver import Route, rss
 
 GOOD = rss(

@@ -20,7 +20,7 @@ from analysis.topics import TOPICS as ALL_TOPICS
 from ingest import config
 from ingest.runner import ingest_dir
 from ingest.sample import has_live_articles, has_sample_articles, load_sample, remove_sample
-from ingest.store import open_store
+from store import open_store
 
 SAMPLE_DIR = config.SAMPLE_DIR
 TOPICS = set(ALL_TOPICS)

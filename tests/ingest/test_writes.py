@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import store
 from analysis import tagger
-from ingest import store
 from ingest.opml import Source, save_opml
+from ingest.pipeline import recluster, retag_all
 from ingest.runner import ingest_dir
-from ingest.store import open_store
-from ingest.writes import recluster, retag_all
+from store import open_store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -1,8 +1,17 @@
-"""Every write to the store: feeds from the source list, one fetch's articles and tags, stories, retagging.
+"""Every write to the store: feeds from the source list, one fetch's articles and tags, stories, retagging,
+a run's bookkeeping, the sample's removal and a backfill's progress.
+
+The writes take plain data: an entry, its tags and a source are whatever has the attributes named by
+the Protocols below (ingest.normalize.Entry, analysis.tagger.Tags and ingest.opml.Source do), so
+this module imports nothing of ours outside `store/`. It never tags: `ingest.pipeline` tags first,
+then hands the tags here.
 
 One fetch is one transaction: its new articles, their tag rows, the feed's new ETag and fetch state
 and the fetch-log row commit together or not at all. A run killed between two feeds therefore never
 leaves an ETag stored for articles that were not (the next run would get a 304 and lose them).
+
+A function whose docstring says "inside the caller's transaction" writes part of a larger change and
+raises StoreError when called outside `transaction(conn)`; the others open their own.
 """
 
 from __future__ import annotations
@@ -12,17 +21,13 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Protocol
 
-from ingest import policy
-from ingest.normalize import Entry
-from ingest.opml import Source
-from ingest.store import get_meta, iso, parse_iso, set_meta, utc_now
+from store import StoreError, get_meta, iso, policy, set_meta, utc_now
+from store.reads import existing_urls, ids_by_url
 
 log = logging.getLogger(__name__)
 
-STORY_WINDOW = timedelta(days=3)
-SQL_CHUNK = 500
 # How an article arrived: fetched live from its feed, replayed from an archived capture of the feed
 # (ingest.backfill), read from a saved file (--from-dir), or the bundled illustrative sample.
 PROVENANCES = ("live", "archive", "file", "sample")
@@ -33,6 +38,55 @@ TAG_TABLES = (
     ("topics", "article_topics", "topic"),
     ("organizations", "article_organizations", "organization"),
 )
+
+
+class SourceLike(Protocol):
+    """A feed of the source list (ingest.opml.Source)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def outlet(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def site_url(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
+class EntryLike(Protocol):
+    """One normalized feed entry (ingest.normalize.Entry): canonical URL, clean text, aware UTC date."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def guid(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def published(self) -> datetime: ...
+    @property
+    def date_flag(self) -> str | None: ...
+    @property
+    def lang(self) -> str | None: ...
+
+
+class TagsLike(Protocol):
+    """An article's tags (analysis.tagger.Tags): sorted tuples; a pair is 'AAA-BBB'."""
+
+    @property
+    def countries(self) -> tuple[str, ...]: ...
+    @property
+    def pairs(self) -> tuple[str, ...]: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+    @property
+    def organizations(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -51,13 +105,6 @@ class FetchRecord:
     moved_to: str | None = None  # target of a permanent (301/308) redirect chain
     retry_after: datetime | None = None
     items_seen: int = 0
-
-
-@dataclass(frozen=True)
-class SavedFetch:
-    new_ids: tuple[int, ...]
-    duplicates: int
-    untagged: int  # articles stored without tags because the tagger raised
 
 
 # ---------------------------------------------------------------- transactions
@@ -86,6 +133,13 @@ def transaction(conn: sqlite3.Connection) -> _Transaction:
     return _Transaction(conn)
 
 
+def _in_transaction(conn: sqlite3.Connection) -> None:
+    """The connection is in autocommit mode: a part of a larger change written outside
+    `transaction(conn)` would commit on its own, so refuse it."""
+    if not conn.in_transaction:
+        raise StoreError("this write belongs inside the caller's transaction(conn)")
+
+
 # ---------------------------------------------------------------- feeds
 
 
@@ -99,7 +153,7 @@ def _redirected(conn: sqlite3.Connection, url: str) -> str:
     return url
 
 
-def sync_sources(conn: sqlite3.Connection, sources: Sequence[Source]) -> list[int]:
+def sync_sources(conn: sqlite3.Connection, sources: Sequence[SourceLike]) -> list[int]:
     """Upsert `sources` into `feeds` (matched by URL, then by name); returns their feed ids in order.
 
     Feeds missing from the list are left alone: their articles keep pointing at them, and a run
@@ -191,13 +245,7 @@ def set_enabled(conn: sqlite3.Connection, name: str, enabled: bool, reason: str 
 # ---------------------------------------------------------------- one fetch
 
 
-def _tagger():
-    from analysis import tagger  # imported on first use: loading the gazetteers takes a moment
-
-    return tagger
-
-
-def _insert_tags(conn: sqlite3.Connection, rows: Sequence[tuple[int, Any]]) -> None:
+def _insert_tags(conn: sqlite3.Connection, rows: Sequence[tuple[int, TagsLike]]) -> None:
     pairs: list[tuple] = []
     simple: dict[str, list] = {table: [] for _, table, _ in TAG_TABLES}
     for article_id, tags in rows:
@@ -213,40 +261,29 @@ def _insert_tags(conn: sqlite3.Connection, rows: Sequence[tuple[int, Any]]) -> N
         )
 
 
-def _existing_urls(conn: sqlite3.Connection, urls: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(urls), SQL_CHUNK):
-        chunk = urls[i : i + SQL_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in conn.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
-    return found
-
-
-def _ids_by_url(conn: sqlite3.Connection, urls: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i in range(0, len(urls), SQL_CHUNK):
-        chunk = urls[i : i + SQL_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        found.update(conn.execute(f"SELECT url, id FROM articles WHERE url IN ({marks})", chunk).fetchall())
-    return found
-
-
 def save_fetch(
     conn: sqlite3.Connection,
     feed_id: int | None,
     record: FetchRecord,
-    entries: Iterable[Entry] = (),
+    articles: Iterable[tuple[EntryLike, TagsLike | None]] = (),
     *,
+    tagger_version: str | None = None,
+    entries_seen: int | None = None,
     source: str = "",
     is_sample: bool = False,
     provenance: str | None = None,
     captured_at: datetime | None = None,
     also: Callable[[sqlite3.Connection, tuple[int, ...]], None] | None = None,
-) -> SavedFetch:
-    """Store one fetch: new articles with their tags, the feed's state and a fetch-log row, atomically.
+) -> tuple[int, ...]:
+    """Store one fetch: new articles with their tags, the feed's state and a fetch-log row, atomically;
+    returns the ids of the articles stored.
 
-    Articles already stored (same canonical URL) are left untouched. Tagging happens before the
-    write lock is taken, so readers and other writers wait only for the inserts.
+    `articles` are (entry, tags) with distinct URLs, tagged by the caller (`ingest.pipeline`) before
+    this takes the write lock, so readers and other writers wait only for the inserts; tags None
+    means the tagger failed on the entry: it is stored untagged (tagger_version NULL) and `retag`
+    tries again. Articles stored meanwhile (same canonical URL) are left untouched. `tagger_version`
+    is stamped on the tagged ones; `entries_seen` is how many entries the fetch held, for the fetch
+    log when `record.items_seen` does not say (default: the number of `articles`).
 
     `provenance` says how the articles arrived (PROVENANCES; default 'sample' when `is_sample`, else
     'live'). An 'archive' fetch (ingest.backfill) is a past capture of the feed: it stores the capture
@@ -258,30 +295,14 @@ def save_fetch(
     provenance = provenance or ("sample" if is_sample else "live")
     if provenance not in PROVENANCES:
         raise ValueError(f"unknown provenance {provenance!r}")
-    entries = list(entries)
-    unique: dict[str, Entry] = {}
-    for e in entries:
-        unique.setdefault(e.url, e)
-    existing = _existing_urls(conn, list(unique))
-    fresh = [e for url, e in unique.items() if url not in existing]
-    tagger = _tagger() if fresh else None
-    tagged: list[tuple[Entry, Any]] = []
-    untagged = 0
-    for e in fresh:
-        try:
-            assert tagger is not None  # fresh entries exist, so the tagger was loaded
-            tags = tagger.tag(e.title, e.summary, e.published, e.lang)
-        except Exception:  # one odd entry must not sink the feed; `retag` tries again later
-            log.exception("tagger failed on %s", e.url)
-            tags = None
-            untagged += 1
-        tagged.append((e, tags))
+    tagged = list(articles)
+    if entries_seen is None:
+        entries_seen = len(tagged)
     fetched_at = iso(record.started_at)
-    version = tagger.TAGGER_VERSION if tagger else None
     new_ids: list[int] = []
     with transaction(conn):
         # Looked up again under the write lock: another writer may have stored some meanwhile.
-        stored_meanwhile = _existing_urls(conn, [e.url for e, _ in tagged]) if tagged else set()
+        stored_meanwhile = existing_urls(conn, [e.url for e, _ in tagged]) if tagged else set()
         tagged = [(e, tags) for e, tags in tagged if e.url not in stored_meanwhile]
         captured = iso(captured_at) if captured_at is not None and provenance == "archive" else None
         conn.executemany(
@@ -301,14 +322,14 @@ def save_fetch(
                     e.lang,
                     fetched_at,
                     int(is_sample),
-                    version if tags is not None else None,
+                    tagger_version if tags is not None else None,
                     provenance,
                     captured,
                 )
                 for e, tags in tagged
             ],
         )
-        ids = _ids_by_url(conn, [e.url for e, _ in tagged])
+        ids = ids_by_url(conn, [e.url for e, _ in tagged])
         new_ids = [ids[e.url] for e, _ in tagged]
         tag_rows = [(ids[e.url], tags) for e, tags in tagged if tags is not None]
         _insert_tags(conn, tag_rows)
@@ -330,14 +351,14 @@ def save_fetch(
                     record.status,
                     record.bytes,
                     record.duration_ms,
-                    record.items_seen or len(entries),
+                    record.items_seen or entries_seen,
                     len(new_ids),
                     record.error,
                 ),
             )
         if also is not None:
             also(conn, tuple(new_ids))
-    return SavedFetch(tuple(new_ids), len(entries) - len(new_ids), untagged)
+    return tuple(new_ids)
 
 
 def _update_feed_state(conn: sqlite3.Connection, feed_id: int, r: FetchRecord) -> None:
@@ -386,116 +407,203 @@ def _move_feed(conn: sqlite3.Connection, feed_id: int, new_url: str) -> None:
     set_meta(conn, "redirect:" + old, new_url)
 
 
+# ---------------------------------------------------------------- a run's end
+
+
+def finish_ingest_run(conn: sqlite3.Connection, keep_log: timedelta, outcome: str | None = None) -> None:
+    """Stamp `last_ingest_at` (the last attempt, whatever it brought) and, when given, the run's
+    `outcome` ('last_ingest_outcome'); drop fetch-log rows older than `keep_log`.
+
+    The log is for diagnosing feeds, not an archive: a run every 30 min over 35 feeds adds
+    ~600,000 rows a year, so a run keeps a season of it.
+    """
+    with transaction(conn):
+        now = utc_now()
+        conn.execute("DELETE FROM fetch_log WHERE started_at < ?", (iso(now - keep_log),))
+        set_meta(conn, "last_ingest_at", iso(now))
+        if outcome is not None:
+            set_meta(conn, "last_ingest_outcome", outcome)
+
+
 # ---------------------------------------------------------------- stories
 
 
-def recluster(conn: sqlite3.Connection, new_ids: Sequence[int] = (), everything: bool = False) -> int:
-    """Recompute story ids around `new_ids` (and any article never clustered); returns rows changed.
-
-    The window is the new articles' publication span widened by STORY_WINDOW on each side, since a
-    story's other articles may be a little older or newer than the ones just stored.
-    """
-    if everything:
-        bounds = conn.execute("SELECT MIN(published_at), MAX(published_at) FROM articles").fetchone()
-    else:
-        bounds = (None, None)
-        spans = []
-        for i in range(0, len(new_ids), SQL_CHUNK):
-            chunk = list(new_ids[i : i + SQL_CHUNK])
-            spans.append(
-                conn.execute(
-                    "SELECT MIN(published_at), MAX(published_at) FROM articles "
-                    f"WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchone()
-            )
-        spans.append(
-            conn.execute("SELECT MIN(published_at), MAX(published_at) FROM articles WHERE story_id IS NULL").fetchone()
-        )
-        lows = [s[0] for s in spans if s[0]]
-        highs = [s[1] for s in spans if s[1]]
-        if lows:
-            bounds = (_shift(min(lows), -STORY_WINDOW), _shift(max(highs), STORY_WINDOW))
-    if bounds[0] is None:
-        return 0
-    import pandas as pd  # imported here: a run with nothing new should not pay for pandas
-
-    from analysis.stories import cluster_stories
-
-    # The tagger's countries (title and summary, leaders by date) separate two stories whose titles
-    # alone cannot ("Carney meets premier to talk trade" in Tokyo, then in Seoul) and join a copy
-    # whose title names the U.S. where the wire's names Canada. Untagged articles get '' and fall
-    # back to the countries named in their title.
-    frame = pd.read_sql_query(
-        "SELECT a.id, a.title, a.published_at, a.source, a.story_id, "
-        "COALESCE((SELECT group_concat(c.country) FROM article_countries c WHERE c.article_id = a.id), '') "
-        "AS countries FROM articles a WHERE a.published_at BETWEEN ? AND ? ORDER BY a.id",
-        conn,
-        params=bounds,
-    )
-    if frame.empty:
-        return 0
-    stories = cluster_stories(frame[["id", "title", "published_at", "source", "countries"]].copy())
-    current = dict(zip(frame["id"].tolist(), frame["story_id"].tolist()))
-    changes = [
-        (int(story), int(article_id))
-        for article_id, story in stories.items()
-        if current.get(int(article_id)) is None
-        or pd.isna(current.get(int(article_id)))
-        or int(current[int(article_id)]) != int(story)
-    ]
+def set_story_ids(conn: sqlite3.Connection, changes: Sequence[tuple[int, int]]) -> int:
+    """Write (story_id, article_id) pairs in one transaction; returns how many."""
     if changes:
         with transaction(conn):
             conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", changes)
     return len(changes)
 
 
-def _shift(text: str, delta: timedelta) -> str:
-    try:
-        return iso(parse_iso(text) + delta)
-    except ValueError:
-        return text
-
-
 # ---------------------------------------------------------------- retagging
 
 
-def retag_all(
-    conn: sqlite3.Connection, batch: int = 2000, on_progress: Callable[[int, int], None] | None = None
-) -> int:
-    """Re-tag every article with the current tagger, then recluster every story; returns the count.
+def replace_tags(
+    conn: sqlite3.Connection, first: int, last: int, tagged: Sequence[tuple[int, TagsLike]], tagger_version: str
+) -> None:
+    """Replace the tag rows of the articles with ids `first`..`last` by `tagged`, in one transaction.
 
-    Works in batches of consecutive ids, each one transaction (delete the batch's tag rows, insert
-    the new ones, stamp `tagger_version`), so readers keep seeing a complete set of tags throughout.
+    Readers keep seeing a complete set of tags throughout. Articles of the range missing from
+    `tagged` (the tagger failed on them) lose their tags and their tagger_version; the others get
+    `tagger_version`.
     """
-    tagger = _tagger()
-    total = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    done, last_id = 0, 0
-    while True:
-        rows = conn.execute(
-            "SELECT id, title, summary, published_at, lang FROM articles WHERE id > ? ORDER BY id LIMIT ?",
-            (last_id, batch),
-        ).fetchall()
-        if not rows:
-            break
-        first, last_id = rows[0][0], rows[-1][0]
-        tagged = []
-        for article_id, title, summary, published, lang in rows:
-            try:
-                tagged.append((article_id, tagger.tag(title, summary, published, lang)))
-            except Exception:
-                log.exception("tagger failed on article %s", article_id)
-        ok_ids = [(tagger.TAGGER_VERSION, a) for a, _ in tagged]
-        with transaction(conn):
-            for table in ("article_countries", "article_pairs", "article_topics", "article_organizations"):
-                conn.execute(f"DELETE FROM {table} WHERE article_id BETWEEN ? AND ?", (first, last_id))
-            _insert_tags(conn, tagged)
-            conn.execute("UPDATE articles SET tagger_version = NULL WHERE id BETWEEN ? AND ?", (first, last_id))
-            conn.executemany("UPDATE articles SET tagger_version = ? WHERE id = ?", ok_ids)
-        done += len(rows)
-        if on_progress:
-            on_progress(done, total)
     with transaction(conn):
-        set_meta(conn, "tagger_version", tagger.TAGGER_VERSION)
-    recluster(conn, everything=True)
-    return done
+        for table in ("article_countries", "article_pairs", "article_topics", "article_organizations"):
+            conn.execute(f"DELETE FROM {table} WHERE article_id BETWEEN ? AND ?", (first, last))
+        _insert_tags(conn, tagged)
+        conn.execute("UPDATE articles SET tagger_version = NULL WHERE id BETWEEN ? AND ?", (first, last))
+        conn.executemany(
+            "UPDATE articles SET tagger_version = ? WHERE id = ?", [(tagger_version, a) for a, _ in tagged]
+        )
+
+
+def set_tagger_version(conn: sqlite3.Connection, tagger_version: str) -> None:
+    """Record that every article was tagged by `tagger_version` (meta 'tagger_version')."""
+    with transaction(conn):
+        set_meta(conn, "tagger_version", tagger_version)
+
+
+# ---------------------------------------------------------------- the sample
+
+
+def remove_sample_rows(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Delete every sample article (tags follow by cascade) and the sample feeds left without articles;
+    returns (articles removed, live articles whose story id pointed at a removed one and is now NULL).
+
+    The feeds go too, not only their articles: a feed row keeps the file's hash as its ETag, and a
+    later load of the sample would then see "not modified" and bring nothing back.
+    """
+    with transaction(conn):
+        removed = conn.execute("DELETE FROM articles WHERE is_sample = 1").rowcount
+        orphans = conn.execute(
+            "UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL "
+            "AND story_id NOT IN (SELECT id FROM articles)"
+        ).rowcount
+        emptied = (
+            "SELECT id FROM feeds WHERE kind = 'sample' "
+            "AND id NOT IN (SELECT feed_id FROM articles WHERE feed_id IS NOT NULL)"
+        )
+        conn.execute(f"DELETE FROM fetch_log WHERE feed_id IN ({emptied})")
+        conn.execute(f"DELETE FROM feeds WHERE id IN ({emptied})")
+    return removed, orphans
+
+
+# ---------------------------------------------------------------- a backfill's progress (ingest.backfill)
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """The counters of a backfill run as its backfill_runs row keeps them."""
+
+    feeds_done: int = 0
+    current_feed: str = ""
+    captures_total: int = 0
+    captures_done: int = 0
+    captures_failed: int = 0
+    items_new: int = 0
+    reached: str | None = None  # the day the run has reached, ISO
+
+
+def start_backfill_run(
+    conn: sqlite3.Connection, *, pid: int, since: str, until: str, archive: str, feeds_total: int
+) -> int:
+    """A new 'running' backfill_runs row, its id; any run still marked running is marked interrupted
+    (the caller holds the backfill lock, so no other run is alive)."""
+    now = iso(utc_now())
+    with transaction(conn):
+        conn.execute(
+            "UPDATE backfill_runs SET status = 'interrupted', finished_at = updated_at WHERE status = 'running'"
+        )
+        cur = conn.execute(
+            "INSERT INTO backfill_runs(pid, started_at, updated_at, since, until, archive, status, feeds_total) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
+            (pid, now, now, since, until, archive, feeds_total),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def update_backfill_run(
+    conn: sqlite3.Connection, run_id: int, progress: BackfillProgress, message: str | None = None
+) -> None:
+    """Write a run's counters (and `message`, when given), inside the caller's transaction."""
+    _in_transaction(conn)
+    p = progress
+    conn.execute(
+        "UPDATE backfill_runs SET updated_at = ?, feeds_done = ?, current_feed = ?, captures_total = ?, "
+        "captures_done = ?, captures_failed = ?, items_new = ?, reached = ?, message = COALESCE(?, message) "
+        "WHERE id = ?",
+        (
+            iso(utc_now()),
+            p.feeds_done,
+            p.current_feed,
+            p.captures_total,
+            p.captures_done,
+            p.captures_failed,
+            p.items_new,
+            p.reached,
+            message,
+            run_id,
+        ),
+    )
+
+
+def end_backfill_run(conn: sqlite3.Connection, run_id: int, status: str) -> None:
+    """Mark a run finished with `status` ('done' | 'stopped' | ...), inside the caller's transaction."""
+    _in_transaction(conn)
+    conn.execute("UPDATE backfill_runs SET status = ?, finished_at = ? WHERE id = ?", (status, iso(utc_now()), run_id))
+
+
+def save_listed_window(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    url: str,
+    window_from: str,
+    window_to: str,
+    captures: Sequence[tuple[str, str, datetime, str | None]],
+) -> None:
+    """What the archive's index listed for one feed URL and window, inside the caller's transaction:
+    the captures kept, (url, timestamp, captured at, digest), as 'pending' rows (those already known
+    are left as they are) and the window with its count and the time it was listed."""
+    _in_transaction(conn)
+    conn.executemany(
+        "INSERT OR IGNORE INTO archive_captures(feed_id, url, timestamp, captured_at, digest) VALUES (?, ?, ?, ?, ?)",
+        [(feed_id, c_url, timestamp, iso(when), digest) for c_url, timestamp, when, digest in captures],
+    )
+    conn.execute(
+        "INSERT INTO archive_windows(feed_id, url, window_from, window_to, captures, listed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, url, window_from, window_to) DO UPDATE SET "
+        "captures = excluded.captures, listed_at = excluded.listed_at",
+        (feed_id, url, window_from, window_to, len(captures), iso(utc_now())),
+    )
+
+
+def mark_capture(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    url: str,
+    timestamp: str,
+    *,
+    state: str,
+    status: int | None,
+    error: str | None,
+    nbytes: int,
+    items_seen: int | None = None,
+    items_new: int | None = None,
+) -> None:
+    """Record one more attempt at an archived capture ('ok', or 'error' to try again, or 'failed' for
+    good), inside the caller's transaction; an 'ok' one also records the items it held and added."""
+    _in_transaction(conn)
+    if state == "ok":
+        conn.execute(
+            "UPDATE archive_captures SET state = 'ok', attempts = attempts + 1, status = ?, error = ?, "
+            "bytes = ?, items_seen = ?, items_new = ?, done_at = ? WHERE feed_id = ? AND url = ? "
+            "AND timestamp = ?",
+            (status, error, nbytes, items_seen or 0, items_new or 0, iso(utc_now()), feed_id, url, timestamp),
+        )
+        return
+    conn.execute(
+        "UPDATE archive_captures SET state = ?, attempts = attempts + 1, status = ?, error = ?, "
+        "bytes = ?, done_at = ? WHERE feed_id = ? AND url = ? AND timestamp = ?",
+        (state, status, error, nbytes, iso(utc_now()), feed_id, url, timestamp),
+    )

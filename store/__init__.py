@@ -1,9 +1,14 @@
-"""The SQLite store: schema, migrations and connection settings.
+"""The SQLite store: schema, migrations, connection settings, meta and the store's time format.
+
+The bottom room of the house (docs/architecture.md): it imports nothing of ours, so anything may
+use it and it can be read, tested and changed without the network, the tagger or Streamlit.
 
 Every part of the product opens the database through `open_store` so that all of them get the
 same pragmas (WAL so the dashboard reads while ingest writes, a busy timeout so a writer waits
 instead of failing, foreign keys so tag rows follow their article) and the same schema version.
-The writes themselves live in `ingest.writes`; this module only knows the shape of the file.
+Every write lives in `store.writes` (plain data in, rows out; the tagging happens before, in
+`ingest.pipeline`); the reads the writers need to decide what to write are in `store.reads`.
+This module only knows the shape of the file.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from ingest import store
-from ingest.store import SCHEMA_VERSION, StoreError, open_store
+import store
+from store import SCHEMA_VERSION, StoreError, open_store
 
 TABLES = {
     "feeds",

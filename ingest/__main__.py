@@ -75,6 +75,12 @@ class ProgressBar:
 
 def _print_summary(summary: RunSummary, verbose: bool) -> None:
     print(f"ingest: {summary.line()}")
+    if summary.outcome not in ("ok", "partial"):  # offline, every feed skipped or failed: say so plainly
+        print(f"ingest: {summary.headline()}")
+    for line in summary.skip_lines():  # the same words as the dashboard's Fetch latest
+        print(f"  {line}")
+    if summary.forceable() and not summary.forced:
+        print(f"  --force asks the {summary.forceable()} waiting feed(s) now")
     shown = summary.errors if verbose else summary.errors[:10]
     for name, error in shown:
         print(f"  failed: {name}: {error}", file=sys.stderr)

@@ -207,6 +207,10 @@ class FetchResult:
     duration_ms: int = 0
     moved_to: str | None = None  # set when every hop so far was 301/308
     retry_after: datetime | None = None
+    # Set when no server answered at all (no HTTP status on any hop): 'dns', 'refused',
+    # 'unreachable', 'timeout' or 'connect'. When every feed of a run has one, the machine is
+    # probably offline (ingest.runner.RunSummary.outcome); an HTTP error from a live server never does.
+    unreached: str | None = None
 
 
 class _TooBig(Exception):
@@ -283,6 +287,38 @@ def _reason(status: int) -> str:
         return f"HTTP {status}"
 
 
+_DNS_WORDS = (
+    "name or service not known",
+    "name resolution",
+    "nodename nor servname",
+    "no address associated",
+    "getaddrinfo",
+)
+
+
+def _unreached(exc: Exception) -> str | None:
+    """How a connection failed before any server could answer, or None when it is not that kind.
+
+    Only connect-time errors count (DNS, refused, unreachable, connect timeout): an address that
+    netguard refused is our rule, not the network, and a read timeout means a server accepted the
+    connection.
+    """
+    if isinstance(exc.__cause__, _RefusedConnect):
+        return None
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timeout"
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    lowered = str(exc).lower()
+    if any(s in lowered for s in _DNS_WORDS):
+        return "dns"
+    if "refused" in lowered:
+        return "refused"
+    if "unreachable" in lowered or "no route" in lowered:
+        return "unreachable"
+    return "connect"
+
+
 def _network_error(exc: Exception, url: str, deadline_s: float) -> str:
     text = netguard.redact(str(exc) or exc.__class__.__name__)
     if isinstance(exc.__cause__, _RefusedConnect):
@@ -300,16 +336,7 @@ def _network_error(exc: Exception, url: str, deadline_s: float) -> str:
         return f"read timeout: no data for {READ_TIMEOUT_S:g} s"
     if isinstance(exc, httpx.ConnectError):
         lowered = text.lower()
-        if any(
-            s in lowered
-            for s in (
-                "name or service not known",
-                "name resolution",
-                "nodename nor servname",
-                "no address associated",
-                "getaddrinfo",
-            )
-        ):
+        if any(s in lowered for s in _DNS_WORDS):
             return f"DNS lookup failed for {host}"
         return f"cannot connect to {host}: {text}"
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
@@ -458,7 +485,7 @@ def fetch(
             error = _network_error(exc, current, deadline_s)
             if isinstance(exc.__cause__, _RefusedConnect) and current != url:
                 error += f" (redirected from {netguard.shorten(url)})"
-            return done("failed", error=error)
+            return done("failed", error=error, unreached=_unreached(exc) if status is None else None)
         log.debug("fetch of %s failed unexpectedly", netguard.shorten(url), exc_info=True)
         return done("failed", error=f"{exc.__class__.__name__}: {netguard.redact(str(exc))}"[:500])
     finally:

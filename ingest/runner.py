@@ -41,8 +41,47 @@ Progress = Callable[[int, int, str], None]
 NOT_FEEDS = {".opml", ".md", ".txt", ".py", ".csv", ".tsv", ".html", ".htm", ".db", ".gz", ".zip"}
 
 
+# Why a feed of the list was not asked this run. The first three are the polite schedule, which
+# `--force` (the dashboard's Fetch anyway) overrides; the others no run overrides.
+SKIP_REASONS = {
+    "backoff": "waiting after failures (backoff)",
+    "retry_after": "the server asked us to wait (Retry-After)",
+    "not_due": "not due yet",
+    "disabled": "disabled (re-enable with `python -m ingest sources enable NAME`)",
+    "not_fetched": "saved files, read with --from-dir, never fetched",
+}
+FORCEABLE = ("backoff", "retry_after", "not_due")
+UNREACHED = {
+    "dns": "DNS lookup failed",
+    "refused": "connection refused",
+    "unreachable": "network unreachable",
+    "timeout": "connect timeout",
+    "connect": "cannot connect",
+}
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One feed a run did not ask, why (a SKIP_REASONS key), and from when it is due (ISO UTC, or None)."""
+
+    name: str
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class SkipGroup:
+    reason: str
+    label: str
+    count: int
+    until: str | None  # the earliest time one of them is due again (None: not by waiting)
+    names: tuple[str, ...]
+
+
 @dataclass
 class RunSummary:
+    """What one run did, for the CLI and the dashboard alike (both print `headline()` and `skip_lines()`)."""
+
     ok: int = 0
     not_modified: int = 0
     failed: int = 0
@@ -50,12 +89,99 @@ class RunSummary:
     new_articles: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (feed name, error)
     seconds: float = 0.0
+    skips: list[Skip] = field(default_factory=list)
+    unreached: dict[str, int] = field(default_factory=dict)  # feeds that reached no server, by UNREACHED kind
+    hosts: list[str] = field(default_factory=list)  # the distinct hosts asked
+    forced: bool = False
+
+    @property
+    def attempted(self) -> int:
+        return self.ok + self.not_modified + self.failed
+
+    @property
+    def outcome(self) -> str:
+        """'offline', 'unreachable', 'nothing_due', 'failed', 'partial' or 'ok'.
+
+        Offline: every feed asked failed before any server answered (DNS, refused, unreachable,
+        connect timeout; never an HTTP error, which a live server sent) and they were on at least
+        two hosts. With one host, a dead server and a dead network look the same: 'unreachable'.
+        """
+        attempted = self.attempted
+        if attempted == 0:
+            return "nothing_due"
+        if sum(self.unreached.values()) == attempted:
+            return "offline" if len(self.hosts) >= 2 else "unreachable"
+        if self.failed == attempted:
+            return "failed"
+        return "partial" if self.failed else "ok"
+
+    def headline(self) -> str:
+        """The run's result in one plain sentence, never a success when nothing was fetched."""
+        outcome, n = self.outcome, self.attempted
+        unchanged = "nothing was fetched; stored articles are unchanged"
+        if outcome in ("offline", "unreachable"):
+            kinds = ", ".join(f"{UNREACHED.get(k, k)} ×{c}" for k, c in sorted(self.unreached.items()))
+            if outcome == "offline":
+                return f"This machine seems to be offline (no feed could be reached): {unchanged} ({kinds})."
+            return f"The only host asked ({self.hosts[0] if self.hosts else '?'}) could not be reached: {unchanged}."
+        if outcome == "nothing_due":
+            if not self.skipped:
+                return "Nothing was fetched: the source list has no feed."
+            return f"Nothing was fetched: every feed was skipped ({self.skipped}); stored articles are unchanged."
+        if outcome == "failed":
+            return f"Every feed asked failed ({n}): {unchanged}."
+        got = f"{self.new_articles:,} new article{'s' * (self.new_articles != 1)}"
+        if outcome == "partial":
+            return f"{got}; {self.failed} of {n} feeds failed ({self.ok} ok, {self.not_modified} not modified)."
+        return f"{got} from {n} feed{'s' * (n != 1)} ({self.ok} ok, {self.not_modified} not modified)."
+
+    def skip_groups(self) -> list[SkipGroup]:
+        groups: dict[str, list[Skip]] = {}
+        for s in self.skips:
+            groups.setdefault(s.reason, []).append(s)
+        return [
+            SkipGroup(
+                reason,
+                SKIP_REASONS.get(reason, reason),
+                len(items),
+                min((s.until for s in items if s.until), default=None),
+                tuple(s.name for s in items),
+            )
+            for reason, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+
+    def forceable(self) -> int:
+        """How many skipped feeds a forced run (`--force`, Fetch anyway) would ask."""
+        return sum(1 for s in self.skips if s.reason in FORCEABLE)
+
+    def skip_lines(self, now: datetime | None = None) -> list[str]:
+        """One line per reason: '34 skipped: waiting after failures (backoff); due again from 14:05 UTC'."""
+        out = []
+        for g in self.skip_groups():
+            line = f"{g.count} skipped: {g.label}"
+            if g.until:
+                line += f"; due again from {when(g.until, now)}"
+            out.append(line)
+        return out
 
     def line(self) -> str:
-        return (
+        text = (
             f"{self.ok} ok, {self.not_modified} not modified, {self.failed} failed, {self.skipped} skipped; "
             f"{self.new_articles} new articles in {self.seconds:.1f} s"
         )
+        if self.outcome in ("offline", "unreachable"):
+            text += " (no feed could be reached: offline?)"
+        return text
+
+
+def when(stamp: str, now: datetime | None = None) -> str:
+    """'14:05 UTC' today, '2026-03-04 14:05 UTC' another day: when a skipped feed is due again."""
+    try:
+        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")  # the store's format, naive UTC
+    except ValueError:
+        return stamp
+    today = (now or utc_now()).date()
+    return then.strftime("%H:%M UTC" if then.date() == today else "%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)
@@ -253,24 +379,25 @@ def _tally(summary: RunSummary, name: str, record: FetchRecord, new: int) -> Non
     summary.new_articles += new
 
 
-def _due_feeds(conn, ids: list[int], force: bool) -> tuple[list[_Feed], int]:
+def _due_feeds(conn, ids: list[int], force: bool) -> tuple[list[_Feed], list[Skip]]:
+    """The feeds to ask now, and the others with why (SKIP_REASONS) and from when they are due."""
     now = iso(utc_now())
-    due, skipped = [], 0
+    due, skipped = [], []
     for feed_id in ids:
         row = conn.execute(
-            "SELECT id, name, outlet, url, lang, etag, last_modified, enabled, next_fetch_at, kind "
-            "FROM feeds WHERE id = ?",
+            "SELECT id, name, outlet, url, lang, etag, last_modified, enabled, next_fetch_at, kind, "
+            "consecutive_failures, last_status FROM feeds WHERE id = ?",
             (feed_id,),
         ).fetchone()
-        if (
-            row is None
-            or not row[7]
-            or row[9] in ("file", "sample")
-            or (not force and row[8] is not None and row[8] > now)
-        ):
-            skipped += 1
-            continue
-        due.append(_Feed(*row[:7]))
+        if row is None:
+            continue  # not in the store (sync_sources just wrote every listed feed): nothing to say
+        if not row[7] or row[9] in ("file", "sample"):
+            skipped.append(Skip(row[1], "disabled" if not row[7] else "not_fetched"))
+        elif not force and row[8] is not None and row[8] > now:
+            reason = "retry_after" if row[11] in (429, 503) else "backoff" if row[10] else "not_due"
+            skipped.append(Skip(row[1], reason, row[8]))
+        else:
+            due.append(_Feed(*row[:7]))
     return due, skipped
 
 
@@ -301,7 +428,9 @@ def fetch_all(
     new_ids: list[int] = []
     try:
         ids = sync_sources(conn, sources)
-        due, summary.skipped = _due_feeds(conn, ids, force)
+        due, summary.skips = _due_feeds(conn, ids, force)
+        summary.skipped, summary.forced = len(summary.skips), force
+        summary.hosts = sorted({(urlsplit(f.url).hostname or "").lower() for f in due})
         listed = {feed_id: s.url for feed_id, s in zip(ids, sources)}
         due = [replace(f, trusted=_listed_host(f.url, listed.get(f.id))) for f in due]
         gate = _HostGate(per_host)
@@ -317,6 +446,8 @@ def fetch_all(
                     del parsed
                     new_ids.extend(saved.new_ids)
                     _tally(summary, feed.name, record, len(saved.new_ids))
+                    if result.unreached:
+                        summary.unreached[result.unreached] = summary.unreached.get(result.unreached, 0) + 1
                     log.info(
                         "%s %s %s %d bytes %d ms, %d seen, %d new%s",
                         feed.name,
@@ -334,20 +465,20 @@ def fetch_all(
                 for f in futures:
                     f.cancel()
                 raise
-        _finish(conn, new_ids)
+        _finish(conn, new_ids, summary.outcome)
     finally:
         conn.close()
     summary.seconds = time.monotonic() - t0
     return summary
 
 
-def _finish(conn, new_ids: list[int]) -> None:
+def _finish(conn, new_ids: list[int], outcome: str) -> None:
     t = time.monotonic()
     changed = recluster(conn, new_ids)
     log.info(
         "stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids), time.monotonic() - t
     )
-    finish_ingest_run(conn, FETCH_LOG_KEEP)
+    finish_ingest_run(conn, FETCH_LOG_KEEP, outcome)  # RunSummary.outcome: the Overview's "offline"
 
 
 # ---------------------------------------------------------------- saved files
@@ -419,7 +550,7 @@ def ingest_dir(
             _ingest_file(conn, path, url, kind, is_sample, sidecar.get(path.resolve()), summary, new_ids, cap)
             if on_progress:
                 on_progress(done, len(files), rel)
-        _finish(conn, new_ids)
+        _finish(conn, new_ids, summary.outcome)
     finally:
         conn.close()
     summary.seconds = time.monotonic() - t0

@@ -385,6 +385,42 @@ def headline(db, f: Filters) -> dict:
     return out
 
 
+def ingest_times(db) -> dict[str, str | None]:
+    """The last ingest attempt and how it went, and the last run that brought new articles (issue 10).
+
+    `last_ingest_at` is stamped by every run, even one that skipped every feed or reached none, so on
+    its own it read "Last ingest 1 min ago" on a machine that had been offline for hours. The last
+    new articles are the fetch time of the newest stored article that a run brought (live or
+    --from-dir, not the sample nor a backfill's history): the highest id first, since ids only grow.
+    """
+    out: dict[str, str | None] = {"last_attempt_at": None, "last_outcome": None, "last_new_at": None}
+    with reader(db) as conn:
+        if conn is None:
+            return out
+        out["last_attempt_at"] = get_meta(conn, "last_ingest_at")
+        out["last_outcome"] = get_meta(conn, "last_ingest_outcome")  # ingest.runner.RunSummary.outcome
+        row = conn.execute(
+            "SELECT fetched_at FROM articles WHERE provenance IN ('live', 'file') AND is_sample = 0 "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        out["last_new_at"] = row[0] if row else None
+    return out
+
+
+def feeds_waiting(db) -> tuple[int, str | None]:
+    """How many enabled feeds a run would skip now (backoff after failures, a server's Retry-After),
+    and when the first of them is due again: what Fetch anyway (`--force`) would ask besides."""
+    with reader(db) as conn:
+        if conn is None:
+            return 0, None
+        count, first = conn.execute(
+            "SELECT COUNT(*), MIN(next_fetch_at) FROM feeds WHERE enabled = 1 AND kind NOT IN ('file', 'sample') "
+            "AND next_fetch_at > ?",
+            (iso(utc_now()),),
+        ).fetchone()
+    return int(count), first
+
+
 def timeseries(db, f: Filters, freq: str = "month") -> pd.DataFrame:
     """[period, count]: the filter's articles (or stories) per day, week or month."""
     sql, params = where(f, db)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 import plotly.express as px
@@ -12,24 +12,8 @@ import streamlit as st
 from analysis.groups import load_groups
 from dashboard import changes, frames, labels, stats, widgets
 from dashboard.data import q
+from dashboard.fetching import ago, freshness
 from dashboard.filters import page_param, sync_page_param
-from dashboard.queries import stored_time
-
-
-def ago(stamp: str | None) -> str:
-    """'3 h ago' reads faster than a timestamp in a headline figure."""
-    if not stamp:
-        return "never"
-    then = stored_time(stamp)
-    if then is None:  # a hand-edited or damaged meta row: say so rather than fail the page
-        return "unknown"
-    minutes = max(0, int((datetime.now(UTC) - then).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // 1440} days ago"
-
 
 MIN_PERIOD = 20  # articles in a period below which a share is too noisy to draw on the line
 
@@ -49,12 +33,16 @@ if head["first"]:
     cols[3].metric("Period covered", f"{days:,} days", help=f"{first} to {last}")
 else:
     cols[3].metric("Period covered", "–")
-cols[4].metric("Last ingest", ago(head["last_ingest_at"]), help=head["last_ingest_at"] or "Never")
-if head["first"]:
-    st.caption(
-        f"Articles published {first} to {last}. Last ingest: "
-        f"{(head['last_ingest_at'] or 'never').replace('T', ' ').replace('Z', ' UTC')}."
-    )
+# The last run that brought articles, not the last attempt: a run that reached no feed (offline) or
+# skipped them all still stamps its time, which once read "Last ingest 1 min ago" (issue 10).
+times = q("ingest_times")
+cols[4].metric(
+    "Last new articles",
+    ago(times["last_new_at"]),
+    help=f"Last run that brought new articles: {times['last_new_at'] or 'none yet'} (UTC). "
+    f"Last attempt: {times['last_attempt_at'] or 'never'} (UTC).",
+)
+st.caption((f"Articles published {first} to {last}. " if head["first"] else "") + freshness(times) + ".")
 
 focus = ctx.focus
 unit = f.unit

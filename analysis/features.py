@@ -127,11 +127,11 @@ class ArticleContext:
             unit_codes.setdefault(m.unit, set()).add(m.code)
         self.actors = actors
         self.unit_codes = unit_codes
-        self.hard_roles = [(role, hard[role]) for role in HARD_CASE_ROLES if hard.get(role)]
+        self.hard_roles = [(role, hard[role]) for role in HARD_CASE_ROLES if hard.get(role)] if hard else []
         around: dict[str, dict[str, float]] = {}
-        for code in set(actors) | venue:
+        # only the codes named as actors: a country named only as a venue is in no candidate pair
+        for code, ms in actors.items():
             vec: dict[str, float] = {}
-            ms = actors.get(code, [])
             for m in ms[:2]:
                 before = folded[max(0, m.start - 40) : m.start].split()[-AROUND:]
                 for word in before if pre_ok is None else pre_ok.intersection(before):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from itertools import repeat
-from operator import mul
+from itertools import chain, compress, repeat
+from operator import add, ge, mul
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "model.json"
@@ -70,31 +70,29 @@ class TopicScorer:
         self.scores = {k: tuple(v) for k, v in index["score"].items()}
         # Set intersections run in C over the smaller set: only words that weigh are looked at in Python.
         self._vocab = (frozenset(self.words), frozenset(self.terms))
-        # Topics whose bias alone passes their threshold (none, in practice): kept unless something weighs.
-        self._always = [i for i in range(len(self.names)) if self.biases[i] >= self.cuts[i]]
+        self._word_hits = self.words.__getitem__
+        self._term_hits = self.terms.__getitem__
 
     def decide(self, folded: str, lexicon: dict[str, float], terms: list[str]) -> tuple[str, ...]:
         words, term_set = self._vocab
-        z: dict[int, float] = {}  # only the topics something weighs on: the others keep their bias
-        get = z.get
-        for table, found in (
-            (self.words, words.intersection(folded.split())),
-            (self.terms, term_set.intersection(terms)),
+        # One running sum per topic, from 0.0, adding each (topic, weight) of each word found in the same
+        # order as one loop per word would: the same floats, with the per-word loop flattened by chain (in C).
+        z = [0.0] * len(self.names)
+        for i, weight in chain(
+            chain.from_iterable(map(self._word_hits, words.intersection(folded.split()))),
+            chain.from_iterable(map(self._term_hits, term_set.intersection(terms))),
         ):
-            for key in found:
-                for i, weight in table[key]:
-                    z[i] = get(i, 0.0) + weight
+            z[i] += weight
         scores = self.scores
         for topic, score in lexicon.items():
             hits = scores.get(topic)
             if hits is not None:
                 value = min(score, 6.0) / 2.0
                 for i, weight in hits:
-                    z[i] = get(i, 0.0) + weight * value
-        biases, cuts, names = self.biases, self.cuts, self.names
-        kept = [i for i in self._always if i not in z]
-        kept += [i for i, total in z.items() if biases[i] + total >= cuts[i]]
-        return tuple([names[i] for i in sorted(kept)])
+                    z[i] += weight * value
+        # bias + sum >= cut, per topic; a topic nothing weighs on has sum 0.0, so it is kept only when its
+        # bias alone passes (none does, in practice). Names are alphabetical: the result is sorted.
+        return tuple(compress(self.names, map(ge, map(add, self.biases, z), self.cuts)))
 
 
 @dataclass(frozen=True, slots=True)

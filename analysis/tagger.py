@@ -105,6 +105,8 @@ class Tagger:
         if model is True:
             model = learned.load(data_dir / "model.json")
         self.model: learned.Model | None = model or None
+        # the pair model's threshold as a logit, worked out once (Linear.cut takes a logarithm)
+        self._pair_cut = self.model.pairs.cut if self.model is not None else 0.0
         self.rules = gz.context_rules(data_dir)
         patterns = (
             gz.country_patterns(data_dir)
@@ -374,11 +376,12 @@ class Tagger:
         """Candidate pairs (the rule's) that the learned pair model keeps."""
         assert self.model is not None
         linear = self.model.pairs
-        cut = linear.cut
+        cut = self._pair_cut
         kept = []
+        candidates = pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war)
         known = None if trace is not None else self.model.pair_words
         context = ArticleContext(mentions, folded, hard, known)
-        for pair, feats in pair_features(mentions, cue_at, folded, text, side_pos, stance, compare_at, at_war).items():
+        for pair, feats in candidates.items():
             hand = round(sum(map(_HAND_WEIGHT, compress(feats, feats.values()))), 6)
             a, b = pair.split("-")
             vec = pair_vector(a, b, feats, hand, mentions, folded, hard, n_countries, known, context)

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -69,8 +70,8 @@ NEW_TOPICS = ["energy", "arctic", "health", "climate", "migration", "technology"
 # --- 1. the candidates ------------------------------------------------------------------------------
 
 
-def page_calls(f: Filters, last: str) -> dict[str, list[tuple[str, tuple]]]:
-    """Each page's query calls (name as data.q takes it, arguments after the filter), as the pages make them."""
+def page_calls(f: Filters, last: str) -> dict[str, list[tuple[Callable, Filters, tuple]]]:
+    """Each page's query calls (the function data.q takes, arguments after the filter), as the pages make them."""
     groups = load_groups()
     focus = f.country or "CAN"
     base = replace(f, country=None, partner=None)
@@ -84,65 +85,64 @@ def page_calls(f: Filters, last: str) -> dict[str, list[tuple[str, tuple]]]:
     span = (w.baseline_start, w.start, w.end)
     return {
         "Overview": [
-            ("headline", f, ()),
-            ("partners", f, (focus, 15)),
-            ("group_timeseries", f, ("month", mp_gp)),
-            ("timeseries", f, ("month",)),
-            ("analytics.window_totals", f, span),
-            ("analytics.window_counts", f, ("article_countries", "country", *span, (focus,))),
+            (queries.headline, f, ()),
+            (queries.partners, f, (focus, 15)),
+            (queries.group_timeseries, f, ("month", mp_gp)),
+            (queries.timeseries, f, ("month",)),
+            (analytics.window_totals, f, span),
+            (analytics.window_counts, f, ("article_countries", "country", *span, (focus,))),
         ],
         "Country pairs": [
-            ("timeseries", base, ("month",)),
-            ("partners", base, ("JPN", 1)),
-            ("timeseries", replace(base, country="CAN", partner="JPN"), ("month",)),
-            ("analytics.series_tag_timeseries", base, ("month", "pair", "CAN-JPN")),
-            ("analytics.series_timeseries", base, ("month", "pair", "CAN-JPN")),
-            ("articles", base, ("", 100, 0, ("pair", "CAN-JPN"))),
+            (queries.timeseries, base, ("month",)),
+            (queries.partners, base, ("JPN", 1)),
+            (queries.timeseries, replace(base, country="CAN", partner="JPN"), ("month",)),
+            (analytics.series_tag_timeseries, base, ("month", "pair", "CAN-JPN")),
+            (analytics.series_timeseries, base, ("month", "pair", "CAN-JPN")),
+            (queries.articles, base, ("", 100, 0, ("pair", "CAN-JPN"))),
         ],
         "Compare": [
-            ("value_counts", base, ("article_pairs", "pair", 400)),
-            ("timeseries", base, ("month",)),
-            ("analytics.series_timeseries", base, ("month", "country", "JPN")),
-            ("analytics.series_timeseries", base, ("month", "country", "KOR")),
+            (queries.value_counts, base, ("article_pairs", "pair", 400)),
+            (queries.timeseries, base, ("month",)),
+            (analytics.series_timeseries, base, ("month", "country", "JPN")),
+            (analytics.series_timeseries, base, ("month", "country", "KOR")),
         ],
         "What changed": [
-            ("analytics.window_totals", f, span),
-            ("analytics.window_counts", f, ("article_pairs", "pair", *span)),
-            ("analytics.window_counts", f, ("article_topics", "topic", *span)),
+            (analytics.window_totals, f, span),
+            (analytics.window_counts, f, ("article_pairs", "pair", *span)),
+            (analytics.window_counts, f, ("article_topics", "topic", *span)),
         ],
         "Topics": [
-            ("value_counts", f, ("article_countries", "country", 15, (focus,))),
-            ("topic_country", f, ([],)),  # filled in by `run` with the top countries
-            ("tag_timeseries", f, ("month", "article_topics", "topic")),
+            (queries.value_counts, f, ("article_countries", "country", 15, (focus,))),
+            (queries.topic_country, f, ([],)),  # filled in by `run` with the top countries
+            (queries.tag_timeseries, f, ("month", "article_topics", "topic")),
         ],
         "Middle powers": [
-            ("pairs_within", f, (mp,)),
-            ("analytics.group_degree", f, (mp,)),
-            ("partners", f, (focus,)),
-            ("group_counts", f, ({g.label: g.members for g in groups.values()}, (focus,))),
+            (queries.pairs_within, f, (mp,)),
+            (analytics.group_degree, f, (mp,)),
+            (queries.partners, f, (focus,)),
+            (queries.group_counts, f, ({g.label: g.members for g in groups.values()}, (focus,))),
         ],
         "Articles (incl. a search)": [
-            ("articles", f, ("", 1, 0)),
-            ("articles", f, ("", 50, 0)),
-            ("articles", f, ("canada OR japan -china", 50, 0)),
+            (queries.articles, f, ("", 1, 0)),
+            (queries.articles, f, ("", 50, 0)),
+            (queries.articles, f, ("canada OR japan -china", 50, 0)),
         ],
-        "Sources": [("feed_health", f, ())],
+        "Sources": [(queries.feed_health, f, ())],
     }
 
 
-def sql_call(db: str, name: str, f: Filters, args: tuple):
-    module, _, function = name.rpartition(".")
-    return getattr(analytics if module else queries, function)(db, f, *args)
+def sql_call(db: str, fn: Callable, f: Filters, args: tuple):
+    return fn(db, f, *args)
 
 
 def run(calls, call) -> float:
     start = time.perf_counter()
     top = None
-    for name, f, args in calls:
-        if name == "topic_country" and top is not None:
+    for fn, f, args in calls:
+        if fn is queries.topic_country and top is not None:
             args = (top["value"].tolist(),)
-        out = call(name, f, args)
-        if name == "value_counts" and args[0] == "article_countries":
+        out = call(fn, f, args)
+        if fn is queries.value_counts and args[0] == "article_countries":
             top = out
     return time.perf_counter() - start
 
@@ -244,9 +244,9 @@ def candidates(db: str, folder: Path) -> dict[str, str]:
             b = timed(lambda p=page: run(changed_calls[p], call))
             rows.setdefault(page, {})[label] = f"{a:.2f} / {b:.2f}"
 
-    measure("sql", lambda name, f, args: sql_call(db, name, f, args))
+    measure("sql", lambda fn, f, args: sql_call(db, fn, f, args))
     with tuned_sql(db):
-        measure("sql, tuned", lambda name, f, args: sql_call(db, name, f, args))
+        measure("sql, tuned", lambda fn, f, args: sql_call(db, fn, f, args))
     os.environ["MPM_ENGINE"] = "on"
     with tempfile.TemporaryDirectory() as cache:
         os.environ["MPM_CACHE_DIR"] = cache
@@ -261,9 +261,9 @@ def candidates(db: str, folder: Path) -> dict[str, str]:
         held = columns.get(db, version)
         loaded = time.perf_counter() - started
 
-        def fast(name, f, args):
-            fn = counts.FUNCTIONS.get(name)
-            return fn(held, db, f, *args) if fn else sql_call(db, name, f, args)
+        def fast(fn, f, args):
+            ported = counts.FUNCTIONS.get(counts.name_of(fn))
+            return ported(held, db, f, *args) if ported else sql_call(db, fn, f, args)
 
         measure("columns", fast)
     columns.forget()

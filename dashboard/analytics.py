@@ -4,7 +4,7 @@ exports need beyond the pages' basic counts (dashboard/queries.py).
 Same rules as queries.py, whose building blocks they use: every figure is aggregated inside
 SQLite over the filter's articles (`queries.where` / `queries._scope`), values travel as
 parameters, table and column names come from fixed lists, the store is opened read-only. They run
-through the same cache as every other query (`dashboard.data.q("analytics.<name>", ...)`).
+through the same cache as every other query (`dashboard.data.q(analytics.window_counts, f, ...)`).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def coverage_section(ctx) -> None:
     today = datetime.now(UTC).date()
     first = f.start.isoformat() if f.start else (ctx.status.get("first") or today.isoformat())[:10]
     last = f.end.isoformat() if f.end else today.isoformat()
-    cov = q("source_coverage", f, first, last)
+    cov = q(queries.source_coverage, f, first, last)
     if cov.empty:
         widgets.nothing(
             "No live fetch or archived capture is recorded yet, so coverage is unknown: it shows "
@@ -233,7 +233,7 @@ def coverage_section(ctx) -> None:
         "charts grey such periods too. Shares of all articles in a period are the safer measure across "
         "uneven coverage."
     )
-    progress = q("archive_progress")
+    progress = q(queries.archive_progress)
     if not progress.empty:
         with st.expander("Backfill progress per feed"):
             widgets.table(

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import stats
+from dashboard import analytics, stats
 from dashboard.data import q
 from dashboard.queries import Filters
 
@@ -40,8 +40,8 @@ def tested(
     f: Filters, w: stats.Windows, table: str, column: str, exclude: tuple[str, ...] = ()
 ) -> tuple[pd.DataFrame, int, int]:
     """stats.changes over one tag table, with the two windows' totals (N now, N before)."""
-    n_now, n_before = q("analytics.window_totals", f, w.baseline_start, w.start, w.end)
-    counts = q("analytics.window_counts", f, table, column, w.baseline_start, w.start, w.end, exclude)
+    n_now, n_before = q(analytics.window_totals, f, w.baseline_start, w.start, w.end)
+    counts = q(analytics.window_counts, f, table, column, w.baseline_start, w.start, w.end, exclude)
     return stats.changes(counts, n_now, n_before, k=w.k), n_now, n_before
 
 

@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -84,8 +85,9 @@ class Tag:
     rows: np.ndarray
     vals: np.ndarray
     names: np.ndarray
-    a: np.ndarray | None = None  # pairs only: the first and second country of each pair name
-    b: np.ndarray | None = None
+    # pairs only: the first and second country of each pair name (empty for the other tables)
+    a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def codes(self, values) -> np.ndarray:
         index = {name: i for i, name in enumerate(self.names.tolist())}
@@ -122,17 +124,20 @@ class Columns:
     tags: dict[str, Tag]
     fingerprint: dict = field(default_factory=dict)
     version: tuple = ()
-    order_desc: np.ndarray | None = None  # positions newest first (published_at DESC, id DESC)
-    story_ids: np.ndarray | None = None  # story code -> COALESCE(story_id, id)
+    # Derived from the rest once it is read (build, load), empty until then: the positions newest
+    # first (published_at DESC, id DESC), and each story code's COALESCE(story_id, id).
+    order_desc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    story_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
-    def rank(self, bound: str, side: str = "left") -> int:
+    def rank(self, bound: str, side: Literal["left", "right"] = "left") -> int:
         """Where the text `bound` falls among the stored texts (np.searchsorted)."""
-        key = bound.encode("ascii", "replace") if self.texts.dtype.kind == "S" else bound
-        return int(np.searchsorted(self.texts, key, side=side))
+        if self.texts.dtype.kind == "S":
+            return int(np.searchsorted(self.texts, bound.encode("ascii", "replace"), side=side))
+        return int(np.searchsorted(self.texts, bound, side=side))
 
     def text(self, rank: int) -> str:
         value = self.texts[rank]
@@ -212,7 +217,9 @@ def _read_rows_as(conn: sqlite3.Connection, after: int, text_factory) -> tuple[d
         del rows, cols
         tags = {}
         for table, column in TAGS.items():
-            ids, codes, names = [], [], []
+            ids: list[np.ndarray] = []
+            codes: list[np.ndarray] = []
+            names: list[str] = []
             for value, joined in conn.execute(
                 f"SELECT {column}, group_concat(article_id) FROM {table} WHERE article_id > ? GROUP BY {column}",
                 (after,),
@@ -524,7 +531,8 @@ def save(c: Columns, db: str) -> None:
         "pair_a": c.tags["article_pairs"].a.tolist(),
         "pair_b": c.tags["article_pairs"].b.tolist(),
     }
-    arrays = {
+    # Any: numpy's stubs give each array passed by keyword the type of savez's own allow_pickle too.
+    arrays: dict[str, Any] = {
         "ids": c.ids,
         "ptype": c.ptype,
         "prank": c.prank,
@@ -642,10 +650,11 @@ def get(db: str, version: tuple) -> Columns | None:
                 if held is not None and held.version == version:
                     _HELD[db] = held
                     return held
-            n = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] if held is None else None
-            if held is None and mode() == "auto" and n < engine_min():
-                _SMALL[db] = (version, engine_min())
-                return None
+            if held is None and mode() == "auto":
+                n = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                if n < engine_min():
+                    _SMALL[db] = (version, engine_min())
+                    return None
             started = time.perf_counter()
             fresh = None
             if held is not None:
@@ -671,7 +680,7 @@ def _delta(old: dict, c: Columns) -> dict:
     ids = c.ids[new]
     stories = base_story_ids(c)[new]
     own = stories == ids
-    out = {
+    out: dict[str, Any] = {
         "articles": int(new.sum()),
         "ids": float(ids.sum()),
         "stories": float(stories[~own].sum()),

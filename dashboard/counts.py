@@ -1,23 +1,26 @@
 """The pages' figures counted from the in-memory columns (dashboard/columns.py) instead of SQL.
 
 Each function has the signature and returns the frame of its namesake in dashboard/queries.py or
-dashboard/analytics.py, with the store's columns in place of the store: `FUNCTIONS` maps the names
-`data.q` runs to them. A filter is one boolean mask over the articles (`mask`, the same conditions as
-`queries.where`); a figure counts the masked articles, or the masked tag rows, per period or value
-with `numpy.bincount`. Counting stories counts distinct `COALESCE(story_id, id)` per group, as SQL's
-`COUNT(DISTINCT ...)`. Periods are SQLite's own strings (columns._periods_of) and go through
-`queries._periods`, so the frames equal SQL's (tests/dashboard/test_columns.py).
+dashboard/analytics.py, with the store's columns in place of the store: `FUNCTIONS` maps the dotted
+name of each (`dashboard.queries.partners`, `name_of`) to its version here, which `data.q` runs. A
+filter is one boolean mask over the articles (`mask`, the same conditions as `queries.where`); a
+figure counts the masked articles, or the masked tag rows, per period or value with `numpy.bincount`.
+Counting stories counts distinct `COALESCE(story_id, id)` per group, as SQL's `COUNT(DISTINCT ...)`.
+Periods are SQLite's own strings (columns._periods_of) and go through `queries._periods`, so the
+frames equal SQL's (tests/dashboard/test_columns.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dashboard import queries
+from dashboard import analytics, queries
 from dashboard.columns import _TYPE_BLOB, _TYPE_NUMBER, _TYPE_TEXT, Columns
 from dashboard.queries import (
     EARLIEST,
@@ -141,7 +144,7 @@ def _per_period(c: Columns, m: np.ndarray, freq: str, unit: str) -> pd.DataFrame
 
 def headline(c: Columns, db, f: Filters) -> dict:
     m = mask(c, f)
-    out = {
+    out: dict[str, Any] = {
         "articles": int(m.sum()),
         "stories": _total(c, m, "stories"),
         "countries": 0,
@@ -188,10 +191,10 @@ def group_timeseries(c: Columns, db, f: Filters, freq: str, groups: dict[str, tu
     countries = c.tags["article_countries"]
     parts = []
     for label, members in groups.items():
-        members = list(dict.fromkeys(members))
-        if not members:
+        codes = list(dict.fromkeys(members))
+        if not codes:
             continue
-        df = _per_period(c, countries.hit(c.n, members, m), freq, f.unit)
+        df = _per_period(c, countries.hit(c.n, codes, m), freq, f.unit)
         df["group"] = label
         parts.append(_periods(df, db))
     if not parts or totals.empty:
@@ -436,26 +439,35 @@ def articles(
         return queries.article_rows(conn, c.ids[picked].tolist(), search), int(m.sum())
 
 
-FUNCTIONS = {
-    "headline": headline,
-    "timeseries": timeseries,
-    "tag_timeseries": tag_timeseries,
-    "group_timeseries": group_timeseries,
-    "partners": partners,
-    "partner_timeseries": partner_timeseries,
-    "value_counts": value_counts,
-    "topic_country": topic_country,
-    "pairs_within": pairs_within,
-    "group_counts": group_counts,
-    "articles": articles,
-    "analytics.tagger_versions": tagger_versions,
-    "analytics.group_degree": group_degree,
-    "analytics.window_totals": window_totals,
-    "analytics.window_counts": window_counts,
-    "analytics.series_timeseries": series_timeseries,
-    "analytics.series_total": series_total,
-    "analytics.series_tag_timeseries": series_tag_timeseries,
-}
+def name_of(fn: Callable[..., object]) -> str:
+    """A query's dotted name, `dashboard.queries.partners`: the key of FUNCTIONS and of data.q's cache.
+    A name rather than the function object, so that a module Streamlit reloads after an edit still
+    finds its ported version."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+# Each SQL query of dashboard/queries.py and dashboard/analytics.py with its ported version here.
+_PORTED: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
+    (queries.headline, headline),
+    (queries.timeseries, timeseries),
+    (queries.tag_timeseries, tag_timeseries),
+    (queries.group_timeseries, group_timeseries),
+    (queries.partners, partners),
+    (queries.partner_timeseries, partner_timeseries),
+    (queries.value_counts, value_counts),
+    (queries.topic_country, topic_country),
+    (queries.pairs_within, pairs_within),
+    (queries.group_counts, group_counts),
+    (queries.articles, articles),
+    (analytics.tagger_versions, tagger_versions),
+    (analytics.group_degree, group_degree),
+    (analytics.window_totals, window_totals),
+    (analytics.window_counts, window_counts),
+    (analytics.series_timeseries, series_timeseries),
+    (analytics.series_total, series_total),
+    (analytics.series_tag_timeseries, series_tag_timeseries),
+]
+FUNCTIONS: dict[str, Callable[..., Any]] = {name_of(sql): fast for sql, fast in _PORTED}
 
 
 def _period_value_counts(c, tag, sel, freq: str, unit: str, db) -> pd.DataFrame:

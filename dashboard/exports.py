@@ -54,7 +54,7 @@ def describe_filters(f: Filters) -> str:
         ("Topic", f.topics, labels.topic),
         ("Organization", f.organizations, labels.organization),
         ("Source", f.sources, str),
-        ("Language", f.langs, lambda c: labels.LANGS.get(c, c)),
+        ("Language", f.langs, labels.language),
     ):
         if values:
             parts.append(f"{name}: {', '.join(show(v) for v in values)}")

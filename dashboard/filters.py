@@ -306,7 +306,7 @@ def sidebar(status: dict) -> Filters:
             "Language",
             opts["langs"],
             key="f_langs",
-            format_func=lambda code: labels.LANGS.get(code, code),
+            format_func=labels.language,
             placeholder="Any language",
         )
         st.radio(

@@ -65,6 +65,10 @@ def organization(slug: str) -> str:
     return ORGANIZATIONS.get(slug, slug)
 
 
+def language(code: str) -> str:
+    return LANGS.get(code, code)
+
+
 def country(code: str | None) -> str:
     return country_name(code) if code else ""
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -111,7 +112,7 @@ def store_version(db: str | os.PathLike) -> tuple:
     app's own `open_store` at the start of every run did), so its time is left out. Counting it made
     every run a new version, and so every query a cache miss (issue 10's speed work).
     """
-    parts = []
+    parts: list[tuple[int, int] | None] = []
     for suffix in ("", "-wal"):
         try:
             st = os.stat(str(db) + suffix)
@@ -158,7 +159,7 @@ def _frame(conn: sqlite3.Connection | None, sql: str, params: list | tuple, colu
 
 def store_status(db) -> dict:
     """Counts the app needs before any page: empty store, sample notice, filter choices."""
-    status = {
+    status: dict[str, Any] = {
         "articles": 0,
         "sample": 0,
         "live": 0,
@@ -302,7 +303,7 @@ def where(f: Filters, db=None, alias: str = "a") -> tuple[str, list]:
         tags.append(("article_organizations", "organization", list(f.organizations)))
     tags = [(t, c, list(dict.fromkeys(v))) for t, c, v in tags]
 
-    driver = 0  # which tag condition stays an IN list; None: all EXISTS
+    driver: int | None = 0  # which tag condition stays an IN list; None: all EXISTS
     if db is not None and tags and (len(tags) > 1 or dates):
         sizes = [_estimate(db, f"SELECT COUNT(*) FROM {t} WHERE {c} IN ({_marks(v)})", tuple(v)) for t, c, v in tags]
         driver = min(range(len(tags)), key=sizes.__getitem__)
@@ -359,7 +360,14 @@ def headline(db, f: Filters) -> dict:
     """Articles, stories, distinct countries and the period covered, for the filter."""
     sql, params = where(f, db)
     cte, src, cparams, filtered = _scope(f, db)
-    out = {"articles": 0, "stories": 0, "countries": 0, "first": None, "last": None, "last_ingest_at": None}
+    out: dict[str, Any] = {
+        "articles": 0,
+        "stories": 0,
+        "countries": 0,
+        "first": None,
+        "last": None,
+        "last_ingest_at": None,
+    }
     with reader(db) as conn:
         if conn is None:
             return out
@@ -482,15 +490,15 @@ def group_timeseries(db, f: Filters, freq: str, groups: dict[str, tuple[str, ...
     parts = []
     with reader(db) as conn:
         for label, members in groups.items():
-            members = list(dict.fromkeys(members))
-            if not members:
+            codes = list(dict.fromkeys(members))
+            if not codes:
                 continue
             df = _frame(
                 conn,
                 f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
                 f"WHERE {sql} AND a.id IN (SELECT article_id FROM article_countries "
-                f"WHERE country IN ({_marks(members)})) GROUP BY period",
-                params + members,
+                f"WHERE country IN ({_marks(codes)})) GROUP BY period",
+                params + codes,
                 ["period", "count"],
             )
             df["group"] = label
@@ -868,7 +876,7 @@ def _periods(df: pd.DataFrame, db) -> pd.DataFrame:
     df = df.copy()
     periods = pd.to_datetime(df["period"], format="%Y-%m-%d", errors="coerce")
     first, last = readable_span(db)
-    if first is None:
+    if first is None or last is None:  # both or neither: no readable date at all
         low = high = pd.NaT
     else:  # the first period starts up to a month before the first day
         low, high = pd.Timestamp(first[:10]) - pd.Timedelta(days=31), pd.Timestamp(last[:10])

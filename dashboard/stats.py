@@ -174,7 +174,8 @@ def changes(
         for c, b in zip(frame["current"], frame["baseline"])
     ]
     tested = (n >= min_base) & (0.0 < share < 1.0)
-    z, p = [], []
+    z: list[float | None] = []
+    p: list[float | None] = []
     for c, size, ok in zip(frame["current"], n, tested):
         if not ok:
             z.append(None)

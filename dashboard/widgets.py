@@ -10,14 +10,18 @@ st.caption strings; nothing here passes it to markdown or HTML.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import exports, labels
+from dashboard import analytics, exports, labels, queries
 from dashboard.data import context
 from dashboard.queries import Filters
+
+# A table's height as st.dataframe takes it: pixels, or one of its words.
+Height = int | Literal["auto", "stretch", "content"]
 
 PALETTE = [
     "#c8102e",
@@ -98,7 +102,7 @@ def export_meta(name: str, scope: Filters | None = None) -> list[tuple[str, str]
     from dashboard.data import q
 
     ctx = context()
-    return exports.meta(name, scope or ctx.filters, ctx.status, q("analytics.tagger_versions"))
+    return exports.meta(name, scope or ctx.filters, ctx.status, q(analytics.tagger_versions))
 
 
 def table(
@@ -106,7 +110,7 @@ def table(
     name: str,
     key: str,
     column_config: dict | None = None,
-    height: int | str = "auto",
+    height: Height = "auto",
     scope: Filters | None = None,
     column_order: list | None = None,
 ) -> None:
@@ -180,7 +184,8 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
     from dashboard.data import q
 
     periods = pd.to_datetime(data["period"])
-    cov = q("coverage", context().filters, freq, periods.min().date().isoformat(), periods.max().date().isoformat())
+    first, last = periods.min().date().isoformat(), periods.max().date().isoformat()
+    cov = q(queries.coverage, context().filters, freq, first, last)
     if cov.empty:
         return data, 0
     step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[freq]
@@ -278,7 +283,7 @@ ARTICLE_ORDER = [
 
 
 def article_table(
-    rows: pd.DataFrame, name: str, key: str, height: int | str = "auto", scope: Filters | None = None
+    rows: pd.DataFrame, name: str, key: str, height: Height = "auto", scope: Filters | None = None
 ) -> None:
     """Articles as plain-text cells (titles are untrusted feed text) with a link column; the tags
     come right after the title so they are seen without scrolling (issue 10)."""
@@ -356,4 +361,4 @@ def guard(ctx) -> None:
 def _matches(f) -> bool:
     from dashboard.data import q
 
-    return bool(q("headline", f)["articles"])
+    return bool(q(queries.headline, f)["articles"])

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import queries, widgets
 from dashboard.data import q
 from dashboard.filters import clean_widget, page_param, sync_page_param
 from dashboard.search import describe as search_describe
@@ -51,13 +51,13 @@ if st.session_state.get("_last_q") != (search, f):  # a new search or filter sta
         st.session_state["page"] = 1
 st.session_state["_seen_q"] = True
 
-_, total = q("articles", f, search, 1, 0)
+_, total = q(queries.articles, f, search, 1, 0)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 st.session_state["page"] = min(int(st.session_state["page"]), pages)
 page = c2.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="page")
 sync_page_param("page", 1)
 
-rows, total = q("articles", f, search, PAGE_SIZE, (int(page) - 1) * PAGE_SIZE)
+rows, total = q(queries.articles, f, search, PAGE_SIZE, (int(page) - 1) * PAGE_SIZE)
 if not total:
     widgets.nothing("No article matches this search and these filters.")
     st.stop()
@@ -70,4 +70,4 @@ with st.expander("Why these tags? Pick an article to see the reasons for its pai
         "Article", range(len(rows)), format_func=lambda i: str(rows["title"].iloc[i])[:120], key="why_article"
     )
     if choice is not None:
-        widgets.explanation(q("article_explanation", int(rows["id"].iloc[int(choice)])))
+        widgets.explanation(q(queries.article_explanation, int(rows["id"].iloc[int(choice)])))

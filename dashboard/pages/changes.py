@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import changes, labels, stats, widgets
+from dashboard import analytics, changes, labels, queries, stats, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -36,7 +36,7 @@ else:
         "Period",
         list(DAYS),
         key="wc_days",
-        format_func=DAYS.get,
+        format_func=DAYS.__getitem__,
         required=True,
         help="The last days of the store; a date range in the sidebar sets any other period.",
     )
@@ -45,7 +45,7 @@ w = changes.window_for(f, ctx.status.get("last"), days=days or 30)
 if w is None:
     widgets.nothing("Not enough dated articles to compare two periods.")
     st.stop()
-n_now, n_before = q("analytics.window_totals", f, w.baseline_start, w.start, w.end)
+n_now, n_before = q(analytics.window_totals, f, w.baseline_start, w.start, w.end)
 st.caption(
     f"{n_now:,} {unit} in the period, {n_before:,} in the {w.k} periods before. "
     + stats.explain(w, unit)
@@ -89,16 +89,16 @@ for title, table, column, kind, show, key in SECTIONS:
         continue
     options = moved["key"].tolist()
     page_param(key, None, options)
-    arrows = {k: "▲" if v == "rose" else "▼" for k, v in zip(moved["key"], moved["verdict"])}
+    shown = {k: f"{'▲' if v == 'rose' else '▼'} {show(k)}" for k, v in zip(moved["key"], moved["verdict"])}
     picked = st.pills(
         f"Read the articles of the period: {len(options)} {title.lower()} moved beyond chance",
         options,
         key=key,
-        format_func=lambda k, show=show, arrows=arrows: f"{arrows[k]} {show(k)}",
+        format_func=shown.__getitem__,
     )
     sync_page_param(key, None)
     if picked:
-        articles, total = q("articles", window, "", 50, 0, series=(kind, picked))
+        articles, total = q(queries.articles, window, "", 50, 0, series=(kind, picked))
         st.caption(
             f"{min(50, total):,} most recent of the {total:,} {unit} of {w.start} to {w.end} about {show(picked)}."
         )

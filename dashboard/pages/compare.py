@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.countries import all_country_codes
-from dashboard import frames, labels, widgets
+from dashboard import analytics, frames, labels, queries, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -31,7 +31,7 @@ f = ctx.filters
 unit = f.unit
 base = replace(f, country=None, partner=None)
 codes = all_country_codes()
-pairs = q("value_counts", base, "article_pairs", "pair", PAIR_CHOICES)["value"].tolist()
+pairs = q(queries.value_counts, base, "article_pairs", "pair", PAIR_CHOICES)["value"].tolist()
 for default in ("CAN-JPN", "CAN-KOR"):
     if default not in pairs:
         pairs.append(default)
@@ -56,7 +56,7 @@ page_param("cmp_pair", defaults["cmp_pair"], pairs, str.upper)
 page_param("cmp_measure", defaults["cmp_measure"], ["count", "share"])
 page_param("cmp_freq", defaults["cmp_freq"], list(labels.FREQS))
 
-mode = st.segmented_control("Compare", list(MODES), key="cmp_mode", format_func=MODES.get, required=True)
+mode = st.segmented_control("Compare", list(MODES), key="cmp_mode", format_func=MODES.__getitem__, required=True)
 c1, c2 = st.columns(2)
 if mode == "countries":
     x = c1.selectbox("First country", codes, key="cmp_x", format_func=labels.country_option)
@@ -87,11 +87,16 @@ measure = c3.segmented_control(
     ["count", "share"],
     key="cmp_measure",
     required=True,
-    format_func={"count": "Count", "share": "Share %"}.get,
+    format_func={"count": "Count", "share": "Share %"}.__getitem__,
     help="Share %: of all the filtered articles in the period, so that two series are "
     "compared on the same footing when coverage as a whole rises or falls.",
 )
-freq = c4.segmented_control("Step", list(labels.FREQS), key="cmp_freq", format_func=labels.FREQS.get, required=True)
+freq = (
+    c4.segmented_control(
+        "Step", list(labels.FREQS), key="cmp_freq", format_func=labels.FREQS.__getitem__, required=True
+    )
+    or "month"  # required: never None, though Streamlit's types allow it
+)
 for key in ("cmp_mode", "cmp_x", "cmp_y", "cmp_p1", "cmp_p2", "cmp_pair", "cmp_measure", "cmp_freq"):
     if key in st.session_state:
         sync_page_param(key, defaults[key])
@@ -100,14 +105,14 @@ if first == second:
     widgets.nothing("Pick two different things to compare.")
     st.stop()
 
-totals = frames.fill_periods(q("timeseries", base, freq), freq)
+totals = frames.fill_periods(q(queries.timeseries, base, freq), freq)
 if totals.empty:
     widgets.nothing("No dated article under these filters.")
     st.stop()
 start, end = totals["period"].min(), totals["period"].max()
 parts = []
 for name, (kind, value) in zip(names, (first, second)):
-    part = frames.fill_periods(q("analytics.series_timeseries", base, freq, kind, value), freq, start, end)
+    part = frames.fill_periods(q(analytics.series_timeseries, base, freq, kind, value), freq, start, end)
     part = frames.with_share(part, totals)
     part["series"] = name
     parts.append(part)

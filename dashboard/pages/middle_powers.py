@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.countries import all_country_codes
 from analysis.groups import DEFAULT_GROUP, load_groups
-from dashboard import labels, widgets
+from dashboard import analytics, labels, queries, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -106,7 +106,7 @@ slug = st.selectbox("Group", list(groups), key="mp_group", format_func=labels.gr
 sync_page_param("mp_group", default_group)
 group = groups[slug]
 members = list(group.members)
-edges = q("pairs_within", f, members)
+edges = q(queries.pairs_within, f, members)
 st.caption(f"{group.label}: {', '.join(labels.country(m) for m in members)}. Source: {group.source}")
 if edges.empty:
     widgets.nothing(f"No article pairs two members of {group.label} under these filters.")
@@ -144,7 +144,7 @@ else:
     )
     # Distinct articles per member: summing the edges would count an article that pairs Canada with
     # Japan and with Korea twice for Canada (issue 10: "135 paired articles" where 127 existed).
-    found = q("analytics.group_degree", f, members)
+    found = q(analytics.group_degree, f, members)
     degree = {m: 0 for m in members} | dict(zip(found["country"], found["count"].astype(int)))
     big = max(degree.values()) or 1
     fig.add_trace(
@@ -185,7 +185,7 @@ codes = all_country_codes()
 page_param("mp_country", ctx.focus, codes, str.upper)
 who = st.selectbox("Country", codes, key="mp_country", format_func=labels.country_option)
 sync_page_param("mp_country", ctx.focus)
-mapped = q("partners", f, who)
+mapped = q(queries.partners, f, who)
 if mapped.empty:
     widgets.nothing(f"No article pairs {labels.country(who)} with another country under these filters.")
 else:
@@ -203,7 +203,7 @@ else:
 
 # Groups compared -------------------------------------------------------------------------------
 st.subheader("The groups compared")
-counts = q("group_counts", f, {g.label: g.members for g in groups.values()}, exclude=(ctx.focus,))
+counts = q(queries.group_counts, f, {g.label: g.members for g in groups.values()}, exclude=(ctx.focus,))
 counts = counts.sort_values("count", ascending=True)
 fig = px.bar(counts, x="count", y="group", orientation="h", labels={"count": unit.capitalize(), "group": ""})
 fig.update_traces(marker_color=widgets.PALETTE[1])

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.groups import load_groups
-from dashboard import changes, frames, labels, stats, widgets
+from dashboard import changes, frames, labels, queries, stats, widgets
 from dashboard.data import q
 from dashboard.fetching import ago, freshness
 from dashboard.filters import page_param, sync_page_param
@@ -22,7 +22,7 @@ ctx = widgets.page_start(
 )
 f = ctx.filters
 
-head = q("headline", f)
+head = q(queries.headline, f)
 cols = st.columns(5)
 cols[0].metric("Articles", f"{head['articles']:,}")
 cols[1].metric("Stories", f"{head['stories']:,}", help="Syndicated copies of one report count once.")
@@ -35,7 +35,7 @@ else:
     cols[3].metric("Period covered", "–")
 # The last run that brought articles, not the last attempt: a run that reached no feed (offline) or
 # skipped them all still stamps its time, which once read "Last ingest 1 min ago" (issue 10).
-times = q("ingest_times")
+times = q(queries.ingest_times)
 cols[4].metric(
     "Last new articles",
     ago(times["last_new_at"]),
@@ -49,7 +49,7 @@ unit = f.unit
 
 # Top partners -------------------------------------------------------------------------------
 st.subheader(f"{labels.country(focus)}'s top partners")
-top = q("partners", f, focus, 15)
+top = q(queries.partners, f, focus, 15)
 if top.empty:
     widgets.nothing(f"No article pairs {labels.country(focus)} with another country under these filters.")
 else:
@@ -62,7 +62,10 @@ else:
 # Middle powers against great powers ----------------------------------------------------------
 st.subheader("Attention to the middle powers against the great powers")
 page_param("ov_freq", "month", list(labels.FREQS))
-freq = st.segmented_control("Step", list(labels.FREQS), key="ov_freq", format_func=labels.FREQS.get, required=True)
+freq = (
+    st.segmented_control("Step", list(labels.FREQS), key="ov_freq", format_func=labels.FREQS.__getitem__, required=True)
+    or "month"  # required: never None, though Streamlit's types allow it
+)
 sync_page_param("ov_freq", "month")
 groups = load_groups()
 chosen = {
@@ -74,11 +77,11 @@ st.caption(
     " ".join(f"{label}: {', '.join(labels.country(m) for m in members)}." for label, members in chosen.items())
     + f" {labels.country(focus)} is left out, since nearly every article names it."
 )
-shares = q("group_timeseries", f, freq, chosen)
+shares = q(queries.group_timeseries, f, freq, chosen)
 if shares.empty:
     widgets.nothing("No article mentions a member of these groups under the current filters.")
 else:
-    totals = q("timeseries", f, freq)
+    totals = q(queries.timeseries, f, freq)
     parts = []
     for label in chosen:
         part = frames.fill_periods(

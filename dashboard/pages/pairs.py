@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from analysis.countries import all_country_codes
-from dashboard import frames, labels, widgets
+from dashboard import analytics, frames, labels, queries, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -33,7 +33,7 @@ def default_partner(country: str) -> str:
         return f.partner
     if country == "CAN":
         return "JPN"
-    top = q("partners", replace(f, country=None, partner=None), country, 1)
+    top = q(queries.partners, replace(f, country=None, partner=None), country, 1)
     return str(top["partner"].iloc[0]) if not top.empty else ALL
 
 
@@ -71,12 +71,17 @@ measure = c3.segmented_control(
     ["count", "share"],
     key="pair_measure",
     required=True,
-    format_func={"count": "Count", "share": "Share %"}.get,
+    format_func={"count": "Count", "share": "Share %"}.__getitem__,
     help="Share % (of all filtered articles in the period) is the recommended measure "
     "across uneven coverage: a period the feeds or the archive covered thinly "
     "lowers every count, but not the shares.",
 )
-freq = c4.segmented_control("Step", list(labels.FREQS), key="pair_freq", format_func=labels.FREQS.get, required=True)
+freq = (
+    c4.segmented_control(
+        "Step", list(labels.FREQS), key="pair_freq", format_func=labels.FREQS.__getitem__, required=True
+    )
+    or "month"  # required: never None, though Streamlit's types allow it
+)
 window = c5.number_input(
     "Rolling mean",
     min_value=1,
@@ -102,7 +107,7 @@ base = replace(f, country=None, partner=None)
 series_of = ("pair", f"{a}-{b}") if single else ("pairs_of", a)  # dashboard.queries.series_clause
 scope = replace(base, country=a, partner=b) if single else base
 title = labels.pair(f"{a}-{b}") if single else f"{labels.country(a)} and its partners"
-totals = frames.fill_periods(q("timeseries", base, freq), freq)  # every filtered article: share denominator
+totals = frames.fill_periods(q(queries.timeseries, base, freq), freq)  # every filtered article: share denominator
 y = "share" if measure == "share" else "count"
 y_label = f"Share of {unit} (%)" if y == "share" else unit.capitalize()
 if int(window) > 1:
@@ -116,7 +121,7 @@ how = f" ({int(window)}-{freq} mean)" if line == "rolling" else ""
 
 st.subheader(f"Trend: {title}")
 if single:
-    series = q("timeseries", scope, freq)
+    series = q(queries.timeseries, scope, freq)
     series = frames.fill_periods(series, freq, totals["period"].min(), totals["period"].max())
     series = frames.with_share(series, totals)
     series = frames.rolling_mean(series, int(window), value=y)
@@ -140,11 +145,11 @@ if single:
         )
         widgets.chart(fig, table, f"Trend {title}", "pair_trend", coverage=freq, scope=scope, x_range=x_range)
 else:
-    top = q("partners", base, a, 8)
+    top = q(queries.partners, base, a, 8)
     if top.empty:
         widgets.nothing(f"No article pairs {labels.country(a)} with another country under these filters.")
     else:
-        series = q("partner_timeseries", base, a, freq, top["partner"].tolist())
+        series = q(queries.partner_timeseries, base, a, freq, top["partner"].tolist())
         series = frames.fill_periods(
             series, freq, totals["period"].min(), totals["period"].max(), by="partner", values=top["partner"].tolist()
         )
@@ -170,11 +175,11 @@ else:
         st.caption(f"The {len(top)} partners most often paired with {labels.country(a)} under these filters.")
 
 st.subheader("Topic mix over time")
-topics = q("analytics.series_tag_timeseries", base, freq, *series_of)
+topics = q(analytics.series_tag_timeseries, base, freq, *series_of)
 if topics.empty:
     widgets.nothing("These articles carry no topic.")
 else:
-    pair_totals = q("analytics.series_timeseries", base, freq, *series_of)
+    pair_totals = q(analytics.series_timeseries, base, freq, *series_of)
     mix = frames.topic_mix(topics, pair_totals, freq, totals["period"].min(), totals["period"].max())
     mix = frames.rolling_mean(mix, int(window), value=y, by="topic")
     order = mix.groupby("label")["count"].sum().sort_values(ascending=False).index.tolist()
@@ -207,7 +212,7 @@ else:
     )
 
 st.subheader("The articles behind it")
-rows, total = q("articles", base, "", 100, 0, series=series_of)
+rows, total = q(queries.articles, base, "", 100, 0, series=series_of)
 st.caption(
     f"The {min(100, total):,} most recent of {total:,} articles. To page through all of them, set the "
     "sidebar's Country and Partner to this pair and open the Articles page."

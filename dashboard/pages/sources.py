@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import backfilling, fetching, widgets
+from dashboard import backfilling, fetching, queries, widgets
 from dashboard.data import q
 from ingest import config
 
@@ -37,7 +37,7 @@ with c2:
 
 backfilling.panel(ctx)  # history from the Internet Archive: dashboard/backfilling.py
 
-feeds = q("feed_health", f)
+feeds = q(queries.feed_health, f)
 if feeds.empty:
     widgets.nothing("No feed has been fetched yet." + ("" if config.read_only() else " Press **Fetch latest**."))
 else:

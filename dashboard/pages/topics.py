@@ -6,7 +6,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import frames, labels, widgets
+from dashboard import frames, labels, queries, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -29,8 +29,8 @@ show_focus = c2.toggle(
 sync_page_param("tp_n", 15)
 sync_page_param("tp_all", False)
 exclude = () if show_focus else (ctx.focus,)
-top = q("value_counts", f, "article_countries", "country", int(n), exclude)
-cells = q("topic_country", f, top["value"].tolist())
+top = q(queries.value_counts, f, "article_countries", "country", int(n), exclude)
+cells = q(queries.topic_country, f, top["value"].tolist())
 if cells.empty:
     widgets.nothing("None of these articles has both a topic and a country.")
 else:
@@ -58,9 +58,12 @@ else:
 
 st.subheader("Topic trends")
 page_param("tp_freq", "month", list(labels.FREQS))
-freq = st.segmented_control("Step", list(labels.FREQS), key="tp_freq", format_func=labels.FREQS.get, required=True)
+freq = (
+    st.segmented_control("Step", list(labels.FREQS), key="tp_freq", format_func=labels.FREQS.__getitem__, required=True)
+    or "month"  # required: never None, though Streamlit's types allow it
+)
 sync_page_param("tp_freq", "month")
-series = q("tag_timeseries", f, freq, "article_topics", "topic")
+series = q(queries.tag_timeseries, f, freq, "article_topics", "topic")
 if series.empty:
     widgets.nothing("These articles carry no topic.")
 else:

@@ -41,38 +41,41 @@ FILTERS = [
 ]
 W = (date(2026, 1, 1), date(2026, 4, 1), date(2026, 6, 30))
 CALLS = [
-    ("headline", ()),
-    ("timeseries", ("day",)),
-    ("timeseries", ("week",)),
-    ("timeseries", ("month",)),
-    ("tag_timeseries", ("month", "article_topics", "topic")),
-    ("tag_timeseries", ("week", "article_pairs", "pair", ["CAN-JPN", "CAN-USA", "XXX-YYY"])),
-    ("tag_timeseries", ("month", "article_countries", "country", [])),
-    ("group_timeseries", ("month", {"Middle": ("AUS", "JPN", "KOR"), "Great": ("USA", "CHN", "RUS"), "None": ()})),
-    ("partners", ("CAN", 15)),
-    ("partners", ("jpn",)),
-    ("partner_timeseries", ("CAN", "week", ["JPN", "USA", "CAN"])),
-    ("value_counts", ("article_countries", "country", 15, ("CAN",))),
-    ("value_counts", ("article_topics", "topic")),
-    ("value_counts", ("article_pairs", "pair", 400)),
-    ("topic_country", (["USA", "CHN", "JPN", "ZZZ"],)),
-    ("topic_country", ([],)),
-    ("pairs_within", (MEMBERS,)),
-    ("pairs_within", (["CAN"],)),
-    ("group_counts", ({"a": ("JPN", "KOR"), "b": ("USA",), "c": ("CAN",)}, ("CAN",))),
-    ("analytics.group_degree", (MEMBERS,)),
-    ("analytics.window_totals", W),
-    ("analytics.window_counts", ("article_pairs", "pair", *W)),
-    ("analytics.window_counts", ("article_countries", "country", *W, ("CAN",))),
-    ("analytics.series_timeseries", ("month", "pairs_of", "CAN")),
-    ("analytics.series_timeseries", ("week", "country", "jpn")),
-    ("analytics.series_tag_timeseries", ("month", "pair", "JPN-CAN")),
-    ("analytics.series_total", ("topic", "trade")),
-    ("articles", ("", 50, 0)),
-    ("articles", ('"japan" OR korea -china', 20, 5)),
-    ("articles", ("-canada", 7, 0)),
-    ("articles", ("", 20, 0, ("pair", "CAN-JPN"))),
-    ("articles", ("trade", 10, 0, ("pairs_of", "CAN"))),
+    (queries.headline, ()),
+    (queries.timeseries, ("day",)),
+    (queries.timeseries, ("week",)),
+    (queries.timeseries, ("month",)),
+    (queries.tag_timeseries, ("month", "article_topics", "topic")),
+    (queries.tag_timeseries, ("week", "article_pairs", "pair", ["CAN-JPN", "CAN-USA", "XXX-YYY"])),
+    (queries.tag_timeseries, ("month", "article_countries", "country", [])),
+    (
+        queries.group_timeseries,
+        ("month", {"Middle": ("AUS", "JPN", "KOR"), "Great": ("USA", "CHN", "RUS"), "None": ()}),
+    ),
+    (queries.partners, ("CAN", 15)),
+    (queries.partners, ("jpn",)),
+    (queries.partner_timeseries, ("CAN", "week", ["JPN", "USA", "CAN"])),
+    (queries.value_counts, ("article_countries", "country", 15, ("CAN",))),
+    (queries.value_counts, ("article_topics", "topic")),
+    (queries.value_counts, ("article_pairs", "pair", 400)),
+    (queries.topic_country, (["USA", "CHN", "JPN", "ZZZ"],)),
+    (queries.topic_country, ([],)),
+    (queries.pairs_within, (MEMBERS,)),
+    (queries.pairs_within, (["CAN"],)),
+    (queries.group_counts, ({"a": ("JPN", "KOR"), "b": ("USA",), "c": ("CAN",)}, ("CAN",))),
+    (analytics.group_degree, (MEMBERS,)),
+    (analytics.window_totals, W),
+    (analytics.window_counts, ("article_pairs", "pair", *W)),
+    (analytics.window_counts, ("article_countries", "country", *W, ("CAN",))),
+    (analytics.series_timeseries, ("month", "pairs_of", "CAN")),
+    (analytics.series_timeseries, ("week", "country", "jpn")),
+    (analytics.series_tag_timeseries, ("month", "pair", "JPN-CAN")),
+    (analytics.series_total, ("topic", "trade")),
+    (queries.articles, ("", 50, 0)),
+    (queries.articles, ('"japan" OR korea -china', 20, 5)),
+    (queries.articles, ("-canada", 7, 0)),
+    (queries.articles, ("", 20, 0, ("pair", "CAN-JPN"))),
+    (queries.articles, ("trade", 10, 0, ("pairs_of", "CAN"))),
 ]
 
 
@@ -91,11 +94,6 @@ def store(tmp_path) -> str:
     generate_store(db, articles=2500, seed=11, end=pd.Timestamp("2026-07-15T12:00:00Z").to_pydatetime())
     add_bad_rows(db)
     return str(db)
-
-
-def sql_answer(db, name, f, args):
-    module, _, function = name.rpartition(".")
-    return getattr(analytics if module else queries, function)(db, f, *args)
 
 
 def same(a, b) -> bool:
@@ -119,10 +117,10 @@ def same(a, b) -> bool:
 def check_all(db: str, held: columns.Columns) -> None:
     wrong = []
     for f in FILTERS:
-        for name, args in CALLS:
-            want, got = sql_answer(db, name, f, args), counts.FUNCTIONS[name](held, db, f, *args)
+        for fn, args in CALLS:
+            want, got = fn(db, f, *args), counts.FUNCTIONS[counts.name_of(fn)](held, db, f, *args)
             if not same(want, got):
-                wrong.append((name, args, f))
+                wrong.append((fn.__name__, args, f))
     assert analytics.tagger_versions(db) == counts.tagger_versions(held, db)
     assert not wrong, wrong[:5]
 

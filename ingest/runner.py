@@ -365,6 +365,7 @@ def _record(result: FetchResult, parsed: ParsedFeed | None, error: str | None, s
         moved_to=result.moved_to,
         retry_after=result.retry_after,
         items_seen=parsed.seen if parsed else 0,
+        unreached=bool(result.unreached),
     )
 
 

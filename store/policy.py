@@ -4,6 +4,9 @@ A feed that answers (200 or 304) is due again on the very next run. Each consecu
 doubles the wait, from BASE_BACKOFF up to MAX_BACKOFF; a Retry-After on 429/503 (RFC 9110 §10.2.3)
 is a floor on that wait. 410 Gone (RFC 9110 §15.5.11: "likely to be permanent") disables the feed at
 once, and so do MAX_FAILURES failures in a row; `python -m ingest sources enable NAME` revives it.
+A failure that reached no server (DNS, refused, unreachable, connect timeout) backs off like any other
+but never disables: it says as much about this machine's network as about the feed, and a laptop left
+offline overnight must find its feeds still enabled in the morning (they are asked again at most daily).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ def next_fetch_after_failure(now: datetime, failures: int, retry_after: datetime
     return when
 
 
-def disable_reason(status: int | None, failures: int) -> str | None:
+def disable_reason(status: int | None, failures: int, unreached: bool = False) -> str | None:
+    if unreached:
+        return None
     if status == 410:
         return "HTTP 410 Gone: the feed was removed"
     if failures >= MAX_FAILURES:

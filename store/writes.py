@@ -105,6 +105,7 @@ class FetchRecord:
     moved_to: str | None = None  # target of a permanent (301/308) redirect chain
     retry_after: datetime | None = None
     items_seen: int = 0
+    unreached: bool = False  # failed before any server answered (DNS, refused, unreachable, connect timeout)
 
 
 # ---------------------------------------------------------------- transactions
@@ -386,7 +387,7 @@ def _update_feed_state(conn: sqlite3.Connection, feed_id: int, r: FetchRecord) -
             _move_feed(conn, feed_id, r.moved_to)
         return
     failures = conn.execute("SELECT consecutive_failures FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0] + 1
-    reason = policy.disable_reason(r.status, failures)
+    reason = policy.disable_reason(r.status, failures, r.unreached)
     next_at = policy.next_fetch_after_failure(r.started_at, failures, r.retry_after)
     conn.execute(
         "UPDATE feeds SET last_fetch_at = ?, last_status = ?, last_error = ?, consecutive_failures = ?, "

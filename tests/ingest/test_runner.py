@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -353,3 +354,19 @@ def test_old_fetch_log_rows_are_pruned(feed_server, fresh_db, write_sources):
     fetch_all(fresh_db, sources)
     assert conn.execute("SELECT COUNT(*) FROM fetch_log WHERE started_at < '2021'").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM fetch_log").fetchone()[0] == 2
+
+
+def test_a_feed_that_reaches_no_server_backs_off_but_is_never_disabled(fresh_db, write_sources):
+    """A laptop offline overnight: every run fails to connect, yet its feeds stay enabled."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: connecting is refused
+    sources = write_sources([("Offline", f"http://127.0.0.1:{port}/feed.xml")])
+    for _ in range(policy.MAX_FAILURES + 2):
+        fetch_all(fresh_db, sources, force=True)
+    feed = _feed(fresh_db, "Offline")
+    assert feed["consecutive_failures"] == policy.MAX_FAILURES + 2
+    assert feed["enabled"] == 1 and feed["disabled_reason"] is None
+    waited = parse_iso(feed["next_fetch_at"]) - parse_iso(feed["last_fetch_at"])
+    assert waited >= policy.MAX_BACKOFF - timedelta(seconds=5)
+    assert fetch_all(fresh_db, sources).skipped == 1  # still waiting out its backoff

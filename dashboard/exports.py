@@ -120,28 +120,34 @@ def csv_bytes(df: pd.DataFrame, items: list[tuple[str, str]]) -> bytes:
 def title(fig: go.Figure, items: list[tuple[str, str]]) -> go.Figure:
     """Write the description into the figure's title (the view) and subtitle (the rest), at the top
     of the figure with room made for it (automargin), so it is in the saved PNG. The legend goes to
-    the right of the plot, out of the title's way. Plotly reads a few HTML tags in text, so every
-    value is escaped: a source name can never become markup."""
+    the right of the plot, out of the title's way."""
+    return fig.update_layout(title_layout(items))
+
+
+def title_layout(items: list[tuple[str, str]]) -> dict:
+    """The layout that `title` writes, as plain data: dashboard.widgets.chart merges it into a figure's
+    dict without plotly's validation, which cost more than the page's queries (docs/dashboard.md,
+    Speed). Plotly reads a few HTML tags in text, so every value is escaped: a source name can never
+    become markup."""
     values = dict(items)
     details = " · ".join(f"{k}: {v}" for k, v in items if k not in ("view", "exported"))
     sub = "<br>".join(html.escape(line, quote=False) for line in _wrap([details], 140))
-    fig.update_layout(
-        title=dict(
-            text=html.escape(values.get("view", ""), quote=False),
-            x=0,
-            xanchor="left",
-            xref="paper",
-            y=1,
-            yanchor="top",
-            yref="container",
-            pad=dict(t=6),
-            automargin=True,
-            font=dict(size=13, color="#333333"),
-            subtitle=dict(text=sub, font=dict(size=10, color="#6b6b6b")),
-        ),
-        legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", title_text=""),
-    )
-    return fig
+    return {
+        "title": {
+            "text": html.escape(values.get("view", ""), quote=False),
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 6},
+            "automargin": True,
+            "font": {"size": 13, "color": "#333333"},
+            "subtitle": {"text": sub, "font": {"size": 10, "color": "#6b6b6b"}},
+        },
+        "legend": {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "title": {"text": ""}},
+    }
 
 
 def _wrap(lines: list[str], width: int) -> list[str]:

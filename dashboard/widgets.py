@@ -9,6 +9,8 @@ st.caption strings; nothing here passes it to markdown or HTML.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from typing import Literal
 
@@ -80,15 +82,56 @@ def slug(text: str) -> str:
 
 
 def style(fig: go.Figure, height: int = 380) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=30, b=10),
-        colorway=PALETTE,
-        template="plotly_white",
-        font=dict(family="sans-serif", size=13),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text=""),
-    )
-    return fig
+    return fig.update_layout(style_layout(height))
+
+
+def style_layout(height: int = 380) -> dict:
+    """Every chart's look, as plain data (`style` applies it through plotly, `finished` without)."""
+    return {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "colorway": list(PALETTE),
+        "template": "plotly_white",
+        "font": {"family": "sans-serif", "size": 13},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": {"text": ""}},
+    }
+
+
+@functools.cache
+def _template(name: str) -> dict:
+    """A named plotly template as the browser receives it (what `template="plotly_white"` expands to)."""
+    return go.Layout(template=name).to_plotly_json()["template"]
+
+
+def _merge(into: dict, new: dict) -> dict:
+    """Plotly's update rule on plain dicts: a dict merges into a dict, anything else replaces."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+    return into
+
+
+def finished(fig: go.Figure, height: int, meta: list[tuple[str, str]], x_range: list | None = None) -> go.Figure:
+    """The page's figure styled (`style`), titled (exports.title) and, for charts stacked over one time
+    axis, given their shared range and margins, as plotly's own update calls would leave it, but merged
+    as plain data and wrapped without validation. Plotly validates every property it is given, and did
+    so again for each update; that cost more than the page's queries (about 70 ms a chart where this
+    takes 3 ms; docs/dashboard.md, Speed). The page's figure was validated when it was built, and what
+    is merged here is fixed data; tests/dashboard/test_app.py checks that every page's figures are
+    ones plotly accepts."""
+    spec = fig.to_dict()
+    layout = spec.setdefault("layout", {})
+    looks = style_layout(height)
+    layout["template"] = copy.deepcopy(_template(looks.pop("template")))  # a name replaces the template whole
+    _merge(layout, looks)
+    _merge(layout, exports.title_layout(meta))
+    if x_range is not None:  # charts stacked over one time axis: same range, same plot width
+        for axis in {"xaxis", *(k for k in layout if re.fullmatch(r"xaxis\d*", k))}:
+            _merge(layout.setdefault(axis, {}), {"range": list(x_range)})
+        _merge(layout, {"margin": {"l": ALIGNED_MARGIN[0], "r": ALIGNED_MARGIN[1]}})
+    return go.Figure(spec, skip_invalid=False, _validate=False)
 
 
 # Left and right margins (px) of charts that share a time axis (`chart(x_range=...)`): room for the
@@ -152,10 +195,7 @@ def chart(
     if coverage:
         data, thin = mark_thin(fig, data, coverage)
     # Titled with what it is (dashboard.exports), so a saved PNG says it too.
-    fig = exports.title(style(fig, height), export_meta(name, scope))
-    if x_range is not None:  # charts stacked over one time axis: same range, same plot width
-        fig.update_xaxes(range=x_range)
-        fig.update_layout(margin=dict(l=ALIGNED_MARGIN[0], r=ALIGNED_MARGIN[1]))
+    fig = finished(fig, height, export_meta(name, scope), x_range)
     st.plotly_chart(fig, key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
     if thin:
         st.caption(THIN_NOTE)

@@ -16,11 +16,16 @@ minutes on two shared cores). For each size:
 2. **The app in Chromium** (Playwright, /usr/bin/chromium, 1280x900): per page, a fresh
    `streamlit run app.py` and its first load in a new browser (cold: new process, empty caches and an
    empty browser cache; the columns' saved file present, as after any earlier run, and the OS file
-   cache warm), then the page in a new tab (warm: a new session on the running server, the browser's
-   cache warm), then a filter change in it (a topic never chosen before, so no result is cached).
-   A load ends when the script has run and every chart is drawn. For scale, the same browser opens a
-   one-line Streamlit page, and one with a single two-point Plotly chart (`floor`): what any page
-   costs on this machine before it draws anything of ours.
+   cache warm), then the page in 5 new tabs (warm: a new session on the running server, the browser's
+   cache warm; the median), then 3 filter changes in one (topics never chosen before, so no result
+   is cached; the median). A load ends when the script has run and every chart is drawn.
+   Each warm load is split (medians): the page shell (navigation to the first websocket message:
+   HTML, Streamlit's scripts, the session), the server's script time and the number of script runs
+   it took (logged by bench/timing/sitecustomize.py in the server), the script's messages (first to
+   last, as the browser's main thread gets to them) and drawing (last message to every chart drawn).
+   For scale, the same browser opens a one-line Streamlit page, and the same with 1 and with 3
+   two-point Plotly charts (`floor`, the three interleaved): what any page costs on this machine
+   before it draws anything of ours. Servers start through tools/streamlit_server.py.
 
     python bench/dashboard_bench.py --out /tmp/mpm_bench                  # 10k, 100k, 1M
     python bench/dashboard_bench.py --out /tmp/mpm_bench --sizes 100000 --skip-browser
@@ -30,14 +35,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -52,6 +56,7 @@ from generate_store import generate_store  # noqa: E402
 from analysis.groups import load_groups  # noqa: E402
 from dashboard import analytics, columns, counts, queries, stats  # noqa: E402
 from dashboard.queries import Filters  # noqa: E402
+from tools import streamlit_server  # noqa: E402
 
 PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
 CHARTS = {
@@ -279,60 +284,21 @@ def candidates(db: str, folder: Path) -> dict[str, str]:
 # --- 2. the app in a real browser -----------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def server(db: str, cache: str, log: Path):
-    with socket_port() as port:
-        env = {**os.environ, "MPM_DB": db, "MPM_SAMPLE": "0", "MPM_CACHE_DIR": cache}
-        env.pop("MPM_ENGINE", None)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "app.py",
-                    "--server.port",
-                    str(port),
-                    "--server.headless",
-                    "true",
-                    "--server.address",
-                    "127.0.0.1",
-                    "--browser.gatherUsageStats",
-                    "false",
-                    "--server.fileWatcherType",
-                    "none",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(240):
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+TIMING = ROOT / "bench" / "timing"  # its sitecustomize.py logs each script run of the server
 
 
 @contextlib.contextmanager
-def socket_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    yield port
+def server(db: str, cache: str, log: Path, runs: Path | None = None):
+    """The app on a free port (tools/streamlit_server.py), on this store, with the saved columns in
+    `cache`; with `runs`, each script run's seconds are appended there (bench/timing/)."""
+    env: dict[str, str | None] = {"MPM_DB": db, "MPM_SAMPLE": "0", "MPM_CACHE_DIR": cache, "MPM_ENGINE": None}
+    if runs is not None:
+        env |= {
+            "PYTHONPATH": os.pathsep.join([str(TIMING), os.environ.get("PYTHONPATH", "")]),
+            "MPM_BENCH_RUNS": str(runs),
+        }
+    with streamlit_server.running(ROOT, env, log, append=True, timeout=120) as url:
+        yield url
 
 
 READY = """n => { const app = document.querySelector('[data-testid=stApp]');
@@ -346,6 +312,17 @@ WATCH = """() => { window.__mpmRan = false; const app = document.querySelector('
     .observe(app, {attributes: true}); }"""
 
 
+# Every page of a context notes when each websocket message arrives, so a load splits into: the page
+# shell (HTML, Streamlit's scripts, the session opened: navigation to the first message), the script's
+# messages (first to last), and drawing (last message to every chart drawn).
+STAMP_MESSAGES = """window.__mpmWs = []; const Real = window.WebSocket;
+  window.WebSocket = function (...args) { const ws = new Real(...args);
+    ws.addEventListener('message', () => window.__mpmWs.push(performance.now())); return ws; };
+  window.WebSocket.prototype = Real.prototype; Object.assign(window.WebSocket, Real);"""
+WARM_LOADS = 5  # warm loads per page; the tables show their median
+FILTER_CHANGES = 3
+
+
 def load(page, url: str, path: str, charts: int) -> float:
     """Seconds from asking for the page to its last chart drawn."""
     started = time.perf_counter()
@@ -354,6 +331,22 @@ def load(page, url: str, path: str, charts: int) -> float:
     page.evaluate("() => { window.__mpmRan = true; }")  # the first run began with the page
     page.wait_for_function(READY, arg=charts, timeout=120_000, polling=20)
     return time.perf_counter() - started
+
+
+def split(page) -> dict[str, float]:
+    """Where a load that just ended went, in the browser's clock (seconds since navigation)."""
+    shell, last, drawn = page.evaluate(
+        "() => [window.__mpmWs[0], window.__mpmWs[window.__mpmWs.length - 1], performance.now()]"
+    )
+    return {"shell": shell / 1000, "messages": (last - shell) / 1000, "draw": (drawn - last) / 1000}
+
+
+def server_runs(runs: Path, seen: int) -> tuple[list[float], int]:
+    """Script runs logged since line `seen` (bench/timing/sitecustomize.py): their seconds, and the new count."""
+    if not runs.exists():
+        return [], seen
+    lines = runs.read_text().splitlines()
+    return [json.loads(line)["seconds"] for line in lines[seen:]], len(lines)
 
 
 def change_filter(page, topic: str, charts: int) -> float:
@@ -372,87 +365,99 @@ def change_filter(page, topic: str, charts: int) -> float:
     return elapsed
 
 
-def browser_times(db: str, cache: str, log: Path) -> dict[str, str]:
+def launch(p):
+    return p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+
+
+def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Per page: (cold / warm / filter change), and where a warm load goes (medians of WARM_LOADS)."""
     from playwright.sync_api import sync_playwright
 
-    out = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+    out, parts = {}, {}
+    med = statistics.median
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = launch(p)
         try:
             for i, path in enumerate(PAGES):
-                with server(db, cache, log) as url:
+                runs = Path(tmp) / f"runs-{path}.jsonl"
+                with server(db, cache, log, runs) as url:
                     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+                    ctx.add_init_script(STAMP_MESSAGES)
                     first = ctx.new_page()
                     cold = load(first, url, path, CHARTS[path])  # new server, empty browser cache
                     first.close()
-                    page = ctx.new_page()  # a new tab: a new session, the browser's cache warm
-                    warm = load(page, url, path, CHARTS[path])
-                    change = change_filter(page, NEW_TOPICS[i % len(NEW_TOPICS)], CHARTS[path])
+                    _, seen = server_runs(runs, 0)
+                    warm, split_of, run_counts, run_seconds = [], [], [], []
+                    for _ in range(WARM_LOADS):
+                        page = ctx.new_page()  # a new tab: a new session, the browser's cache warm
+                        warm.append(load(page, url, path, CHARTS[path]))
+                        split_of.append(split(page))
+                        times, seen = server_runs(runs, seen)
+                        run_counts.append(len(times))
+                        run_seconds.append(sum(times))
+                        page.close()
+                    page = ctx.new_page()
+                    load(page, url, path, CHARTS[path])
+                    changes = [
+                        change_filter(page, NEW_TOPICS[(i + k) % len(NEW_TOPICS)], CHARTS[path])
+                        for k in range(FILTER_CHANGES)
+                    ]
                     ctx.close()
-                out[path] = f"{cold:.2f} / {warm:.2f} / {change:.2f}"
-                print(f"  {path}: cold {cold:.2f}, warm {warm:.2f}, filter change {change:.2f}", file=sys.stderr)
+                out[path] = f"{cold:.2f} / {med(warm):.2f} / {med(changes):.2f}"
+                have_runs = runs.exists()
+                parts[path] = " / ".join(
+                    [
+                        f"{med(warm):.2f}",
+                        f"{med(s['shell'] for s in split_of):.2f}",
+                        f"{med(run_seconds):.2f}" if have_runs else "n/a",
+                        f"{med(s['messages'] for s in split_of):.2f}",
+                        f"{med(s['draw'] for s in split_of):.2f}",
+                        f"{max(run_counts)}" if have_runs else "n/a",
+                    ]
+                )
+                print(f"  {path}: cold / warm / filter change {out[path]}; warm split {parts[path]}", file=sys.stderr)
         finally:
             browser.close()
-    return out
+    return out, parts
 
 
 FLOOR_APP = "import streamlit as st\nst.sidebar.write('filters')\nst.title('A page')\nst.write('hello')\n"
-FLOOR_PLOT = "import plotly.graph_objects as go\nst.plotly_chart(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))\n"
+FLOOR_PLOT = (
+    "import plotly.graph_objects as go\n"
+    "for i in range({n}):\n"
+    "    st.plotly_chart(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), key=f'c{{i}}')\n"
+)
 
 
-def floor(log: Path, plot: bool = False) -> str:
-    """A one-line Streamlit page (with one two-point Plotly chart) in the same browser: cold / warm."""
+def floors(log: Path, charts: tuple[int, ...] = (0, 1, 3), loads: int = WARM_LOADS) -> dict[int, str]:
+    """A one-line Streamlit page, and the same with 1 and 3 two-point Plotly charts, in the same
+    browser: cold (the first load) / warm (median of `loads` new tabs), the variants interleaved."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as folder, socket_port() as port, sync_playwright() as p:
-        (Path(folder) / "app.py").write_text(FLOOR_APP + (FLOOR_PLOT if plot else ""))
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "app.py",
-                    "--server.port",
-                    str(port),
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],
-                cwd=folder,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+    ready = "n => document.querySelectorAll('.js-plotly-plot').length >= n && "
+    ready += "Array.from(document.querySelectorAll('.js-plotly-plot')).every(p => p._fullLayout)"
+    with contextlib.ExitStack() as stack, sync_playwright() as p:
+        urls = {}
+        for n in charts:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            (folder / "app.py").write_text(FLOOR_APP + (FLOOR_PLOT.format(n=n) if n else ""))
+            urls[n] = stack.enter_context(streamlit_server.running(folder, {}, log, append=True, timeout=120))
+        browser = launch(p)
         try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.25)
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            times = []
-            for _ in range(2):
-                page = ctx.new_page()
-                started = time.perf_counter()
-                page.goto(url)
-                page.get_by_text("hello").wait_for()
-                if plot:
-                    page.wait_for_function(
-                        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p._fullLayout; }",
-                        polling=20,
-                    )
-                times.append(time.perf_counter() - started)
-                page.close()
-            return f"{times[0]:.2f} / {times[1]:.2f}"
+            ctx = {n: browser.new_context(viewport={"width": 1280, "height": 900}) for n in charts}
+            times: dict[int, list[float]] = {n: [] for n in charts}
+            for _ in range(loads + 1):
+                for n in charts:
+                    page = ctx[n].new_page()
+                    started = time.perf_counter()
+                    page.goto(urls[n])
+                    page.get_by_text("hello").wait_for()
+                    page.wait_for_function(ready, arg=n, polling=20)
+                    times[n].append(time.perf_counter() - started)
+                    page.close()
+            return {n: f"{t[0]:.2f} / {statistics.median(t[1:]):.2f}" for n, t in times.items()}
         finally:
             browser.close()
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 def first_ever(db: str, log: Path) -> float:
@@ -460,7 +465,7 @@ def first_ever(db: str, log: Path) -> float:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as cache, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
             with server(db, cache, log) as url:
                 ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -499,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cand: dict[str, dict[int, str]] = {}
     pages: dict[str, dict[int, str]] = {}
+    split_rows: dict[str, dict[int, str]] = {}
     for n in args.sizes:
         db = out / f"store_{n}.db"
         if args.regenerate or not db.exists():
@@ -516,23 +522,31 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_browser:
             cache = str(out / "columns-cache")
             prepare_saved_columns(str(db), cache)
-            for path, value in browser_times(str(db), cache, out / "streamlit.log").items():
+            times, parts = browser_times(str(db), cache, out / "streamlit.log")
+            for path, value in times.items():
                 pages.setdefault(path, {})[n] = value
+            for path, value in parts.items():
+                split_rows.setdefault(path, {})[n] = value
             pages.setdefault("first start ever, Overview (no saved columns)", {})[n] = (
                 f"{first_ever(str(db), out / 'streamlit.log'):.2f}"
             )
             pages.setdefault("store size (MB)", {})[n] = f"{db.stat().st_size / 1e6:.0f}"
             print(f"browser done {n:,}", file=sys.stderr)
     if pages:
-        pages["floor: a one-line Streamlit page"] = {n: floor(out / "streamlit.log") for n in args.sizes[:1]}
-        pages["floor: the same with one two-point Plotly chart"] = {
-            n: floor(out / "streamlit.log", plot=True) for n in args.sizes[:1]
-        }
+        floor = floors(out / "streamlit.log")
+        for charts, value in floor.items():
+            what = "a one-line Streamlit page" if not charts else f"the same with {charts} two-point Plotly chart(s)"
+            pages[f"floor: {what}, cold / warm"] = {args.sizes[0]: value}
     sizes = args.sizes
     if cand:
         table("seconds of query work (default / after a filter change)", cand, sizes)
     if pages:
         table("seconds in Chromium (cold / warm / filter change)", pages, sizes)
+        table(
+            "a warm load split: total / page shell / server script / script messages / drawing / script runs",
+            split_rows,
+            sizes,
+        )
     return 0
 
 

@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from ingest.normalize import canonical_url  # noqa: E402
 from ingest.opml import Source, save_opml  # noqa: E402
 from tests.ingest.feedserver import FeedServer, Route, headline, rss  # noqa: E402
+from tools import streamlit_server  # noqa: E402
 
 WINDOW = 30  # items a feed keeps
 TICK_S = 4.0  # seconds between two rotations
@@ -394,46 +395,17 @@ def browser_worker(args) -> None:
         browser.close()
 
 
-def start_streamlit(db: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "MPM_DB": str(db), "MPM_SAMPLE": "0", "MPM_READ_ONLY": "1"},
-        stdout=open(workdir / "streamlit.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    for _ in range(240):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise SystemExit("soak: streamlit did not start: " + (workdir / "streamlit.log").read_text()[-2000:])
+def start_streamlit(db: Path, workdir: Path) -> streamlit_server.Server:
+    """The dashboard the browser sessions load, read-only on the soak's store (tools/streamlit_server.py)."""
+    try:
+        return streamlit_server.start(
+            ROOT,
+            {"MPM_DB": str(db), "MPM_SAMPLE": "0", "MPM_READ_ONLY": "1"},
+            workdir / "streamlit.log",
+            timeout=60,
+        )
+    except streamlit_server.DidNotStart as e:
+        raise SystemExit(f"soak: {e}") from None
 
 
 # ---------------------------------------------------------------- checks
@@ -581,7 +553,8 @@ def soak(args) -> int:
                     )
                 )
             if args.browser:
-                streamlit, url = start_streamlit(db, workdir)
+                streamlit = start_streamlit(db, workdir)
+                url = streamlit.url
                 for k in range(args.browser):
                     children.append(
                         subprocess.Popen(
@@ -633,11 +606,7 @@ def soak(args) -> int:
                     child.kill()
                     child.wait()
             if streamlit is not None:
-                streamlit.terminate()
-                try:
-                    streamlit.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    streamlit.kill()
+                streamlit.stop(timeout=30)
         served = set(feeds.served)
     return report(args, workdir, db, served, watcher, writer, time.monotonic() - t0, ok)
 

@@ -69,14 +69,15 @@ class TopicScorer:
         self.terms = {k: tuple(v) for k, v in index["lex"].items()}
         self.scores = {k: tuple(v) for k, v in index["score"].items()}
         # Set intersections run in C over the smaller set: only words that weigh are looked at in Python.
+        # (An Aho-Corasick automaton over the folded text finding the model's words was tried: no faster.)
         self._vocab = (frozenset(self.words), frozenset(self.terms))
         self._word_hits = self.words.__getitem__
         self._term_hits = self.terms.__getitem__
 
     def decide(self, folded: str, lexicon: dict[str, float], terms: list[str]) -> tuple[str, ...]:
+        # One running sum per topic, from 0.0, adding each (topic, weight) of each word found, then of each
+        # lexicon term, then the lexicon scores; the per-word loop is flattened by chain (in C).
         words, term_set = self._vocab
-        # One running sum per topic, from 0.0, adding each (topic, weight) of each word found in the same
-        # order as one loop per word would: the same floats, with the per-word loop flattened by chain (in C).
         z = [0.0] * len(self.names)
         for i, weight in chain(
             chain.from_iterable(map(self._word_hits, words.intersection(folded.split()))),

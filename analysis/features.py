@@ -43,18 +43,19 @@ def pair_vector(
     n_countries: int,
     known: dict[str, frozenset[str]] | None = None,
     context: ArticleContext | None = None,
+    base: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """The features of candidate pair `a`-`b`: rule booleans (`rule:*`), the hand score, hard-case cues,
     and the words between (`btw:*`) and around (`pre:*`, `post:*`) its closest two mentions.
 
     `known`, when given, holds the words per kind (`btw`, `pre`, `post`) that a model weighs: the others
     are left out, which changes no decision and saves the tagger building strings nobody reads. `context`
-    (what each country's mentions say, built once per article) may be passed by a caller that has it."""
+    (what each country's mentions say, built once per article) may be passed by a caller that has it, and
+    `base`, the first features (`rule_features(rule, hand_score)`), by a caller that keeps them per rule
+    outcome (they recur)."""
     if context is None:
         context = ArticleContext(mentions, folded, hard, known)
-    keys = _RULE_KEYS
-    vec: dict[str, float] = {keys[name]: 1.0 for name, on in rule.items() if on and name in keys}
-    vec["hand_score"] = hand_score
+    vec = rule_features(rule, hand_score) if base is None else base.copy()
     vec[_COUNT_KEYS[min(n_countries, 5)]] = 1.0
     vec.update(context.around.get(a, _EMPTY))
     vec.update(context.around.get(b, _EMPTY))
@@ -92,6 +93,15 @@ def pair_vector(
                 break
         if role in ("joint", "citizens"):
             vec[f"{role}:shared_sentence"] = 1.0
+    return vec
+
+
+def rule_features(rule: dict[str, bool], hand_score: float) -> dict[str, float]:
+    """The rule booleans that are on (`rule:*`, in the rule's order) and the hand score: what a candidate
+    pair's features start with, and all that depends on the rule's outcome alone."""
+    keys = _RULE_KEYS
+    vec = {keys[name]: 1.0 for name, on in rule.items() if on and name in keys}
+    vec["hand_score"] = hand_score
     return vec
 
 
@@ -133,10 +143,11 @@ class ArticleContext:
         for code, ms in actors.items():
             vec: dict[str, float] = {}
             for m in ms[:2]:
-                before = folded[max(0, m.start - 40) : m.start].split()[-AROUND:]
+                # the last AROUND words before, the first AROUND after (maxsplit: no string for the others)
+                before = folded[max(0, m.start - 40) : m.start].rsplit(None, AROUND)[-AROUND:]
                 for word in before if pre_ok is None else pre_ok.intersection(before):
                     vec[f"pre:{word}"] = 1.0
-                after = folded[m.end : m.end + 40].split()[:AROUND]
+                after = folded[m.end : m.end + 40].split(None, AROUND)[:AROUND]
                 for word in after if post_ok is None else post_ok.intersection(after):
                     vec[f"post:{word}"] = 1.0
             if code in venue:

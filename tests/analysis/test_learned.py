@@ -157,6 +157,27 @@ def test_fast_topic_scorer_decides_as_the_models_do():
         assert list(tags.topics) == expected, item["id"]
 
 
+def test_remembered_rule_outcomes_change_no_tag(monkeypatch):
+    """The tagger keeps the hand score and rule features per outcome of the pair rule (for speed): with the
+    memory warm, cold, or capped at nothing, every item gets the same tags and the same pair features."""
+    from analysis import tagger as tagger_module
+
+    items = _texts()
+    warm = Tagger()
+    for item in items:  # fill the memory once
+        warm.tag(item["title"], item.get("summary") or "", item.get("published"), item.get("lang"))
+    assert warm._rule_outcomes
+    monkeypatch.setattr(tagger_module, "MAX_RULE_OUTCOMES", 0)
+    cold = Tagger()
+    for item in items:
+        args = (item["title"], item.get("summary") or "", item.get("published"), item.get("lang"))
+        warm_trace: dict = {}
+        cold_trace: dict = {}
+        assert warm.tag(*args, trace=warm_trace) == cold.tag(*args, trace=cold_trace), item["id"]
+        assert warm_trace.get("pairs") == cold_trace.get("pairs"), item["id"]
+    assert not cold._rule_outcomes
+
+
 def test_topic_vector_is_plain_and_capped():
     vec = topic_vector(fold("Tariffs on steel\nThe trade war widens."), {"trade": 9.0}, ["tariffs"])
     assert vec["score:trade"] == 3.0 and vec["lex:tariffs"] == 1.0 and vec["w:steel"] == 1.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from ingest import runlock
 from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app
@@ -32,7 +33,9 @@ def test_another_sessions_run_is_followed_live(tmp_path):
             page.get_by_text("is in progress").first.wait_for()
             page.get_by_text("3/10 feeds").first.wait_for()
             fetch = page.get_by_role("button", name="Fetch latest")
-            assert fetch.count() == 1 and fetch.is_disabled()
+            fetch.first.wait_for()  # the progress line can be drawn a moment before the button
+            expect(fetch).to_have_count(1)
+            expect(fetch).to_be_disabled()
             run.progress(7, 10, "Radio-Canada: International")
             run._write()  # progress is written at most every 0.5 s; this one now
             page.get_by_text("7/10 feeds").first.wait_for(timeout=15_000)  # redrawn without a reload

@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.fetching import ago
 from ingest.opml import Source, save_opml
@@ -68,17 +69,18 @@ def test_offline_is_said_plainly_skips_are_explained_and_the_overview_tells_new_
         press(page, "Fetch latest")
         alert = page.locator('[data-testid="stAlertContentError"]').filter(has_text=OFFLINE)
         alert.wait_for()
-        assert alert.is_visible()  # in plain sight, not inside a collapsed box
+        expect(alert).to_be_visible()  # in plain sight, not inside a collapsed box
         page.get_by_text("Fetched nothing: offline").wait_for()
         assert page.get_by_text("3 failed").count() == 0
         no_success_and_no_traceback(page)
-        assert page.get_by_role("button", name="Fetch anyway").is_visible()
+        expect(page.get_by_role("button", name="Fetch anyway")).to_be_visible()
 
         press(page, "Fetch latest")  # during backoff
         skipped = page.locator('[data-testid="stAlertContentWarning"]')
         skipped.filter(has_text="Nothing was fetched: every feed was skipped (3)").wait_for()
         reasons = skipped.filter(has_text="3 skipped: waiting after failures (backoff); due again from")
-        assert reasons.is_visible() and "Fetch anyway asks the 3 waiting now" in reasons.inner_text()
+        expect(reasons).to_be_visible()
+        expect(reasons).to_contain_text("Fetch anyway asks the 3 waiting now")
         page.get_by_text("Fetched nothing: every feed skipped").wait_for()
         no_success_and_no_traceback(page)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from counts.queries import store_version
 from dashboard import data, errors, filters, first_run
-from dashboard.queries import store_version
 from ingest import config
 from store import open_store
 

@@ -5,13 +5,13 @@ minutes on two shared cores). For each size:
 
 1. **Candidates, side by side** (seconds of query work for one page, default filters / after a filter
    change to Canada + trade + the last year), each page's queries as dashboard/pages/*.py make them:
-   * `sql`: dashboard/queries.py as the pages used it before, a read-only connection per query;
+   * `sql`: counts/queries.py as the pages used it before, a read-only connection per query;
    * `sql, tuned`: the same SQL on one long-lived connection with a memory map and a 500 MB page
      cache, the best SQLite alone can do without changing the schema;
    * `summary tables`: per-day counts per tag value (what ingest would keep up to date at write time),
      built here into a separate file; it answers the default view, and a filter that crosses tags
      (Canada + trade) cannot be answered from it, so it falls back to SQL;
-   * `columns`: dashboard/columns.py + counts.py, the store's columns in memory (warm); with the
+   * `columns`: counts/columns.py + counts.py, the store's columns in memory (warm); with the
      time to read them from the store the first time, and from their saved file after a restart.
 2. **The app in Chromium** (Playwright, /usr/bin/chromium, 1280x900): per page, a fresh
    `streamlit run app.py` and its first load in a new browser (cold: new process, empty caches and an
@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate_store import generate_store  # noqa: E402
 
 from analysis.groups import load_groups  # noqa: E402
-from dashboard import analytics, columns, counts, queries, stats  # noqa: E402
-from dashboard.queries import Filters  # noqa: E402
+from counts import analytics, columns, memory, queries, stats  # noqa: E402
+from counts.queries import Filters  # noqa: E402
 from tools import streamlit_server  # noqa: E402
 
 PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
@@ -267,7 +267,7 @@ def candidates(db: str, folder: Path) -> dict[str, str]:
         loaded = time.perf_counter() - started
 
         def fast(fn, f, args):
-            ported = counts.FUNCTIONS.get(counts.name_of(fn))
+            ported = memory.FUNCTIONS.get(memory.name_of(fn))
             return ported(held, db, f, *args) if ported else sql_call(db, fn, f, args)
 
         measure("columns", fast)
@@ -351,7 +351,7 @@ def server_runs(runs: Path, seen: int) -> tuple[list[float], int]:
 
 def change_filter(page, topic: str, charts: int) -> float:
     """Seconds from choosing a topic in the sidebar to the page redrawn with it."""
-    from dashboard import labels
+    from counts import labels
 
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Topic")
     box.click()

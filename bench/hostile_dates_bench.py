@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate_store import generate_store  # noqa: E402
 
-from dashboard import queries as q  # noqa: E402
-from dashboard.queries import Filters  # noqa: E402
+from counts import queries as q  # noqa: E402
+from counts.queries import Filters  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 HOSTILE = [

@@ -347,9 +347,9 @@ def session_worker(args) -> None:
 def browser_worker(args) -> None:
     """One reader in headless Chromium on the real server: every page, looking for what a person
     would see go wrong (an exception block, an error box, a traceback's words)."""
-    sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
-    from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402 - the browser tests' own settings
     from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.browser import CHROMIUM_ARGS, chromium_path  # the browser tests' own settings
 
     rng = random.Random(args.seed)
     stop, until = Path(args.stop), time.time() + args.seconds

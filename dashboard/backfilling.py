@@ -20,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import queries, widgets
+from counts import queries
+from dashboard import widgets
 from dashboard.data import q
 from ingest import backfill as bf
 from ingest import config

@@ -1,7 +1,7 @@
 """Coverage that rose or fell beyond chance, for the Overview's Biggest movers and the What changed page.
 
-Counts come from `dashboard.analytics` (one query per tag table for both windows, cached like every
-query), the test from `dashboard.stats`; this module joins the two and draws the result the same
+Counts come from `counts.analytics` (one query per tag table for both windows, cached like every
+query), the test from `counts.stats`; this module joins the two and draws the result the same
 way on both pages: a bar per item, its length the z-score, its colour the verdict, and a hover that
 says the counts in words.
 """
@@ -14,9 +14,9 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import analytics, stats
+from counts import analytics, stats
+from counts.queries import Filters
 from dashboard.data import q
-from dashboard.queries import Filters
 
 COLOURS = {"rose": "#0067A5", "fell": "#BE0032", "within chance": "#b0b0b0", "too few": "#d9d9d9"}
 

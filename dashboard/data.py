@@ -17,8 +17,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from dashboard import analytics, columns, counts, queries
-from dashboard.queries import Filters
+from counts import analytics, columns, memory, queries
+from counts.queries import Filters
 
 _CTX_KEY = "_mpm_context"
 
@@ -63,7 +63,7 @@ R = TypeVar("R")
 
 
 def query_name(fn: Callable[..., object]) -> str:
-    """The name a query's results are cached under: `dashboard.queries.partners`. Refuses (ValueError)
+    """The name a query's results are cached under: `counts.queries.partners`. Refuses (ValueError)
     any function q() may not run, so that one name can only ever mean one function."""
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
     if (
@@ -73,16 +73,16 @@ def query_name(fn: Callable[..., object]) -> str:
         or getattr(sys.modules.get(module), qualname, None) is not fn
     ):
         raise ValueError(f"not a dashboard query: {fn!r}")
-    return counts.name_of(fn)
+    return memory.name_of(fn)
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached(name: str, _fn: Callable[..., Any], db: str, version: tuple, args: tuple, kwargs: tuple) -> Any:
     # Keyed by `name` (query_name(_fn)), never by the function object: st.cache_data leaves
     # underscore parameters out of the key. A big store's figures are counted from its columns in
-    # memory (dashboard/columns.py), the same answers as SQL in a fraction of the time; the rest,
+    # memory (counts/columns.py), the same answers as SQL in a fraction of the time; the rest,
     # and every small store, ask SQLite.
-    fast = counts.FUNCTIONS.get(name)
+    fast = memory.FUNCTIONS.get(name)
     if fast is not None:
         held = columns.get(db, version)
         if held is not None:
@@ -91,8 +91,8 @@ def _cached(name: str, _fn: Callable[..., Any], db: str, version: tuple, args: t
 
 
 def q(fn: Callable[Concatenate[str, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """`fn(db, *args, **kwargs)` through the cache, for a function of dashboard/queries.py or
-    dashboard/analytics.py: `q(queries.partners, f, "CAN", 15)`. The store is the current run's; the
+    """`fn(db, *args, **kwargs)` through the cache, for a function of counts/queries.py or
+    counts/analytics.py: `q(queries.partners, f, "CAN", 15)`. The store is the current run's; the
     types are the function's own, so a wrong argument is a mypy finding at the call."""
     ctx = context()
     result: R = _cached(query_name(fn), fn, ctx.db, ctx.version, args, tuple(sorted(kwargs.items())))

@@ -30,9 +30,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.export import to_safe_csv
-from dashboard import labels
-from dashboard.queries import Filters
-from dashboard.search import strip_control
+from counts import labels
+from counts.queries import Filters
+from counts.search import strip_control
 
 APP = "Middle Powers Monitor"
 

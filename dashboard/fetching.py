@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
+from counts import queries
 from ingest import config, runlock
 
 POLL_S = 2.0  # how often a session watching another session's run redraws its progress

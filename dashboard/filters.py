@@ -20,9 +20,9 @@ import streamlit as st
 
 from analysis.countries import all_country_codes
 from analysis.groups import load_groups
-from dashboard import labels
-from dashboard.queries import UNITS, Filters
-from dashboard.search import strip_control
+from counts import labels
+from counts.queries import UNITS, Filters
+from counts.search import strip_control
 
 # filter field -> (URL key, widget key)
 MULTI = {"topics": "topic", "organizations": "org", "sources": "source", "langs": "lang"}

@@ -34,7 +34,7 @@ def load_sample_if_empty(db: str, status: dict) -> None:
         st.session_state["_sample_load_failed"] = True
         return
     with _LOAD_LOCK:
-        from dashboard.queries import store_status
+        from counts.queries import store_status
 
         if store_status(db).get("articles"):  # another session loaded it while we waited
             st.rerun()

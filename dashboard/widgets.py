@@ -18,9 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import analytics, exports, labels, queries
+from counts import analytics, labels, queries
+from counts.queries import Filters
+from dashboard import exports
 from dashboard.data import context
-from dashboard.queries import Filters
 
 # A table's height as st.dataframe takes it: pixels, or one of its words.
 Height = int | Literal["auto", "stretch", "content"]
@@ -215,7 +216,7 @@ THIN_NOTE = (
 def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, int]:
     """Grey the chart's thin periods and add `coverage_pct` to its table; returns (table, thin periods).
 
-    The one place where every trend chart learns about coverage (dashboard.queries.coverage: the
+    The one place where every trend chart learns about coverage (counts.queries.coverage: the
     share of source-days with a live fetch or an archived capture, for the sidebar's sources and
     languages). A store that knows nothing of coverage (the sample, a generated store) marks nothing.
     """

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("store", "analysis", "ingest", "dashboard")
-# What the dashboard and app.py may take from the store: opening it, its error, and reading helpers.
+PACKAGES = ("store", "analysis", "ingest", "counts", "dashboard")
+# What the counting layer, the dashboard and app.py may take from the store: opening it, its error,
+# and reading helpers.
 # Every write (store.writes, set_meta) is ingest's, through its pipeline and runs.
 STORE_FOR_READERS = {"open_store", "StoreError", "get_meta", "iso", "parse_iso", "utc_now", "SCHEMA_VERSION"}
 WRITE_SQL = re.compile(
@@ -71,10 +72,14 @@ def test_layers_import_only_to_their_left():
                 wrong.append((name, module))  # the store depends on nothing of ours
             if here == "analysis" and name != "analysis.__main__" and there not in (None, "analysis"):
                 wrong.append((name, module))  # analysis is pure: no store, no network, no pages
-            if here == "ingest" and there == "dashboard":
+            if here == "ingest" and there in ("counts", "dashboard"):
                 wrong.append((name, module))
-            if name in ("dashboard.queries", "dashboard.frames") and module.split(".")[0] == "streamlit":
-                wrong.append((name, module))
+            if here == "counts" and (
+                there == "dashboard"
+                or (there == "ingest" and module != "ingest.netguard")  # its credential redaction only
+                or module.split(".")[0] == "streamlit"
+            ):
+                wrong.append((name, module))  # counts read the store and know nothing of pages or fetching
     assert not wrong, wrong
 
 
@@ -90,10 +95,10 @@ def test_the_analysis_cli_loads_ingest_and_the_store_only_in_its_retag_command()
     assert not wrong, wrong
 
 
-def test_the_dashboard_takes_only_reading_helpers_from_the_store():
+def test_counts_and_the_dashboard_take_only_reading_helpers_from_the_store():
     wrong = []
     for name, path in modules().items():
-        if name.split(".")[0] not in ("dashboard", "app"):
+        if name.split(".")[0] not in ("counts", "dashboard", "app"):
             continue
         for module, names in imports(path):
             if ours(module) != "store":

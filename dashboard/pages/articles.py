@@ -6,12 +6,13 @@ import math
 
 import streamlit as st
 
-from dashboard import queries, widgets
+from counts import queries
+from counts.search import describe as search_describe
+from counts.search import parse as search_parse
+from counts.search import strip_control
+from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import clean_widget, page_param, sync_page_param
-from dashboard.search import describe as search_describe
-from dashboard.search import parse as search_parse
-from dashboard.search import strip_control
 
 PAGE_SIZE = 50
 SEARCH_MAX = 200  # characters, in the box and from a link alike

@@ -1,7 +1,7 @@
 """What changed: the pairs and topics whose coverage rose or fell beyond chance in the chosen period.
 
 The chosen period is the sidebar's date range, or else the last 7, 30 or 90 days; it is set against
-the three periods of the same length before it (dashboard/stats.py says how, and the page repeats
+the three periods of the same length before it (counts/stats.py says how, and the page repeats
 it). Each section lists what moved beyond chance, and one click on an item shows its articles of the
 period right there.
 """
@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import analytics, changes, labels, queries, stats, widgets
+from counts import analytics, labels, queries, stats
+from dashboard import changes, widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 

@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.countries import all_country_codes
-from dashboard import analytics, frames, labels, queries, widgets
+from counts import analytics, frames, labels, queries
+from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 

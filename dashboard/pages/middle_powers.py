@@ -10,7 +10,8 @@ import streamlit as st
 
 from analysis.countries import all_country_codes
 from analysis.groups import DEFAULT_GROUP, load_groups
-from dashboard import analytics, labels, queries, widgets
+from counts import analytics, labels, queries
+from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.groups import load_groups
-from dashboard import changes, frames, labels, queries, stats, widgets
+from counts import frames, labels, queries, stats
+from dashboard import changes, widgets
 from dashboard.data import q
 from dashboard.fetching import ago, freshness
 from dashboard.filters import page_param, sync_page_param

@@ -8,7 +8,8 @@ import plotly.express as px
 import streamlit as st
 
 from analysis.countries import all_country_codes
-from dashboard import analytics, frames, labels, queries, widgets
+from counts import analytics, frames, labels, queries
+from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 
@@ -104,7 +105,7 @@ unit = f.unit
 single = b != ALL
 # The pair chosen here replaces the sidebar's Country and Partner; every other filter applies.
 base = replace(f, country=None, partner=None)
-series_of = ("pair", f"{a}-{b}") if single else ("pairs_of", a)  # dashboard.queries.series_clause
+series_of = ("pair", f"{a}-{b}") if single else ("pairs_of", a)  # counts.queries.series_clause
 scope = replace(base, country=a, partner=b) if single else base
 title = labels.pair(f"{a}-{b}") if single else f"{labels.country(a)} and its partners"
 totals = frames.fill_periods(q(queries.timeseries, base, freq), freq)  # every filtered article: share denominator

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import backfilling, fetching, queries, widgets
+from counts import queries
+from dashboard import backfilling, fetching, widgets
 from dashboard.data import q
 from ingest import config
 

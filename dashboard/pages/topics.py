@@ -6,7 +6,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import frames, labels, queries, widgets
+from counts import frames, labels, queries
+from dashboard import widgets
 from dashboard.data import q
 from dashboard.filters import page_param, sync_page_param
 

@@ -19,10 +19,11 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from dashboard import exports, queries, stats, widgets
-from dashboard.queries import Filters
-from tests.dashboard.conftest import build_tiny
+from counts import queries, stats
+from counts.queries import Filters
+from dashboard import exports, widgets
 from tests.dashboard.test_app import PAGES, figures, make_app, open_page
+from tests.stores import build_tiny
 
 RAW_HOVER = re.compile(r"\w=%\{")  # plotly express's default: "period=%{x}<br>count=%{y}"
 
@@ -167,7 +168,7 @@ def lab(colour: str) -> tuple[float, float, float]:
 
 
 def test_thirteen_topics_thirteen_distinguishable_colours(monkeypatch, generated_db):
-    from dashboard import labels
+    from counts import labels
 
     assert set(widgets.TOPIC_COLOURS) == set(labels.TOPICS)
     colours = list(widgets.TOPIC_COLOURS.values())

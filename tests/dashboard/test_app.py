@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import queries
-from dashboard.queries import Filters
+from counts import queries
+from counts.queries import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]

@@ -120,7 +120,7 @@ def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
     page.wait_for_function("() => location.search.includes('lang=fr')")
     until(lambda: caption_total(page) != total_before)
     until(lambda: column(page, 2) != before)
-    from dashboard.queries import Filters, articles
+    from counts.queries import Filters, articles
 
     french = articles(str(server["db"]), Filters(langs=("fr",)), limit=1)[1]
     assert caption_total(page).endswith(f"of {french:,} articles")

@@ -26,10 +26,7 @@ skip_without_chromium()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from generate_store import generate_store
+    from bench.generate_store import generate_store
 
     folder = tmp_path_factory.mktemp("analyst")
     db = folder / "news.db"
@@ -134,8 +131,8 @@ def test_hovering_a_month_names_the_month_and_the_counts(page, server):
 
 
 def test_network_dots_count_distinct_articles(page, server):
-    from dashboard.analytics import group_degree
-    from dashboard.queries import Filters
+    from counts.analytics import group_degree
+    from counts.queries import Filters
 
     go(page, server, "middle_powers")
     plots(page, 3)
@@ -144,7 +141,7 @@ def test_network_dots_count_distinct_articles(page, server):
                                      return Object.fromEntries(t.text.map((n, i) => [n, t.customdata[i]])); }""")
     members = ["CAN", "AUS", "JPN", "KOR", "MEX", "IDN", "TUR", "IND"]
     expected = group_degree(server["db"], Filters(), members)
-    from dashboard import labels
+    from counts import labels
 
     assert shown == {
         labels.country(c): int(dict(zip(expected["country"], expected["count"])).get(c, 0)) for c in members

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from ingest import runlock
 from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app
-from tests.dashboard.conftest import build_tiny
+from tests.stores import build_tiny
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from dashboard.fetching import ago
 from ingest.opml import Source, save_opml
 from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
-from tests.dashboard.conftest import build_tiny
+from tests.stores import build_tiny
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
-from tests.dashboard.conftest import build_tiny
 from tests.dashboard.test_hardening import add_bad_rows, damaged, random_bytes
+from tests.stores import build_tiny
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis.export import to_safe_csv
-from dashboard import queries
-from dashboard.queries import Filters
+from counts import queries
+from counts.queries import Filters
 from ingest import backfill as bf
 from ingest.opml import Source, save_opml
 from store import open_store

@@ -1,9 +1,9 @@
 """dashboard.data.q: the pages call a query by the function itself (`q(queries.partners, f, "CAN")`).
 
-It runs only public functions of dashboard/queries.py and dashboard/analytics.py, caches each under
+It runs only public functions of counts/queries.py and counts/analytics.py, caches each under
 its dotted name (so two functions of one name in the two modules never share a result), still
 tells calls apart by their arguments and the store's version, and takes a big store's fast path
-(dashboard/counts.py) whose every entry has its SQL namesake's signature. Run outside Streamlit
+(counts/memory.py) whose every entry has its SQL namesake's signature. Run outside Streamlit
 ("bare mode"): st.cache_data and session state work there as in a page.
 """
 
@@ -16,8 +16,9 @@ import sys
 
 import pytest
 
-from dashboard import analytics, columns, counts, data, queries
-from dashboard.queries import Filters
+from counts import analytics, columns, memory, queries
+from counts.queries import Filters
+from dashboard import data
 
 
 @pytest.fixture
@@ -39,8 +40,8 @@ def test_q_runs_the_function_given_with_its_arguments(run_on):
         queries.group_counts(run_on, f, {"a": ("JPN",)}, exclude=("CAN",))
     )
     assert data.q(analytics.tagger_versions) == analytics.tagger_versions(run_on)
-    assert data.query_name(queries.partners) == "dashboard.queries.partners"
-    assert data.query_name(analytics.window_counts) == "dashboard.analytics.window_counts"
+    assert data.query_name(queries.partners) == "counts.queries.partners"
+    assert data.query_name(analytics.window_counts) == "counts.analytics.window_counts"
 
 
 def _forged(module: str, qualname: str, calls: list):
@@ -57,8 +58,8 @@ def test_q_refuses_anything_but_a_listed_query(run_on):
     refused = [
         lambda db, f: calls.append(db),  # a lambda
         _forged(__name__, "fn", calls),  # a function of another module
-        _forged("dashboard.queries", "headline", calls),  # claims a query's name, is not that query
-        _forged("dashboard.queries", "no_such_query", calls),  # claims a name the module lacks
+        _forged("counts.queries", "headline", calls),  # claims a query's name, is not that query
+        _forged("counts.queries", "no_such_query", calls),  # claims a name the module lacks
         queries._frame,  # a private helper of the right module
         queries.Filters,  # a class, not a function
         os.path.exists,  # the standard library
@@ -74,7 +75,7 @@ def test_the_cache_tells_apart_functions_of_one_name_in_two_modules(run_on, monk
     """With string names, `q("headline")` meant queries.headline only; keys by module and name keep
     a same-named analytics function from being answered with queries' cached result."""
     calls: list = []
-    same_name = _forged("dashboard.analytics", "headline", calls)
+    same_name = _forged("counts.analytics", "headline", calls)
     monkeypatch.setattr(analytics, "headline", same_name, raising=False)
     f = Filters()
     real = data.q(queries.headline, f)
@@ -114,8 +115,8 @@ def test_a_big_store_is_counted_in_memory(run_on, monkeypatch, tmp_path):
 
 
 def test_every_in_memory_query_names_a_query_with_its_signature():
-    assert counts.FUNCTIONS
-    for name, fast in counts.FUNCTIONS.items():
+    assert memory.FUNCTIONS
+    for name, fast in memory.FUNCTIONS.items():
         module, _, function = name.rpartition(".")
         sql = getattr(sys.modules[module], function)
         assert data.query_name(sql) == name  # a query q() may run, under the name q() looks up

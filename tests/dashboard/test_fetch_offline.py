@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 
-from dashboard import queries
+from counts import queries
 from dashboard.fetching import ago
 from ingest.opml import Source, save_opml
 from tests.dashboard.test_app import make_app, open_page

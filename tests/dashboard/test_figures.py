@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
+from counts.queries import Filters
 from dashboard import exports, widgets
-from dashboard.queries import Filters
 from tests.dashboard.test_app import CHARTS, figures, make_app, open_page
 
 META = exports.meta("Trend <b>x</b>", Filters(sources=("<a href='javascript:alert(1)'>Evil</a>",)), {}, None)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import queries
-from dashboard.queries import Filters
-from dashboard.search import strip_control
-from tests.dashboard.conftest import build_tiny
+from counts import queries
+from counts.queries import Filters
+from counts.search import strip_control
 from tests.dashboard.test_app import PAGES, make_app, open_page
+from tests.stores import build_tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_SPAN = (date(2026, 1, 5), date(2026, 3, 3))  # the hand-built store's first and last day

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import queries
-from dashboard.queries import Filters
+from counts import queries
+from counts.queries import Filters
 from ingest import runlock
 from tests.dashboard.test_app import make_app, open_page
 from tests.ingest.feedserver import FeedServer, rss

@@ -1,4 +1,4 @@
-"""The counting layer's second half: reshaping the per-period counts that dashboard/queries.py aggregates
+"""The counting layer's second half: reshaping the per-period counts that counts/queries.py aggregates
 in SQL, before they are charted.
 
 SQL GROUP BY returns only the periods that have articles; a line chart needs the empty ones as
@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import labels
+from counts import labels
 
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 

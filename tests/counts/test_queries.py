@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import queries as q
-from dashboard.queries import Filters
+from counts import queries as q
+from counts.queries import Filters
 
 MP = ("CAN", "AUS", "JPN", "KOR", "MEX", "IDN", "TUR", "IND")
 
@@ -76,7 +76,7 @@ def test_filters_select_the_right_articles(tiny_db, f, expected):
         ("quebec", [3]),  # accents removed on both sides
         ("inde canada", [7]),  # every word required
         ('"korea japan', [5]),  # a stray quote is a plain character
-        ("japan OR korea", [1, 5]),  # OR between two words: either (dashboard/search.py)
+        ("japan OR korea", [1, 5]),  # OR between two words: either (counts/search.py)
         ("NEAR( AND * ^", []),
         ("   ", [1, 2, 3, 4, 5, 6, 7]),
     ],

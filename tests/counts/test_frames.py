@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import frames
+from counts import frames
+from counts.queries import Filters, pair_code, where
 from dashboard.filters import to_params
-from dashboard.queries import Filters, pair_code, where
 
 
 def frame(rows):

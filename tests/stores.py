@@ -1,19 +1,11 @@
-"""Stores for the dashboard tests: a tiny hand-built one with known answers, a generated one of
-realistic shape for the pages, and helpers to point the app at them."""
+"""Stores for the counting and dashboard tests: a tiny hand-built one with known answers, and a
+generated one of realistic shape (bench/generate_store.py). The fixtures are in tests/conftest.py."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from generate_store import generate_store  # noqa: E402
-
-from store import open_store, set_meta  # noqa: E402
+from store import open_store, set_meta
 
 FEEDS = [
     (1, "CBC News: World", "CBC News", "https://example.com/cbc.xml", "en", "outlet", 1, None, 200, None, 0),
@@ -190,16 +182,3 @@ def build_tiny(path: Path) -> Path:
     conn.execute("COMMIT")
     conn.close()
     return path
-
-
-@pytest.fixture
-def tiny_db(tmp_path) -> str:
-    return str(build_tiny(tmp_path / "tiny.db"))
-
-
-@pytest.fixture(scope="session")
-def generated_db(tmp_path_factory) -> str:
-    """3,000 realistic articles: enough for every chart to have data, small enough to be quick."""
-    path = tmp_path_factory.mktemp("gen") / "store.db"
-    generate_store(path, articles=3000, seed=7)
-    return str(path)

@@ -1,5 +1,5 @@
 """The analyst's queries: what the Compare and What changed pages, the movers, the network and the
-exports need beyond the pages' basic counts (dashboard/queries.py).
+exports need beyond the pages' basic counts (counts/queries.py).
 
 Same rules as queries.py, whose building blocks they use: every figure is aggregated inside
 SQLite over the filter's articles (`queries.where` / `queries._scope`), values travel as
@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.queries import (
+from counts.queries import (
     _PERIOD_SQL,
     Filters,
     _check,
@@ -65,7 +65,7 @@ def group_degree(db, f: Filters, members: list[str]) -> pd.DataFrame:
         )
 
 
-# --- windows: the current period against the ones before (dashboard/stats.py) -------------------
+# --- windows: the current period against the ones before (counts/stats.py) -------------------
 
 
 def _windowed(f: Filters, baseline_start: date, start: date, end: date) -> tuple[Filters, str, list]:

@@ -1,4 +1,4 @@
-"""Search operators (dashboard/search.py) and their FTS5 translation, on the parser and on a real store."""
+"""Search operators (counts/search.py) and their FTS5 translation, on the parser and on a real store."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from dashboard import queries as q
-from dashboard import search
-from dashboard.queries import Filters
+from counts import queries as q
+from counts import search
+from counts.queries import Filters
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
-"""The pages' figures counted from the in-memory columns (dashboard/columns.py) instead of SQL.
+"""The pages' figures counted from the in-memory columns (counts/columns.py) instead of SQL.
 
-Each function has the signature and returns the frame of its namesake in dashboard/queries.py or
-dashboard/analytics.py, with the store's columns in place of the store: `FUNCTIONS` maps the dotted
-name of each (`dashboard.queries.partners`, `name_of`) to its version here, which `data.q` runs. A
+Each function has the signature and returns the frame of its namesake in counts/queries.py or
+counts/analytics.py, with the store's columns in place of the store: `FUNCTIONS` maps the dotted
+name of each (`counts.queries.partners`, `name_of`) to its version here, which `data.q` runs. A
 filter is one boolean mask over the articles (`mask`, the same conditions as `queries.where`); a
 figure counts the masked articles, or the masked tag rows, per period or value with `numpy.bincount`.
 Counting stories counts distinct `COALESCE(story_id, id)` per group, as SQL's `COUNT(DISTINCT ...)`.
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard import analytics, queries
-from dashboard.columns import _TYPE_BLOB, _TYPE_NUMBER, _TYPE_TEXT, Columns
-from dashboard.queries import (
+from counts import analytics, queries
+from counts.columns import _TYPE_BLOB, _TYPE_NUMBER, _TYPE_TEXT, Columns
+from counts.queries import (
     EARLIEST,
     Filters,
     _periods,
@@ -399,7 +399,7 @@ def series_tag_timeseries(
 
 
 def _fts_hits(c: Columns, conn, query: str) -> np.ndarray:
-    """Articles (bool per position) matching an FTS5 query built by dashboard.search."""
+    """Articles (bool per position) matching an FTS5 query built by counts.search."""
     found = np.array(
         [r for (r,) in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (query,))],
         dtype=np.int64,
@@ -422,7 +422,7 @@ def articles(
     series: tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """queries.articles: the rows are chosen here (the mask, newest first), then read by id."""
-    from dashboard.search import parse, to_fts5
+    from counts.search import parse, to_fts5
 
     m = mask(c, f)
     if series:
@@ -440,13 +440,13 @@ def articles(
 
 
 def name_of(fn: Callable[..., object]) -> str:
-    """A query's dotted name, `dashboard.queries.partners`: the key of FUNCTIONS and of data.q's cache.
+    """A query's dotted name, `counts.queries.partners`: the key of FUNCTIONS and of data.q's cache.
     A name rather than the function object, so that a module Streamlit reloads after an edit still
     finds its ported version."""
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-# Each SQL query of dashboard/queries.py and dashboard/analytics.py with its ported version here.
+# Each SQL query of counts/queries.py and counts/analytics.py with its ported version here.
 _PORTED: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (queries.headline, headline),
     (queries.timeseries, timeseries),

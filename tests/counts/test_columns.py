@@ -1,4 +1,4 @@
-"""The in-memory columns (dashboard/columns.py, dashboard/counts.py) give SQL's answers, to the row.
+"""The in-memory columns (counts/columns.py, counts/memory.py) give SQL's answers, to the row.
 
 Every ported query runs both ways on the same store, generated plus hostile dates, for many filters
 and both units; then the store changes (new articles appended, a sample removed, stories regrouped)
@@ -14,9 +14,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import analytics, columns, counts, queries
-from dashboard.queries import Filters
-from tests.dashboard.conftest import generate_store
+from bench.generate_store import generate_store
+from counts import analytics, columns, memory, queries
+from counts.queries import Filters
 from tests.dashboard.test_hardening import add_bad_rows
 
 MEMBERS = ["CAN", "JPN", "KOR", "AUS", "IND", "MEX"]
@@ -118,10 +118,10 @@ def check_all(db: str, held: columns.Columns) -> None:
     wrong = []
     for f in FILTERS:
         for fn, args in CALLS:
-            want, got = fn(db, f, *args), counts.FUNCTIONS[counts.name_of(fn)](held, db, f, *args)
+            want, got = fn(db, f, *args), memory.FUNCTIONS[memory.name_of(fn)](held, db, f, *args)
             if not same(want, got):
                 wrong.append((fn.__name__, args, f))
-    assert analytics.tagger_versions(db) == counts.tagger_versions(held, db)
+    assert analytics.tagger_versions(db) == memory.tagger_versions(held, db)
     assert not wrong, wrong[:5]
 
 

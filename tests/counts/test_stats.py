@@ -1,4 +1,4 @@
-"""The change test behind Biggest movers and What changed (dashboard/stats.py), on plain numbers."""
+"""The change test behind Biggest movers and What changed (counts/stats.py), on plain numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import stats
+from counts import stats
 
 
 @pytest.mark.parametrize(

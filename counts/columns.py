@@ -12,7 +12,7 @@ over the articles and every figure a `bincount`: 5–60 ms instead of seconds
 (`bench/dashboard_bench.py` measures both, side by side; docs/dashboard.md has the table).
 
 The same answers as SQL, to the row: every function here has the signature and the output frame of
-its namesake in dashboard/queries.py (or analytics.py), periods go through the same `_periods`, and
+its namesake in counts/queries.py (or analytics.py), periods go through the same `_periods`, and
 `tests/dashboard/test_columns.py` runs both on generated stores with hostile dates for many filters
 and compares the frames. Anything not ported (the article list's text, feeds, coverage) stays SQL.
 
@@ -44,8 +44,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from dashboard import queries
-from dashboard.queries import (
+from counts import queries
+from counts.queries import (
     reader,
 )
 

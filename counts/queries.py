@@ -700,9 +700,9 @@ def articles(
     The tags are gathered only for the page's rows, so the cost of a page does not grow with the
     store beyond finding the rows themselves. `series` narrows to one series of
     `series_clause` (a topic, a pair... on top of the filter); `search` is read
-    by dashboard.search, which adds a `match` column (the highlighted passage).
+    by counts.search, which adds a `match` column (the highlighted passage).
     """
-    from dashboard.search import parse, to_fts5
+    from counts.search import parse, to_fts5
 
     sql, params = where(f, db)
     if series:
@@ -747,8 +747,8 @@ _ARTICLE_SELECT = (
 
 def article_rows(conn: sqlite3.Connection, ids: list[int], search: str = "") -> pd.DataFrame:
     """The article list's rows for these ids, in the list's order (newest first), with the match
-    column when searching: `articles` once the ids are chosen elsewhere (dashboard/counts.py)."""
-    from dashboard.search import parse, to_fts5
+    column when searching: `articles` once the ids are chosen elsewhere (counts/memory.py)."""
+    from counts.search import parse, to_fts5
 
     ids = [int(i) for i in ids]
     df = (
@@ -780,8 +780,8 @@ def finish_articles(df: pd.DataFrame) -> pd.DataFrame:
 
 def _snippets(conn: sqlite3.Connection, query: str, ids: list[int]) -> list[str]:
     """The matching passage of each listed article (FTS5 snippet, about 14 words), as plain text
-    with the matched words between ** marks (dashboard.search.marked): a column of text, never HTML."""
-    from dashboard.search import CLOSE, OPEN, marked
+    with the matched words between ** marks (counts.search.marked): a column of text, never HTML."""
+    from counts.search import CLOSE, OPEN, marked
 
     if not ids:
         return []

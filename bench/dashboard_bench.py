@@ -11,13 +11,15 @@ minutes on two shared cores). For each size:
    * `summary tables`: per-day counts per tag value (what ingest would keep up to date at write time),
      built here into a separate file; it answers the default view, and a filter that crosses tags
      (Canada + trade) cannot be answered from it, so it falls back to SQL;
-   * `columns`: counts/columns.py + counts.py, the store's columns in memory (warm); with the
+   * `columns`: counts/columns.py + counts/memory.py, the store's columns in memory (warm); with the
      time to read them from the store the first time, and from their saved file after a restart.
 2. **The app in Chromium** (Playwright, /usr/bin/chromium, 1280x900): per page, a fresh
    `streamlit run app.py` and its first load in a new browser (cold: new process, empty caches and an
    empty browser cache; the columns' saved file present, as after any earlier run, and the OS file
    cache warm), then the page in 5 new tabs (warm: a new session on the running server, the browser's
-   cache warm; the median), then 2 filter changes, each in a new tab (topics never chosen before, so no result
+   cache warm; the median), then 3 page switches (in a new tab showing another page of the dashboard,
+   a click on the page's name in the sidebar menu: how a reader moves between pages; the median),
+   then 2 filter changes, each in a new tab (topics never chosen before, so no result
    is cached; the median). A load ends when the script has run and every chart is drawn.
    Each warm load is split (medians): the page shell (navigation to the first websocket message:
    HTML, Streamlit's scripts, the session), the server's script time and the number of script runs
@@ -365,12 +367,39 @@ def change_filter(page, topic: str, charts: int) -> float:
     return elapsed
 
 
+NAV = {
+    "overview": "Overview",
+    "pairs": "Country pairs",
+    "compare": "Compare",
+    "changes": "What changed",
+    "topics": "Topics",
+    "middle_powers": "Middle powers",
+    "articles": "Articles",
+    "sources": "Sources",
+}
+SWITCHES = 3  # page switches per page; the tables show their median
+
+
+def switch_to(page, url: str, path: str, charts: int) -> float:
+    """Seconds from a click on the page's name in the sidebar menu, in a tab where another page of the
+    dashboard is open (Streamlit's scripts and Plotly already loaded: the first chart page a tab shows
+    pays for loading Plotly once), to its last chart drawn: how a reader moves between pages."""
+    start_at = "pairs" if path == "overview" else "overview"  # a chart page: Plotly is loaded
+    load(page, url, start_at, CHARTS[start_at])
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=NAV[path]).first
+    page.evaluate(WATCH)
+    started = time.perf_counter()
+    link.click()
+    page.wait_for_function(READY, arg=charts, timeout=120_000, polling=20)
+    return time.perf_counter() - started
+
+
 def launch(p):
     return p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
 
 
-def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Per page: (cold / warm / filter change), and where a warm load goes (medians of WARM_LOADS)."""
+def browser_times(db: str, cache: str, log: Path, pages: list[str] = PAGES) -> tuple[dict[str, str], dict[str, str]]:
+    """Per page: (cold / warm / page switch / filter change), and where a warm load goes (medians of WARM_LOADS)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -379,7 +408,7 @@ def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = launch(p)
         try:
-            for i, path in enumerate(PAGES):
+            for i, path in enumerate(pages):
                 runs = Path(tmp) / f"runs-{path}.jsonl"
                 with server(db, cache, log, runs) as url:
                     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -397,6 +426,11 @@ def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[
                         run_counts.append(len(times))
                         run_seconds.append(sum(times))
                         page.close()
+                    switches = []
+                    for _ in range(SWITCHES):  # each in a new tab that opened another page first
+                        page = ctx.new_page()
+                        switches.append(switch_to(page, url, path, CHARTS[path]))
+                        page.close()
                     changes = []
                     for k in range(FILTER_CHANGES):  # each in a new tab: one topic chosen, never two
                         page = ctx.new_page()
@@ -408,7 +442,7 @@ def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[
                         page.close()
                     ctx.close()
                 change = f"{med(changes):.2f}" if changes else "timed out"
-                out[path] = f"{cold:.2f} / {med(warm):.2f} / {change}"
+                out[path] = f"{cold:.2f} / {med(warm):.2f} / {med(switches):.2f} / {change}"
                 have_runs = runs.exists()
                 parts[path] = " / ".join(
                     [
@@ -420,7 +454,10 @@ def browser_times(db: str, cache: str, log: Path) -> tuple[dict[str, str], dict[
                         f"{max(run_counts)}" if have_runs else "n/a",
                     ]
                 )
-                print(f"  {path}: cold / warm / filter change {out[path]}; warm split {parts[path]}", file=sys.stderr)
+                print(
+                    f"  {path}: cold / warm / page switch / filter change {out[path]}; warm split {parts[path]}",
+                    file=sys.stderr,
+                )
         finally:
             browser.close()
     return out, parts
@@ -504,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="rebuild stores that already exist")
     parser.add_argument("--skip-candidates", action="store_true")
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=PAGES, help="the pages measured in Chromium")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -527,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_browser:
             cache = str(out / "columns-cache")
             prepare_saved_columns(str(db), cache)
-            times, parts = browser_times(str(db), cache, out / "streamlit.log")
+            times, parts = browser_times(str(db), cache, out / "streamlit.log", args.pages)
             for path, value in times.items():
                 pages.setdefault(path, {})[n] = value
             for path, value in parts.items():
@@ -546,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     if cand:
         table("seconds of query work (default / after a filter change)", cand, sizes)
     if pages:
-        table("seconds in Chromium (cold / warm / filter change)", pages, sizes)
+        table("seconds in Chromium (cold / warm new tab / page switch / filter change)", pages, sizes)
         table(
             "a warm load split: total / page shell / server script / script messages / drawing / script runs",
             split_rows,

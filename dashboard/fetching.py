@@ -26,6 +26,7 @@ from ingest import config, runlock
 
 POLL_S = 2.0  # how often a session watching another session's run redraws its progress
 _RESULT = "_mpm_fetch_result"  # session state: this session's last run (summary, when it ended)
+_FORCE_ASKED = "_mpm_fetch_force_asked"  # session state: Fetch anyway clicked where no run could start
 FORCE_HELP = (
     "Ask every enabled feed now, ignoring the wait after failures and servers' Retry-After (same as "
     "`python -m ingest --force`). Disabled feeds, the size and time limits, the address rules and one "
@@ -95,7 +96,7 @@ def fetch_latest(ctx) -> None:
         "after failures are skipped until due.",
     )
     waiting, until = queries.feeds_waiting(ctx.db)
-    forced = _force_button(wait) if waiting else False
+    forced = _force_button(wait) if waiting else st.session_state.pop(_FORCE_ASKED, False)
     if wait > 0:
         st.caption(
             f"The last fetch ended {config.fetch_interval() - wait:.0f} s ago; the next one is possible "
@@ -113,7 +114,12 @@ def fetch_latest(ctx) -> None:
     if result is not None:
         _show(*result)
         if not waiting and (result[0].forceable() or result[0].outcome in ("offline", "unreachable")):
-            _force_button(wait)  # the run just put feeds in backoff: offer it now, not on the next redraw
+            # The run just put feeds in backoff: offer it now, not on the next redraw. A click on this one
+            # (drawn when no feed was waiting at the start of the run: they came due meanwhile) is
+            # carried to the top of the next run, where the run is made, so it is never lost.
+            if _force_button(wait):
+                st.session_state[_FORCE_ASKED] = True
+                st.rerun()
     st.caption(freshness(queries.ingest_times(ctx.db)))
 
 

@@ -120,6 +120,28 @@ def test_fetch_anyway_brings_a_waiting_feed_back(monkeypatch, tiny_db, tmp_path)
         assert button(at, "Fetch anyway") is None  # nothing waits any more
 
 
+def test_fetch_anyway_clicked_after_the_feeds_came_due_is_not_lost(monkeypatch, tiny_db, tmp_path):
+    """The page stayed open past the backoff: the Fetch anyway under the last result is the one drawn
+    (no feed waits any more at the top of the run), and a click on it still makes a forced run."""
+    with FeedServer() as server:
+        url = server.route("/wire.xml", status=503)
+        at = sources_page(monkeypatch, tiny_db, write_sources(tmp_path / "s.opml", [url]))
+        button(at, "Fetch latest").click().run()
+        button(at, "Fetch latest").click().run()  # during backoff: the feed is skipped, Fetch anyway offered
+        assert len(server.hits("/wire.xml")) == 1 and "every feed was skipped (1)" in texts(at.warning)[0]
+        conn = sqlite3.connect(tiny_db)
+        conn.execute("UPDATE feeds SET next_fetch_at = '2000-01-01T00:00:00Z' WHERE name = 'Feed 0'")
+        conn.commit()
+        conn.close()
+        server.route("/wire.xml", body=FEED)
+        at.run()  # a redraw, minutes later: nothing waits, the last result still offers Fetch anyway
+        assert queries.feeds_waiting(tiny_db)[0] == 0
+        button(at, "Fetch anyway").click().run()
+        assert not at.exception and len(server.hits("/wire.xml")) == 2
+        [success] = texts(at.success)
+        assert success.startswith("1 new article from 1 feed (1 ok, 0 not modified). (forced run, ended")
+
+
 def test_the_overview_shows_the_last_run_that_brought_articles(monkeypatch, tiny_db, tmp_path):
     at = sources_page(monkeypatch, tiny_db, offline_sources(tmp_path))
     button(at, "Fetch latest").click().run()

@@ -473,13 +473,17 @@ def fetch_all(
     return summary
 
 
-def _finish(conn, new_ids: list[int], outcome: str) -> None:
+def _finish(conn, new_ids: list[int], outcome: str, attempt: bool = True) -> None:
+    """Cluster the new articles into stories; for a run that asked for news (`attempt`), stamp it as the
+    last ingest attempt with its outcome. Loading the bundled sample is no attempt: the Overview of a
+    first run must not say "last attempt 0 min ago" when no feed was ever asked."""
     t = time.monotonic()
     changed = recluster(conn, new_ids)
     log.info(
         "stories: %d story ids updated around %d new articles in %.2f s", changed, len(new_ids), time.monotonic() - t
     )
-    finish_ingest_run(conn, FETCH_LOG_KEEP, outcome)  # RunSummary.outcome: the Overview's "offline"
+    if attempt:
+        finish_ingest_run(conn, FETCH_LOG_KEEP, outcome)  # RunSummary.outcome: the Overview's "offline"
 
 
 # ---------------------------------------------------------------- saved files
@@ -551,7 +555,7 @@ def ingest_dir(
             _ingest_file(conn, path, url, kind, is_sample, sidecar.get(path.resolve()), summary, new_ids, cap)
             if on_progress:
                 on_progress(done, len(files), rel)
-        _finish(conn, new_ids, summary.outcome)
+        _finish(conn, new_ids, summary.outcome, attempt=kind != "sample")
     finally:
         conn.close()
     summary.seconds = time.monotonic() - t0

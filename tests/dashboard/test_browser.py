@@ -50,6 +50,9 @@ def test_first_run_loads_sample_and_draws_charts(page, server, tmp_path):
     page.get_by_text("Illustrative sample data").first.wait_for()
     assert page.locator(".js-plotly-plot").count() == CHARTS[""]
     page.wait_for_selector('[data-testid="stToast"]', state="detached", timeout=15_000)  # "sample loaded"
+    # Loading the sample asked no feed: no "last attempt 0 min ago" under the figures (seen on a first run).
+    page.get_by_text("No new articles fetched yet.").first.wait_for()
+    assert page.get_by_text("last attempt").count() == 0
     page.wait_for_timeout(1000)  # let plotly finish its first layout before the picture
     shot = tmp_path / "overview.png"  # the README's picture is refreshed by tools/screenshot.py, not by tests
     page.screenshot(path=str(shot))

@@ -17,10 +17,11 @@ import feedparser
 import pytest
 
 from analysis.topics import TOPICS as ALL_TOPICS
+from counts.queries import ingest_times
 from ingest import config
 from ingest.runner import ingest_dir
 from ingest.sample import has_live_articles, has_sample_articles, load_sample, remove_sample
-from store import open_store
+from store import get_meta, open_store
 
 SAMPLE_DIR = config.SAMPLE_DIR
 TOPICS = set(ALL_TOPICS)
@@ -306,3 +307,9 @@ def test_cli_flags_load_and_remove_the_sample(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--db", db, "--sample", "--remove-sample"])
     assert stop.value.code == 2
+
+
+def test_loading_the_sample_is_not_an_ingest_attempt(sample_db, conn):
+    """The Overview's "last attempt" is a run that asked for news; the bundled sample asked no feed."""
+    assert get_meta(conn, "last_ingest_at") is None and get_meta(conn, "last_ingest_outcome") is None
+    assert ingest_times(str(sample_db)) == {"last_attempt_at": None, "last_outcome": None, "last_new_at": None}

@@ -68,21 +68,23 @@ def sample_notice(db: str, status: dict, sources_page) -> None:
     if not status.get("sample"):
         return
     with st.container(border=True):
-        cols = st.columns([6, 1.6, 1.8], vertical_alignment="center")
-        cols[0].markdown(
+        # Two columns, the way out stacked on the right: three side by side cut "Fetch live feeds" to
+        # "Fetch live feec" at 1280 px with the sidebar open (tests/dashboard/test_browser.py).
+        text, actions = st.columns([3, 1.3], vertical_alignment="center")
+        text.markdown(
             f":orange[:material/science:] **Illustrative sample data:** {status['sample']:,} of the "
             f"{status['articles']:,} articles are hand-written examples bundled with the app "
             "(links on example.com), not real news."
         )
-        cols[1].page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
+        actions.page_link(sources_page, label="Fetch live feeds", icon=":material/cloud_download:")
         if config.read_only():  # MPM_READ_ONLY=1: no visitor deletes anything (dashboard/fetching.py)
-            cols[2].caption("Read-only dashboard: `python -m ingest --remove-sample` removes the sample.")
+            actions.caption("Read-only dashboard: `python -m ingest --remove-sample` removes the sample.")
         elif status.get("live"):
-            if cols[2].button("Remove sample data", icon=":material/delete:", key="remove_sample"):
+            if actions.button("Remove sample data", icon=":material/delete:", key="remove_sample"):
                 from ingest.sample import remove_sample
 
                 removed = remove_sample(db)
                 st.toast(f"Removed {removed} sample articles.")
                 st.rerun()
         else:
-            cols[2].caption("Remove the sample here once live articles have arrived.")
+            actions.caption("Remove the sample here once live articles have arrived.")

@@ -166,3 +166,23 @@ def test_hostile_titles_show_as_text_and_csv_is_neutralized(page, server, tmp_pa
     until(lambda: XSS_TITLE in column(page, 1))
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
+
+
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stPageLink-NavLink"] *')]
+    .filter(e => e.children.length === 0 && e.innerText && e.innerText.includes('Fetch live'))
+    .map(e => [e.innerText, e.scrollWidth, e.clientWidth])"""
+
+
+def test_the_sample_notice_shows_its_link_whole_at_1280_px(page, server):
+    """At 1280 px with the sidebar open the notice's link read "Fetch live feec" (three columns)."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    try:
+        for path in ("", "sources"):
+            go(page, server, path)
+            page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text="Fetch live feeds").first.wait_for()
+            wait_idle(page)
+            labels = page.evaluate(TRUNCATED)
+            assert labels, "the notice's Fetch live feeds link is not drawn"
+            assert all(scroll <= client for _text, scroll, client in labels), labels
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 900})

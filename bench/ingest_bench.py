@@ -133,22 +133,7 @@ def bench(n: int, workdir: Path) -> list[dict]:
         save_opml(opml, sources)
         db = workdir / f"bench{n}.db"
         for label in ("first run", "re-run (all 304)"):
-            wall, peak, line = run_measured(db, opml)
-            match = SUMMARY.search(line)
-            rows.append(
-                {
-                    "feeds": n,
-                    "hosts": hosts,
-                    "run": label,
-                    "wall": wall,
-                    "peak": peak,
-                    "in_run": float(match.group(6)) if match else float("nan"),
-                    "new": int(match.group(5)) if match else -1,
-                    "ok": int(match.group(1)) if match else -1,
-                    "not_modified": int(match.group(2)) if match else -1,
-                    "failed": int(match.group(3)) if match else -1,
-                }
-            )
+            rows.append(_row(n, hosts, label, *run_measured(db, opml)))
     return rows
 
 

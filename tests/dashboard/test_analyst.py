@@ -485,23 +485,6 @@ def test_export_text_in_a_figure_is_escaped():
     assert "<a href" not in fig.layout.title.subtitle.text and "&lt;a href" in fig.layout.title.subtitle.text
 
 
-@pytest.fixture
-def downloads(monkeypatch):
-    """Every payload a download button offers in the test, as (file name, bytes)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    seen: list[tuple[str, bytes]] = []
-    real = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        data = path_or_data.encode("utf-8") if isinstance(path_or_data, str) else bytes(path_or_data)
-        seen.append((filename or "", data))
-        return real(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return seen
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_csv_on_every_page_carries_its_header(monkeypatch, generated_db, downloads, page):
     at = open_page(make_app(monkeypatch, generated_db, {"country": "JPN", "lang": "en"}), page)

@@ -39,23 +39,6 @@ FEED = rss(
 )
 
 
-@pytest.fixture
-def downloads(monkeypatch):
-    """Every payload a download button offers in this test, as (file name, bytes)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    seen: list[tuple[str, bytes]] = []
-    real = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        data = path_or_data.encode("utf-8") if isinstance(path_or_data, str) else bytes(path_or_data)
-        seen.append((filename or "", data))
-        return real(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return seen
-
-
 def _sources(tmp_path: Path, url: str) -> Path:
     path = tmp_path / "sources.opml"
     path.write_text(

@@ -58,19 +58,9 @@ from generate_store import generate_store  # noqa: E402
 from analysis.groups import load_groups  # noqa: E402
 from counts import analytics, columns, memory, queries, stats  # noqa: E402
 from counts.queries import Filters  # noqa: E402
+from tests.dashboard.test_app import CHARTS, PAGES  # noqa: E402 - the pages, and the charts each draws
 from tools import streamlit_server  # noqa: E402
 
-PAGES = ["overview", "pairs", "compare", "changes", "topics", "middle_powers", "articles", "sources"]
-CHARTS = {
-    "overview": 3,
-    "pairs": 2,
-    "compare": 1,
-    "changes": 2,
-    "topics": 2,
-    "middle_powers": 3,
-    "articles": 0,
-    "sources": 0,
-}
 NEW_TOPICS = ["energy", "arctic", "health", "climate", "migration", "technology", "human_rights", "conflict"]
 
 
@@ -325,10 +315,15 @@ WARM_LOADS = 5  # warm loads per page; the tables show their median
 FILTER_CHANGES = 2
 
 
+def page_url(url: str, path: str) -> str:
+    """The address of a page of the app (the Overview is the default page, at the root)."""
+    return f"{url}/{'' if path == 'overview' else path}"
+
+
 def load(page, url: str, path: str, charts: int) -> float:
     """Seconds from asking for the page to its last chart drawn."""
     started = time.perf_counter()
-    page.goto(f"{url}/{'' if path == 'overview' else path}")
+    page.goto(page_url(url, path))
     page.wait_for_selector('[data-testid="stSidebar"]', timeout=120_000)
     page.evaluate("() => { window.__mpmRan = true; }")  # the first run began with the page
     page.wait_for_function(READY, arg=charts, timeout=120_000, polling=20)
@@ -367,16 +362,6 @@ def change_filter(page, topic: str, charts: int) -> float:
     return elapsed
 
 
-NAV = {
-    "overview": "Overview",
-    "pairs": "Country pairs",
-    "compare": "Compare",
-    "changes": "What changed",
-    "topics": "Topics",
-    "middle_powers": "Middle powers",
-    "articles": "Articles",
-    "sources": "Sources",
-}
 SWITCHES = 3  # page switches per page; the tables show their median
 
 
@@ -386,7 +371,7 @@ def switch_to(page, url: str, path: str, charts: int) -> float:
     pays for loading Plotly once), to its last chart drawn: how a reader moves between pages."""
     start_at = "pairs" if path == "overview" else "overview"  # a chart page: Plotly is loaded
     load(page, url, start_at, CHARTS[start_at])
-    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=NAV[path]).first
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href="{page_url(url, path)}"]')
     page.evaluate(WATCH)
     started = time.perf_counter()
     link.click()

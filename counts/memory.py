@@ -26,6 +26,7 @@ from counts.queries import (
     EARLIEST,
     Filters,
     _periods,
+    _with_totals,
     group_members,
     latest_plausible,
     pair_code,
@@ -197,10 +198,7 @@ def group_timeseries(c: Columns, db, f: Filters, freq: str, groups: dict[str, tu
         df = _per_period(c, countries.hit(c.n, codes, m), freq, f.unit)
         df["group"] = label
         parts.append(_periods(df, db))
-    if not parts or totals.empty:
-        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [], "total": []})
-    out = pd.concat(parts, ignore_index=True).merge(totals, on="period", how="right")
-    return out.dropna(subset=["group"])[["period", "group", "count", "total"]].reset_index(drop=True)
+    return _with_totals(parts, totals)
 
 
 def _ordered(names: list, counts: np.ndarray, columns: list[str], limit: int | None) -> pd.DataFrame:

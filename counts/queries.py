@@ -503,6 +503,12 @@ def group_timeseries(db, f: Filters, freq: str, groups: dict[str, tuple[str, ...
             )
             df["group"] = label
             parts.append(_periods(df, db))
+    return _with_totals(parts, totals)
+
+
+def _with_totals(parts: list[pd.DataFrame], totals: pd.DataFrame) -> pd.DataFrame:
+    """[period, group, count, total]: each group's per-period counts beside the filter's total of the
+    period (a period with no article of the filter has no row); shared by the in-memory version."""
     if not parts or totals.empty:
         return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": [], "total": []})
     out = pd.concat(parts, ignore_index=True).merge(totals, on="period", how="right")

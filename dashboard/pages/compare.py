@@ -74,14 +74,15 @@ elif mode == "pairs":
 else:
     pair = c1.selectbox("Pair", pairs, key="cmp_pair", format_func=labels.pair)
     sides = pair.split("-")
-    page_param("cmp_side", "CAN" if "CAN" in sides else sides[0], sides, str.upper)
+    default_side = "CAN" if "CAN" in sides else sides[0]
+    page_param("cmp_side", default_side, sides, str.upper)
     if st.session_state["cmp_side"] not in sides:  # a new pair without the country picked before
-        st.session_state["cmp_side"] = "CAN" if "CAN" in sides else sides[0]
+        st.session_state["cmp_side"] = default_side
     side = c2.selectbox("Against all the pairs of", sides, key="cmp_side", format_func=labels.country_option)
     first, second = ("pair", pair), ("pairs_of", side)
     names = (labels.pair(pair), f"All of {labels.country(side)}'s pairs")
     what = f"the {unit} reporting the pair, and those reporting {labels.country(side)} dealing with any country"
-    sync_page_param("cmp_side", "CAN" if "CAN" in sides else sides[0])
+    sync_page_param("cmp_side", default_side)
 c3, c4 = st.columns([1, 1.4])
 measure = c3.segmented_control(
     "Measure",

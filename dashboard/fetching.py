@@ -96,7 +96,8 @@ def fetch_latest(ctx) -> None:
         "after failures are skipped until due.",
     )
     waiting, until = queries.feeds_waiting(ctx.db)
-    forced = _force_button(wait) if waiting else st.session_state.pop(_FORCE_ASKED, False)
+    asked = bool(st.session_state.pop(_FORCE_ASKED, False))  # taken on this run whatever happens: never left over
+    forced = (_force_button(wait) if waiting else False) or asked
     if wait > 0:
         st.caption(
             f"The last fetch ended {config.fetch_interval() - wait:.0f} s ago; the next one is possible "

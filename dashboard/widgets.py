@@ -157,11 +157,18 @@ def table(
     height: Height = "auto",
     scope: Filters | None = None,
     column_order: list | None = None,
+    row_height: int | None = None,
 ) -> None:
     """The table as shown, and a CSV download of it under a header line saying what it is
     (dashboard.exports)."""
     st.dataframe(
-        df, hide_index=True, column_config=column_config, height=height, width="stretch", column_order=column_order
+        df,
+        hide_index=True,
+        column_config=column_config,
+        height=height,
+        width="stretch",
+        column_order=column_order,
+        row_height=row_height,
     )
     st.download_button(
         "Download CSV",
@@ -323,13 +330,38 @@ ARTICLE_ORDER = [
 ]
 
 
+# Rows tall enough for three lines: the grid wraps a cell's text only when a row is taller than 4rem
+# (64 px; Streamlit's DataFrame), so a whole headline and every tag of an article can be read in their
+# narrow columns instead of being cut at the column's edge.
+ARTICLE_ROW_HEIGHT = 66
+# Tag lists as people read them: topic and organization slugs (humanitarian_aid, world_bank) become
+# their names; pairs and countries keep the ISO codes the filters and the contract use.
+TAG_NAMES = {"topics": labels.topic, "organizations": labels.organization}
+
+
+def named_tags(cell: object, name) -> object:
+    """'human_rights, trade' -> 'Human rights, Trade' (the store joins a tag list with ', ')."""
+    if not isinstance(cell, str) or not cell:
+        return cell
+    return ", ".join(name(slug) for slug in cell.split(", "))
+
+
+def article_table_height(rows: int, cap: int = 1200) -> int:
+    """Pixels that show `rows` articles at ARTICLE_ROW_HEIGHT under the header, up to `cap`."""
+    return min(38 + ARTICLE_ROW_HEIGHT * rows, cap)
+
+
 def article_table(
     rows: pd.DataFrame, name: str, key: str, height: Height = "auto", scope: Filters | None = None
 ) -> None:
     """Articles as plain-text cells (titles are untrusted feed text) with a link column; the tags
-    come right after the title so they are seen without scrolling (issue 10)."""
+    come right after the title so they are seen without scrolling (issue 10), named as people read
+    them and wrapped over three lines rather than cut."""
     shown = rows.copy()
     shown["url"] = shown["url"].map(safe_url)
+    for column, name_of in TAG_NAMES.items():
+        if column in shown:
+            shown[column] = shown[column].map(functools.partial(named_tags, name=name_of))
     if "id" in shown:
         shown = shown.drop(columns="id")
     searching = "match" in shown.columns
@@ -341,7 +373,9 @@ def article_table(
                 width = 185  # the match passage carries the words searched for
             config[column] = setting if width is None else _with_width(setting, width)
     order = [c for c in ARTICLE_ORDER if c in shown.columns] + [c for c in shown.columns if c not in ARTICLE_ORDER]
-    table(shown[order], name, key, column_config=config, height=height, scope=scope)
+    if height == "auto":  # Streamlit's own "auto" counts rows of the default height: ten of ours instead
+        height = article_table_height(min(len(shown), 10))
+    table(shown[order], name, key, column_config=config, height=height, scope=scope, row_height=ARTICLE_ROW_HEIGHT)
 
 
 def _with_width(setting, width: int):

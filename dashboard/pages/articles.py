@@ -64,7 +64,7 @@ if not total:
     st.stop()
 first = (int(page) - 1) * PAGE_SIZE + 1
 st.caption(f"{first:,}–{first + len(rows) - 1:,} of {total:,} articles")
-widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=min(38 + 35 * len(rows), 1200))
+widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=widgets.article_table_height(len(rows)))
 
 with st.expander("Why these tags? Pick an article to see the reasons for its pairs and topics"):
     choice = st.selectbox(

@@ -216,6 +216,20 @@ def test_articles_page_searches_and_pages(monkeypatch, generated_db):
     assert at.query_params["q"] == "Japan"
 
 
+def test_articles_show_topic_and_organization_names_wrapped_not_cut(monkeypatch, generated_db):
+    """Slugs such as humanitarian_aid are the store's wording, not the reader's; and rows are tall
+    enough (over 4rem) that the grid wraps a headline and its tags instead of cutting them."""
+    from counts import labels
+
+    at = open_page(make_app(monkeypatch, generated_db), "articles")
+    table = at.dataframe[0].value
+    topics = {t for cell in table["topics"].dropna() if cell for t in cell.split(", ")}
+    orgs = {o for cell in table["organizations"].dropna() if cell for o in cell.split(", ")}
+    assert topics and topics <= set(labels.TOPICS.values())
+    assert orgs and orgs <= set(labels.ORGANIZATIONS.values())
+    assert at.dataframe[0].proto.row_height > 64
+
+
 def test_pair_share_with_rolling_mean(monkeypatch, generated_db):
     params = {"pair_measure": "share", "pair_roll": "3", "pair_freq": "week"}
     at = open_page(make_app(monkeypatch, generated_db, params), "pairs")

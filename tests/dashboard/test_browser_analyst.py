@@ -206,6 +206,27 @@ def test_article_tags_are_visible_without_scrolling_sideways(page, server):
         assert page.evaluate(scroller) > 0
 
 
+def test_article_rows_name_topics_and_are_tall_enough_to_wrap(page, server):
+    """Seen at 1280 px: the Topics column read "health, humanitarian_ai" (a slug, cut at the column's
+    edge). Topics are now names, and rows are three lines tall so the grid wraps them: a click 100 px
+    below the header lands in the second row (with one-line rows of 35 px it is the third)."""
+    go(page, server, "articles")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] td').length > 20")
+    topics = page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] tr'))"
+        ".map(r => r.querySelectorAll('td')[3]).filter(Boolean).map(td => td.innerText)"
+    )
+    assert any(topics) and not any("_" in t for t in topics)
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 38 + 100)
+    selected = "document.querySelector('[data-testid=stDataFrame] td[aria-selected=\"true\"]')"
+    page.wait_for_function(f"() => {selected} !== null")
+    assert page.evaluate(f"() => {selected}.id") == "glide-cell-0-1"
+
+
 def test_search_operators_show_a_marked_snippet(page, server):
     go(page, server, "articles")
     search = page.get_by_test_id("stTextInputField")

@@ -18,6 +18,7 @@ from counts import analytics, stats
 from counts.queries import Filters
 from dashboard.data import q
 
+Z_REACH = 3.0  # the x-axis spans at least -3..3, past the ±2 band, whatever the data
 COLOURS = {"rose": "#0067A5", "fell": "#BE0032", "within chance": "#b0b0b0", "too few": "#d9d9d9"}
 
 
@@ -78,10 +79,24 @@ def figure(rows: pd.DataFrame, names: pd.Series, unit: str, w: stats.Windows) ->
             ),
         )
     )
+    # The band |z| <= 2 is what chance readily explains; the axis always reaches past it on both sides,
+    # so a lone bar of z = -0.6 reads as small instead of filling the chart.
+    z = rows["z"].astype(float)
+    reach = max(Z_REACH, float(z.abs().max()) * 1.08 if len(z) else 0.0)
+    fig.add_vrect(x0=-2, x1=2, fillcolor="#9e9e9e", opacity=0.12, line_width=0, layer="below")
     fig.update_layout(
-        xaxis_title="z-score of the change in share of coverage (|z| > 2 is unusual)", yaxis_title="", showlegend=False
+        xaxis_title="z-score of the change in share of coverage (|z| > 2 is unusual; shaded: within ±2)",
+        xaxis_range=[-reach, reach],
+        yaxis_title="",
+        showlegend=False,
     )
     return fig
+
+
+def height(bars: int) -> int:
+    """Pixels for a chart of `bars` bars: each bar keeps about the same thickness, so one bar is a
+    bar and not a block filling the plot (the title with its filters takes the first ~90 px, the axis the last ~60)."""
+    return max(200, 30 * bars + 150)
 
 
 def legend_caption() -> str:

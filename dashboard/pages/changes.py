@@ -80,7 +80,7 @@ for title, table, column, kind, show, key in SECTIONS:
         frame,
         f"What changed: {title.lower()}, {changes.span(w)}",
         f"wc_{kind}",
-        height=max(260, 34 * len(rows) + 120),
+        height=changes.height(len(rows)),
         scope=changes.scope(f, w),
     )
     if moved.empty:

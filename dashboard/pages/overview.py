@@ -162,7 +162,7 @@ else:
             table,
             f"Biggest movers, {changes.span(w)}",
             "overview_movers",
-            height=440,
+            height=changes.height(len(rows)),
             scope=changes.scope(f, w),
         )
         st.caption(

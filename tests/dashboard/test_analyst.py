@@ -420,6 +420,20 @@ def test_what_changed_lists_changes_beyond_chance_with_their_articles(monkeypatc
     assert moved.set_index("pair").loc[chosen, "current"] == expected
 
 
+def test_change_charts_show_the_chance_band_and_keep_bars_thin(monkeypatch, generated_db):
+    """Seen on the sample: one topic within chance drew as a grey block filling the chart, on an axis
+    from -1.6 to 0 that gave no sense of scale. The axis now always spans -3..3 around a shaded
+    |z| <= 2 band, and a chart's height follows its number of bars."""
+    at = open_page(make_app(monkeypatch, generated_db, {"wc_days": "90"}), "changes")
+    for fig, table in zip(figures(at), at.dataframe):
+        low, high = fig["layout"]["xaxis"]["range"]
+        z = table.value["z"].abs().max()
+        assert low <= -3 and high >= 3 and max(-low, high) >= z
+        band = [s for s in fig["layout"]["shapes"] if s["type"] == "rect"]
+        assert [(b["x0"], b["x1"]) for b in band] == [(-2, 2)]
+        assert fig["layout"]["height"] == max(200, 30 * len(fig["data"][0]["y"]) + 150)
+
+
 def test_what_changed_uses_the_sidebar_range(monkeypatch, generated_db):
     at = open_page(make_app(monkeypatch, generated_db, {"from": "2026-01-01", "to": "2026-03-31"}), "changes")
     assert "wc_days" not in at.session_state or not any(s.key == "wc_days" for s in at.get("segmented_control"))

@@ -21,7 +21,7 @@ import pytest
 
 from counts import queries, stats
 from counts.queries import Filters
-from dashboard import exports, widgets
+from dashboard import changes, exports, widgets
 from tests.dashboard.test_app import PAGES, figures, make_app, open_page
 from tests.stores import build_tiny
 
@@ -431,7 +431,7 @@ def test_change_charts_show_the_chance_band_and_keep_bars_thin(monkeypatch, gene
         assert low <= -3 and high >= 3 and max(-low, high) >= z
         band = [s for s in fig["layout"]["shapes"] if s["type"] == "rect"]
         assert [(b["x0"], b["x1"]) for b in band] == [(-2, 2)]
-        assert fig["layout"]["height"] == max(200, 30 * len(fig["data"][0]["y"]) + 150)
+        assert fig["layout"]["height"] == changes.height(len(fig["data"][0]["y"]))
 
 
 def test_what_changed_uses_the_sidebar_range(monkeypatch, generated_db):

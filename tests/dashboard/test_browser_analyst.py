@@ -290,3 +290,21 @@ def test_what_changed_articles_are_one_click_away(page, server):
     until(lambda: page.locator('[data-testid="stDataFrame"]').count() > before)
     page.wait_for_function("() => location.search.includes('wc_pair=')")
     assert page.get_by_text("most recent of the").count() >= 1
+
+
+def test_change_charts_keep_bars_thin_around_the_chance_band(page, server):
+    """Seen on the sample's What changed: a lone topic within chance drew as a grey block filling the
+    plot, on an axis from -1.6 to 0. Narrowed to one week of topics here, so few bars are drawn: each
+    bar stays under 40 px thick, and the axis spans -3..3 around the shaded |z| <= 2 band."""
+    go(page, server, "changes?wc_days=7")
+    plots(page, 1)
+    charts = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => ({
+          range: p._fullLayout.xaxis.range,
+          bars: Array.from(p.querySelectorAll('.bars .point path')).map(b => b.getBoundingClientRect().height),
+          shapes: p._fullLayout.shapes.length }))"""
+    )
+    assert charts
+    for chart in charts:
+        assert chart["range"][0] <= -3 and chart["range"][1] >= 3 and chart["shapes"] == 1
+        assert chart["bars"] and max(chart["bars"]) < 40, chart["bars"]

@@ -31,11 +31,14 @@ def test_fold_keeps_the_length(text):
         "日本 Канада, Ελλάδα",
         "\ud800x\U0001f600 é",
         "".join(chr(i) for i in range(0x3100)),
+        bytes(range(256)).decode("cp1252", "ignore"),  # every Windows-1252 character: the one-byte path
+        "Açores \ufffe é",  # the code table's mark for "no character", written in a text
     ],
 )
 def test_fold_of_mixed_text_is_the_character_map(text):
-    # The fast path folds ASCII with a byte table and only the non-ASCII runs with the character map;
-    # the result must be the character map's over the whole text.
+    # The fast paths fold ASCII with a byte table and Windows-1252 text with a code table, and only the
+    # non-ASCII runs of other text with the character map; the result must be the character map's over
+    # the whole text.
     from analysis.matcher import _FOLD_TABLE
 
     assert fold(text) == text.translate(_FOLD_TABLE)

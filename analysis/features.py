@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from analysis.gazetteer import word_lists
+from analysis.matcher import fold
 from analysis.pairs import WEIGHTS, Mention
 
 # Roles of cues.csv that only the learned model reads (the hand-weighted rule ignores them).
@@ -29,6 +31,10 @@ NEAR = 30  # characters: a hard-case word this close to a name is attached to it
 
 # Feature names built once (the tagger builds vectors for every candidate pair of every article).
 _RULE_KEYS = {name: f"rule:{name}" for name in WEIGHTS if name != "bias"}
+# Nouns of private people, families and outlets (word_lists.csv, folded as the text is): a demonym beside one
+# names a bystander ("British family", "Japanese report", "une famille indienne"), see ArticleContext.
+BYSTANDER_NOUNS = frozenset(fold(word) for word in word_lists()["bystander_nouns"])
+BYSTANDER_REACH = 24  # characters read after and before a demonym for its noun
 _COUNT_KEYS = {n: f"countries:{min(n, 5)}" for n in range(6)}
 
 
@@ -70,6 +76,16 @@ def pair_vector(
             gap = max(0, hi.start - lo.end)
             if best is None or gap < best[0]:
                 best = (gap, lo, hi)
+    bystanders = context.bystanders
+    if bystanders:
+        # The contract's bystanders (a place of origin): one of the two is named by a demonym beside a private
+        # noun, at least once (`bystander:any`) or every time (`bystander:only`: "'Scared' British family told
+        # they cannot leave their Greece hotel"). Docs/quality.md (issue 9) has what it measured.
+        na, nb = bystanders.get(a), bystanders.get(b)
+        if na or nb:
+            vec["bystander:any"] = 1.0
+            if (na and na == len(ma)) or (nb and nb == len(mb)):
+                vec["bystander:only"] = 1.0
     if best is None:
         vec["no_shared_sentence"] = 1.0
         return vec
@@ -114,7 +130,7 @@ class ArticleContext:
     the actor mentions per code, the countries per sentence, and per code the words before and after its
     first two mentions, a venue or demonym use, and the hard-case words beside it (`around`)."""
 
-    __slots__ = ("actors", "unit_codes", "around", "hard_roles")
+    __slots__ = ("actors", "unit_codes", "around", "hard_roles", "bystanders")
 
     def __init__(
         self,
@@ -137,6 +153,7 @@ class ArticleContext:
             unit_codes.setdefault(m.unit, set()).add(m.code)
         self.actors = actors
         self.unit_codes = unit_codes
+        self.bystanders = bystander_counts(mentions, folded)
         self.hard_roles = [(role, hard[role]) for role in HARD_CASE_ROLES if hard.get(role)] if hard else []
         around: dict[str, dict[str, float]] = {}
         # only the codes named as actors: a country named only as a venue is in no candidate pair
@@ -162,6 +179,23 @@ class ArticleContext:
                     vec[f"{role}:near"] = 1.0
             around[code] = vec
         self.around = around
+
+
+def bystander_counts(mentions: Sequence[Mention], folded: str) -> dict[str, int]:
+    """Per country, how many of its actor mentions are a demonym beside a private noun (BYSTANDER_NOUNS): the
+    next word in English ("British family", "Japanese report", "Norwegian climber"), the word before in French
+    ("une famille indienne"). Only codes with at least one such mention are in the result; most articles
+    have none. Why: the contract's hard case of bystanders (a place of origin, a family "from" a country) is the
+    largest group of false pairs on the validation part (docs/quality.md, issue 9)."""
+    out: dict[str, int] = {}
+    for m in mentions:
+        if m.venue or not m.adjective:
+            continue
+        after = folded[m.end : m.end + BYSTANDER_REACH].split(None, 1)[:1]
+        before = folded[max(0, m.start - BYSTANDER_REACH) : m.start].rsplit(None, 1)[-1:]
+        if (after and after[0] in BYSTANDER_NOUNS) or (before and before[0] in BYSTANDER_NOUNS):
+            out[m.code] = out.get(m.code, 0) + 1
+    return out
 
 
 def _near(pos: int, start: int, end: int) -> bool:

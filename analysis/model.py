@@ -229,6 +229,8 @@ def describe(feature: str) -> str:
         "closest_in_title": "closest in the title",
         "third_in_sentence": "a third country in their sentence",
         "demonym": "named by a demonym",
+        "bystander:any": "a demonym beside a private noun",
+        "bystander:only": "only a demonym beside a private noun",
     }.get(feature, feature)
 
 

@@ -250,6 +250,9 @@ _SENTENCE_BREAK = re.compile(r"[.;:\n]")
 SIDE_REACH = 50  # characters after a side-clause word within which a country is background
 CLOSE = 60  # a cue between two names this close, in one clause, links them directly
 _DASHES = frozenset({"-", "/", "\u2013", "\u2014", "\u2010", "\u2011"})
+# "U.S.-China tariff war", "U.S.–Canada talks": the mention "U.S" ends before the abbreviation's full stop, so the
+# gap is ".-" (issue 9: such compounds were not read as dashes; the contract's "A-B" reading of who deals with whom).
+_DASHES = _DASHES | {"." + dash for dash in _DASHES}
 _BETWEEN = re.compile(
     rf"\b(?:{alternation(_WORDS['between_words'])})\s+(?:the\s+|les?\s+|la\s+|l['’])?$", re.IGNORECASE
 )

@@ -259,6 +259,7 @@ HARD_CASE_PREFIXES = (
     "venue_mention",
     "demonym",
     "third_in_sentence",
+    "bystander:",
 )
 WORD_PREFIXES = ("btw:", "pre:", "post:", "gap:")
 

@@ -186,10 +186,12 @@ def test_topic_vector_is_plain_and_capped():
 
 # Floors sit just below the scores measured when the model was trained (docs/quality.md): a regression
 # guard on parts that no training or threshold choice read.
+# Pairs moved with the model of issue 9 (quality, 2026-12-05): test 0.740 -> 0.724, holdout 0.883 -> 0.895,
+# holdout_2 0.917 -> 0.889; each pair floor is the new figure minus about 0.02, rounded down.
 FLOORS = {
-    "test": {"pairs": 0.72, "topics": 0.70, "countries": 0.96, "organizations": 0.97},
-    "holdout.jsonl": {"pairs": 0.86, "topics": 0.87, "countries": 0.97, "organizations": 0.97},
-    "holdout_2.jsonl": {"pairs": 0.89, "topics": 0.78, "countries": 0.97, "organizations": 0.95},
+    "test": {"pairs": 0.70, "topics": 0.70, "countries": 0.96, "organizations": 0.97},
+    "holdout.jsonl": {"pairs": 0.87, "topics": 0.87, "countries": 0.97, "organizations": 0.97},
+    "holdout_2.jsonl": {"pairs": 0.86, "topics": 0.78, "countries": 0.97, "organizations": 0.95},
 }
 
 

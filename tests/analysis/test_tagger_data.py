@@ -160,7 +160,9 @@ def test_word_lists_are_named_noted_unique_and_used():
     assert all(first[name]["note"] for name in lists), [n for n in lists if not first[n]["note"]]
     for name, terms in lists.items():
         assert len(terms) == len(set(terms)), (name, [t for t in terms if terms.count(t) > 1])
-    code = "".join((Path(DATA_DIR).parent / f).read_text(encoding="utf-8") for f in ("pairs.py", "tagger.py"))
+    code = "".join(
+        (Path(DATA_DIR).parent / f).read_text(encoding="utf-8") for f in ("pairs.py", "tagger.py", "features.py")
+    )
     contexts = (Path(DATA_DIR) / "contexts.csv").read_text(encoding="utf-8")
     refs = {
         token[1:]

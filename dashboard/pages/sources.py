@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from counts import queries
@@ -49,36 +50,46 @@ else:
     m[1].metric("Failing", failing)
     m[2].metric("Disabled", disabled)
     m[3].metric("Articles (filtered)", f"{int(feeds['articles'].sum()):,}")
-    shown = feeds.assign(enabled=feeds["enabled"].astype(bool), url=feeds["url"].map(widgets.safe_url))[
+    # What a reader checks first fits a 1280-pixel screen: which feed, what it gave, when it was last
+    # asked, how that went (status, failures, the error); the rest follows. Times read as times.
+    shown = feeds.assign(
+        enabled=feeds["enabled"].astype(bool),
+        url=feeds["url"].map(widgets.safe_url),
+        last_fetch_at=pd.to_datetime(feeds["last_fetch_at"], utc=True, errors="coerce"),
+        last_ok_at=pd.to_datetime(feeds["last_ok_at"], utc=True, errors="coerce"),
+    )[
         [
             "name",
-            "outlet",
+            "articles",
             "last_fetch_at",
             "last_status",
-            "last_error",
             "consecutive_failures",
-            "articles",
+            "last_error",
             "last_ok_at",
             "enabled",
+            "outlet",
             "lang",
             "kind",
             "url",
         ]
     ]
+    when = "YYYY-MM-DD HH:mm"
     widgets.table(
         shown,
         "Feed health",
         "sources_feeds",
         column_config={
-            "name": st.column_config.TextColumn("Feed"),
-            "outlet": st.column_config.TextColumn("Outlet"),
+            "name": st.column_config.TextColumn("Feed", width=230),
+            "articles": st.column_config.NumberColumn("Articles", width=70),
+            "last_fetch_at": st.column_config.DatetimeColumn("Last fetch (UTC)", format=when, width=130),
+            "last_status": st.column_config.NumberColumn("Status", format="%d", width=60),
+            "consecutive_failures": st.column_config.NumberColumn(
+                "Failures", width=70, help="Failed fetches in a row since the last success."
+            ),
+            "last_error": st.column_config.TextColumn("Error", width=220),
+            "last_ok_at": st.column_config.DatetimeColumn("Last success (UTC)", format=when),
             "enabled": st.column_config.CheckboxColumn("On"),
-            "last_fetch_at": st.column_config.TextColumn("Last fetch (UTC)"),
-            "last_ok_at": st.column_config.TextColumn("Last success (UTC)"),
-            "last_status": st.column_config.NumberColumn("Status", format="%d"),
-            "last_error": st.column_config.TextColumn("Error"),
-            "consecutive_failures": st.column_config.NumberColumn("Failures in a row"),
-            "articles": st.column_config.NumberColumn("Articles"),
+            "outlet": st.column_config.TextColumn("Outlet"),
             "lang": st.column_config.TextColumn("Lang"),
             "kind": st.column_config.TextColumn("Kind"),
             "url": st.column_config.LinkColumn("Feed URL"),

@@ -318,6 +318,16 @@ def test_fetch_latest_runs_ingest_and_offers_opml(monkeypatch, tiny_db, tmp_path
     assert box.state == "complete"
     feeds = at.dataframe[0].value
     assert feeds.loc[feeds["outlet"] == "Local Wire", "articles"].item() == 2
+    # What a reader checks first comes first (it fits 1280 px), and times are times, not ISO strings.
+    assert list(feeds.columns[:6]) == [
+        "name",
+        "articles",
+        "last_fetch_at",
+        "last_status",
+        "consecutive_failures",
+        "last_error",
+    ]
+    assert str(feeds["last_fetch_at"].dtype).startswith("datetime64") and feeds["last_fetch_at"].notna().all()
 
 
 def test_a_sample_that_adds_nothing_does_not_loop(monkeypatch, tmp_path):

@@ -176,34 +176,46 @@ def test_ignored_link_parameters_are_named(page, server):
     assert "country" in text and "from" in text and "XXX" not in text
 
 
-def test_article_tags_are_visible_without_scrolling_sideways(page, server):
-    """Move the grid's focus cell across to the tag columns: the grid must not scroll to show them."""
+def columns_in_view(page, columns: list[str]) -> None:
+    """Move the first grid's focus cell across `columns` (its first columns, in order): the grid must
+    not scroll sideways to show them, and must for the next one (so the check can fail)."""
     scroller = "() => document.querySelector('[data-testid=stDataFrame] .dvn-scroller').scrollLeft"
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    page.wait_for_function(  # the grid's accessible header lists the columns as drawn, in order
+        "want => { const h = Array.from(document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]'))"
+        ".map(e => e.innerText); return want.every((w, i) => h[i] === w); }",
+        arg=columns,
+    )
+    page.wait_for_timeout(500)  # let the grid settle its width before driving it
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 55)  # the first row's first cell
+    page.wait_for_timeout(150)
+    assert page.evaluate(scroller) == 0
+    for name in columns[1:]:
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(150)
+        assert page.evaluate(scroller) == 0, name
+    page.keyboard.press("ArrowRight")  # one more column is off screen: the check above can fail
+    page.wait_for_timeout(150)
+    assert page.evaluate(scroller) > 0
+
+
+def test_article_tags_are_visible_without_scrolling_sideways(page, server):
     searched = ["Published (UTC)", "Title", "Match", "Pairs", "Topics"]
     for path, columns in (
         ("articles", ["Published (UTC)", "Title", "Pairs", "Topics", "Countries"]),
         ("articles?q=trade%20OR%20defence", searched),
     ):
         go(page, server, path)
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.wait_for()
-        page.wait_for_function(  # the grid's accessible header lists the columns as drawn, in order
-            "want => { const h = Array.from(document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]'))"
-            ".map(e => e.innerText); return want.every((w, i) => h[i] === w); }",
-            arg=columns,
-        )
-        page.wait_for_timeout(500)  # let the grid settle its width before driving it
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 30, box["y"] + 55)  # the first row's first cell
-        page.wait_for_timeout(150)
-        assert page.evaluate(scroller) == 0
-        for name in columns[1:]:
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(150)
-            assert page.evaluate(scroller) == 0, (path, name)
-        page.keyboard.press("ArrowRight")  # one more column is off screen: the check above can fail
-        page.wait_for_timeout(150)
-        assert page.evaluate(scroller) > 0
+        columns_in_view(page, columns)
+
+
+def test_feed_health_shows_how_each_fetch_went_without_scrolling_sideways(page, server):
+    """Seen at 1280 px: the Sources table showed Feed, Outlet and an ISO time string, and cut the
+    Error column off; what a reader checks first now comes first and fits."""
+    go(page, server, "sources")
+    columns_in_view(page, ["Feed", "Articles", "Last fetch (UTC)", "Status", "Failures", "Error"])
 
 
 def test_article_rows_name_topics_and_are_tall_enough_to_wrap(page, server):

@@ -13,6 +13,7 @@ import pytest
 from analysis.export import to_safe_csv
 from counts import queries
 from counts.queries import Filters
+from dashboard import widgets
 from ingest import backfill as bf
 from ingest.opml import Source, save_opml
 from store import open_store
@@ -95,7 +96,8 @@ def test_trend_charts_grey_thin_periods_and_their_tables_carry_coverage(monkeypa
 def test_a_store_that_knows_nothing_of_coverage_marks_nothing(monkeypatch, generated_db):
     for page, params in (("pairs", {"pair_freq": "week"}), ("topics", {}), ("overview", {})):
         at = open_page(make_app(monkeypatch, generated_db, params), page)
-        assert all(not f["layout"].get("shapes") for f in figures(at)), page
+        shapes = [s for f in figures(at) for s in f["layout"].get("shapes", [])]
+        assert not [s for s in shapes if s.get("fillcolor") == widgets.THIN_FILL], page  # (not the ±2 band)
         assert not any("Grey bands" in c.value for c in at.caption), page
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from ingest import backfill_cli  # noqa: E402
 from ingest.opml import Source, read_opml, save_opml  # noqa: E402
 from tests.ingest.archiveserver import ArchiveEmulator, FeedHistory  # noqa: E402
 
@@ -95,24 +96,7 @@ def main() -> None:
         opml, db = Path(tmp) / "sources.opml", Path(tmp) / "news.db"
         save_opml(opml, sources)
         until = (START + timedelta(days=args.days - 1)).date()
-        cmd = [
-            sys.executable,
-            "-m",
-            "ingest",
-            "backfill",
-            "--db",
-            str(db),
-            "--sources",
-            str(opml),
-            "--archive-url",
-            archive.base,
-            "--since",
-            START.date().isoformat(),
-            "--until",
-            until.isoformat(),
-            "--delay",
-            "0",
-        ]
+        cmd = backfill_cli.command(db, opml, START.date(), until, archive_url=archive.base, delay=0)
         print(f"{args.feeds} feeds x {args.days} days, 2 captures a day, {args.latency * 1000:.0f} ms per answer")
         print(
             "| run | wall (s) | captures | items seen | new articles | requests | captures/min | items/min "

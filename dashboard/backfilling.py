@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -24,7 +23,7 @@ from counts import queries
 from dashboard import widgets
 from dashboard.data import q
 from ingest import backfill as bf
-from ingest import config
+from ingest import backfill_cli, config
 
 POLL_S = 2.0
 _PROC = "_mpm_backfill_proc"
@@ -41,20 +40,7 @@ def log_path(db: str) -> str:
 
 def start(db: str, since: date, until: date) -> subprocess.Popen:
     """Start `python -m ingest backfill` on the store for the period; its output goes to <store>.backfill.log."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "ingest",
-        "backfill",
-        "--db",
-        str(db),
-        "--sources",
-        str(config.sources_path()),
-        "--since",
-        since.isoformat(),
-        "--until",
-        until.isoformat(),
-    ]
+    cmd = backfill_cli.command(db, config.sources_path(), since, until)
     with open(log_path(db), "ab") as log:
         return subprocess.Popen(
             cmd,

@@ -13,6 +13,7 @@ import argparse
 import signal
 import sys
 from datetime import date
+from pathlib import Path
 
 from ingest import backfill as bf
 from ingest import config
@@ -41,6 +42,25 @@ def _seconds(text: str) -> float:
     if not 0 <= value <= 600:
         raise argparse.ArgumentTypeError("the delay must be between 0 and 600 seconds")
     return value
+
+
+def command(
+    db: str | Path,
+    sources: str | Path,
+    since: date | str,
+    until: date | str,
+    archive_url: str | None = None,
+    delay: float | None = None,
+) -> list[str]:
+    """The `python -m ingest backfill` command line for a period, as the dashboard starts it in the
+    background and the bench and tests run it (one spelling of the flags for all of them)."""
+    cmd = [sys.executable, "-m", "ingest", "backfill", "--db", str(db), "--sources", str(sources)]
+    cmd += ["--since", str(since), "--until", str(until)]  # date's str is its ISO form
+    if archive_url is not None:
+        cmd += ["--archive-url", archive_url]
+    if delay is not None:
+        cmd += ["--delay", f"{delay:g}"]
+    return cmd
 
 
 def add_parser(sub) -> None:

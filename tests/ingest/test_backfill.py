@@ -7,7 +7,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest import backfill as bf
+from ingest import backfill_cli
 from ingest.opml import Source, read_opml, save_opml, write_opml
 from store import open_store
 from store.writes import set_enabled
@@ -398,24 +398,7 @@ def test_sigkill_mid_backfill_then_rerun_resumes_without_asking_twice(tmp_path):
     with ArchiveEmulator(latency=0.03) as archive:
         sc = Scenario(archive)
         opml, db = sources(tmp_path), tmp_path / "news.db"
-        cmd = [
-            sys.executable,
-            "-m",
-            "ingest",
-            "backfill",
-            "--db",
-            str(db),
-            "--sources",
-            str(opml),
-            "--since",
-            str(SINCE),
-            "--until",
-            str(UNTIL),
-            "--archive-url",
-            archive.base,
-            "--delay",
-            "0",
-        ]
+        cmd = backfill_cli.command(db, opml, SINCE, UNTIL, archive_url=archive.base, delay=0)
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline, done = time.monotonic() + 90, 0

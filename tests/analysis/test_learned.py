@@ -2,6 +2,7 @@
 training, explanations that agree with the tags, and floors on the parts no training choice read."""
 
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -107,6 +108,26 @@ def test_training_is_deterministic():
     assert pairs.weights and any(m.weights for m in topics.values())
 
 
+def test_best_cut_counts_missed_gold_and_takes_the_middle_on_ties():
+    # a gold label that is no candidate (-inf) is a miss at every threshold
+    scored = [(2.0, True), (1.0, False), (-1.0, True), (-math.inf, True)]
+    # F1 2/3 for every threshold up to 0.26 (logit -1.05): the tie goes to the one nearest 0.5
+    assert train.best_cut(scored) == 0.26
+    assert train.best_cut([(3.0, True), (-3.0, False)]) == 0.5
+
+
+def test_pair_threshold_pools_the_out_of_fold_scores():
+    trained, validation = _small_sets()
+    alone, _ = train.fit(trained, validation, 1.0, 1.0)
+    oof = train.out_of_fold_pairs(trained, 1.0)
+    candidates = sum(len(t.pairs) for t in trained)
+    missed = sum(len(set(t.item.get("pairs") or ()) - t.pairs.keys()) for t in trained)
+    assert len(oof) == candidates + missed and oof == train.out_of_fold_pairs(trained, 1.0)
+    # many wrong pairs scored at logit 0.5 (P 0.62) out of fold push the pair threshold above 0.62
+    pooled, _ = train.fit(trained, validation, 1.0, 1.0, pair_scores=[(0.5, False)] * 5000)
+    assert pooled.threshold >= 0.64 > alone.threshold and pooled.weights == alone.weights
+
+
 def test_learning_moves_the_scores():
     """A model trained on written sets must beat one that keeps every candidate (a test that can fail)."""
     trained, validation = _small_sets()
@@ -186,12 +207,12 @@ def test_topic_vector_is_plain_and_capped():
 
 # Floors sit just below the scores measured when the model was trained (docs/quality.md): a regression
 # guard on parts that no training or threshold choice read.
-# Pairs moved with the model of issue 9 (quality, 2026-12-05): test 0.740 -> 0.724, holdout 0.883 -> 0.895,
-# holdout_2 0.917 -> 0.889; each pair floor is the new figure minus about 0.02, rounded down.
+# Pairs, model of 2026-12-05 (evening: pair threshold on validation pooled with out-of-fold scores):
+# test 0.744, holdout 0.881, holdout_2 0.914; each floor is the figure minus about 0.02, rounded down.
 FLOORS = {
-    "test": {"pairs": 0.70, "topics": 0.70, "countries": 0.96, "organizations": 0.97},
-    "holdout.jsonl": {"pairs": 0.87, "topics": 0.87, "countries": 0.97, "organizations": 0.97},
-    "holdout_2.jsonl": {"pairs": 0.86, "topics": 0.78, "countries": 0.97, "organizations": 0.95},
+    "test": {"pairs": 0.72, "topics": 0.70, "countries": 0.96, "organizations": 0.97},
+    "holdout.jsonl": {"pairs": 0.86, "topics": 0.87, "countries": 0.97, "organizations": 0.97},
+    "holdout_2.jsonl": {"pairs": 0.89, "topics": 0.78, "countries": 0.97, "organizations": 0.95},
 }
 
 

@@ -12,9 +12,7 @@ from analysis.evaluate import evaluate, read_gold
 from analysis.tagger import TAGGER_VERSION, Tags, tag
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold.jsonl"
-# pairs: 0.81 since the model of issue 9 (quality, 2026-12-05): its threshold chosen on the validation part
-# moved to a more precise point, and the learned tagger scores 0.825 on this set it was trained on (0.860 before).
-FLOORS = {"countries": 0.95, "pairs": 0.81, "topics": 0.80, "organizations": 0.90}
+FLOORS = {"countries": 0.95, "pairs": 0.85, "topics": 0.80, "organizations": 0.90}
 
 
 def as_dict(tags: Tags) -> dict:

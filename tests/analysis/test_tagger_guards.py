@@ -231,12 +231,18 @@ PAIR_CASES = [
         "2023-02-07",
         {"CAN-SYR", "CAN-TUR"},
     ),
-    (
+    pytest.param(
         "a list of members is not a pair",
         "Britain joins CPTPP",
         "The pact also includes Canada, Japan, Australia, Mexico and Vietnam.",
         "2024-12-15",
         set(),
+        id="a list of members is not a pair",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="model of 2026-12-05 (evening): CAN-GBR scores 0.418 against the pair threshold 0.40 chosen on "
+            "validation pooled with out-of-fold scores (python -m analysis explain shows it); a borderline error",
+        ),
     ),
     (
         "English 'a' is not the French 'à' of a venue",
@@ -259,31 +265,19 @@ PAIR_CASES = [
         "2023-11-20",
         set(),
     ),
-    pytest.param(
+    (
         "a chain of joint subjects pairs all its members (g343)",
         "Quad leaders pledge maritime security initiative",
         "The United States, India, Japan and Australia announced joint coast guard training.",
         "2024-09-22",
         {"AUS-IND", "AUS-JPN", "AUS-USA", "IND-JPN", "IND-USA", "JPN-USA"},
-        id="a chain of joint subjects pairs all its members (g343)",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 9 model (2026-12-05): pair threshold chosen on validation 0.42 -> 0.56, logits unchanged: "
-            "no pair reaches the cut (best JPN-USA 0.02, cut 0.24)",
-        ),
     ),
-    pytest.param(
+    (
         "ministers from a list of countries meeting (g341)",
         "MIKTA foreign ministers meet in New York",
         "Ministers from Mexico, Indonesia, South Korea and Australia said middle powers should defend open trade.",
         "2025-09-25",
         {"AUS-IDN", "AUS-KOR", "AUS-MEX", "IDN-KOR", "IDN-MEX", "KOR-MEX"},
-        id="ministers from a list of countries meeting (g341)",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 9 model (2026-12-05): pair threshold chosen on validation 0.42 -> 0.56, logits unchanged: "
-            "IDN-KOR, IDN-MEX, KOR-MEX at -0.18 to 0.02, cut 0.24",
-        ),
     ),
     (
         "a trade mission in a country deals with it",
@@ -424,18 +418,12 @@ PAIR_CASES = [
         "2025-07-22",
         set(),
     ),
-    pytest.param(
+    (
         "origins are background",
         "Finland closes its border crossings",
         "Helsinki accuses Moscow of sending it asylum seekers originally from Somalia and Syria.",
         "2023-11-28",
         {"FIN-RUS"},
-        id="origins are background",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 9 model (2026-12-05): pair threshold chosen on validation 0.42 -> 0.56, logits unchanged: "
-            "FIN-RUS at 0.18, cut 0.24",
-        ),
     ),
     (
         "an abbreviation's period does not break a chain",
@@ -458,18 +446,12 @@ PAIR_CASES = [
         "2024-09-01",
         set(),
     ),
-    pytest.param(
+    (
         "recognizing a state is dealing with it",
         "Ireland, Spain and Norway recognize Palestine",
         "",
         "2024-05-28",
         {"ESP-IRL", "ESP-NOR", "ESP-PSE", "IRL-NOR", "IRL-PSE", "NOR-PSE"},
-        id="recognizing a state is dealing with it",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 9 model (2026-12-05): pair threshold chosen on validation 0.42 -> 0.56, logits unchanged: "
-            "ESP-PSE at -0.04, cut 0.24",
-        ),
     ),
     ("a minister arriving in a capital visits it", "Anand à Amman pour parler de Gaza", "", "2025-08-01", {"CAN-JOR"}),
     (

@@ -129,6 +129,8 @@ class Tagger:
         self._wars: dict[str, list[tuple[str, str]]] = {}
         for pair, start, end in gz.wars(data_dir):
             self._wars.setdefault(pair, []).append((start, end or "9999-12-31"))
+        # the countries of those wars: an article naming fewer than two of them names no pair at war
+        self._war_codes = frozenset(code for pair in self._wars for code in pair.split("-"))
         self._rule_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}
         self._undroppable_cache: dict[tuple[str, str], list[gz.ContextRule]] = {}  # the same without "drop"
         self._rules_for: dict[tuple[str, str], list[gz.ContextRule]] = {}
@@ -411,6 +413,8 @@ class Tagger:
     def _at_war(self, countries: tuple[str, ...], day: str | None, published) -> frozenset[str]:
         """The pairs of these countries at war with each other on the article's date (wars.csv); `day` is that
         date when the leader check already worked it out."""
+        if len(self._war_codes.intersection(countries)) < 2:
+            return _NONE
         fighting = [f"{a}-{b}" for a, b in combinations(countries, 2) if f"{a}-{b}" in self._wars]
         if not fighting:
             return _NONE

@@ -28,6 +28,28 @@ def period_start(day: date | str | pd.Timestamp, freq: str) -> pd.Timestamp:
     return ts
 
 
+_STEP = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
+
+
+def partial_periods(periods, freq: str, first: date | str | None, last: date | str | None) -> pd.Series:
+    """For each period start, whether only part of the period lies within the data's days [first, last]
+    (the store's first and last article days, narrowed by the filter's dates).
+
+    A month the store enters on the 20th, or the month in progress on the 5th, counts its articles over
+    fewer days than the others: its count reads as a fall that is not there (its share holds up). Days
+    are never partial here."""
+    starts = pd.Series(pd.to_datetime(pd.Series(periods)), dtype="datetime64[ns]")
+    if freq not in _STEP or starts.empty:
+        return pd.Series(False, index=starts.index)
+    ends = starts + _STEP[freq] - pd.Timedelta(days=1)
+    partial = pd.Series(False, index=starts.index)
+    if first is not None:
+        partial |= starts < pd.Timestamp(str(first)[:10])
+    if last is not None:
+        partial |= ends > pd.Timestamp(str(last)[:10])
+    return partial
+
+
 def fill_periods(
     df: pd.DataFrame, freq: str, start=None, end=None, by: str | None = None, values: list | None = None
 ) -> pd.DataFrame:

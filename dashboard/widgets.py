@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from counts import analytics, labels, queries
+from counts import analytics, frames, labels, queries
 from counts.queries import Filters
 from dashboard import exports
 from dashboard.data import context
@@ -199,14 +199,17 @@ def chart(
     A chart over time passes its step as `coverage` ('day', 'week' or 'month'): periods whose
     sources were seen on too few days are then greyed and the table gains their coverage (mark_thin).
     """
-    thin = 0
+    thin = partial = 0
     if coverage:
         data, thin = mark_thin(fig, data, coverage)
+        data, partial = mark_partial(fig, data, coverage, scope)
     # Titled with what it is (dashboard.exports), so a saved PNG says it too.
     fig = finished(fig, height, export_meta(name, scope), x_range)
     st.plotly_chart(fig, key=f"chart_{key}", config=plotly_config(slug(name)), theme=None)
     if thin:
         st.caption(THIN_NOTE)
+    if partial:
+        st.caption(PARTIAL_NOTE)
     with st.expander(f"Data: {name}", expanded=expanded):
         table(data, name, key, column_config, scope=scope)
 
@@ -218,6 +221,50 @@ THIN_NOTE = (
     "in attention; a share of all the period's articles holds up better across uneven coverage. "
     "Coverage per source is on the Sources page; `coverage_pct` in the table."
 )
+
+
+def band(fig: go.Figure, x0, x1, fill: str, opacity: float, label: str | None, colour: str, outside=False) -> None:
+    """A shaded band of periods behind the traces, labelled at its top left: inside the band, or just
+    outside it to the left (`outside`, for a band at the axis's end). (Plotly writes "new text" on a band
+    given annotation settings without a text, so an unlabelled band gets none.)"""
+    note = {}
+    if label:
+        note = {"annotation_text": label, "annotation_position": "top left", "annotation_font_size": 11}
+        note |= {"annotation_font_color": colour, "annotation_xanchor": "right" if outside else "left"}
+    fig.add_vrect(x0=x0, x1=x1, fillcolor=fill, opacity=opacity, line_width=0, layer="below", **note)
+
+
+PARTIAL_FILL = "#d8b65a"
+PARTIAL_NOTE = (
+    "Yellow bands: a period that the data cover only in part (the store's first or last days, or the "
+    "date range, cut it). Its count is over fewer days than the others', so a lower bar or line there is "
+    "not a fall in attention; its share holds up. `complete_period` in the table."
+)
+
+
+def mark_partial(
+    fig: go.Figure, data: pd.DataFrame, freq: str, scope: Filters | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Shade the first and last periods when the data cover them only in part (counts.frames), and add
+    `complete_period` to the chart's table; returns (table, partial periods)."""
+    if data.empty or "period" not in data:
+        return data, 0
+    ctx = context()
+    f = scope or ctx.filters
+    # The data's days: the store's first and last article days, narrowed by the filter's dates (ISO text
+    # compares as dates).
+    firsts = [str(d)[:10] for d in (ctx.status.get("first"), f.start) if d]
+    lasts = [str(d)[:10] for d in (ctx.status.get("last"), f.end) if d]
+    partial = frames.partial_periods(
+        data["period"], freq, max(firsts) if firsts else None, min(lasts) if lasts else None
+    )
+    step = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}.get(freq)
+    starts = sorted(set(pd.to_datetime(data.loc[partial.to_numpy(), "period"])))
+    for i, start in enumerate(starts):  # centred on the period's point, so the last one shows at the axis end
+        half = ((start + step) - start) / 2
+        label = "partial" if i == len(starts) - 1 else None
+        band(fig, start - half, start + half, PARTIAL_FILL, 0.25, label, "#7a5c00", outside=True)
+    return data.assign(complete_period=~partial.to_numpy()), len(starts)
 
 
 def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, int]:
@@ -246,18 +293,7 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
         else:
             runs.append([period, period + step])
     for i, (start, end) in enumerate(runs):  # one band per run of thin periods keeps the figure light
-        fig.add_vrect(
-            x0=start,
-            x1=end,
-            fillcolor=THIN_FILL,
-            opacity=0.2,
-            line_width=0,
-            layer="below",
-            annotation_text="thin coverage" if i == 0 else None,
-            annotation_position="top left",
-            annotation_font_size=11,
-            annotation_font_color="#555555",
-        )
+        band(fig, start, end, THIN_FILL, 0.2, "thin coverage" if i == 0 else None, "#555555")
     pct = cov[["period", "coverage"]].assign(coverage_pct=(cov["coverage"] * 100).round(1))
     out = data.merge(pct[["period", "coverage_pct"]], on="period", how="left")
     return out, int(cov["thin"].sum())

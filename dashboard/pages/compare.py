@@ -167,9 +167,11 @@ config = {
     "second_count": st.column_config.NumberColumn(names[1]),
     "second_share": st.column_config.NumberColumn(f"{names[1]} (% of all)", format="%.2f"),
     "first_of_second_pct": st.column_config.NumberColumn(f"{names[0]} as % of {names[1]}", format="%.1f"),
+    "coverage_pct": st.column_config.NumberColumn("Coverage (%)", format="%.1f"),
+    "complete_period": st.column_config.CheckboxColumn("Whole period"),
 }
 view = f"Compare {names[0]} and {names[1]}"
-widgets.chart(fig, wide, view, "compare", column_config=config, scope=base, expanded=True)
+widgets.chart(fig, wide, view, "compare", column_config=config, scope=base, expanded=True, coverage=freq)
 st.caption(
     f"Lines: {what}, per {freq}; an article in both counts in both. Shares are of all the filtered {unit} "
     "of the period; the table has both counts and shares for every period."

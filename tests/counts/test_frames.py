@@ -96,3 +96,17 @@ def test_rolling_mean_per_group_without_touching_its_input():
     assert frames.rolling_mean(df.iloc[0:0], 3)["rolling"].empty
     with pytest.raises(ValueError):
         frames.rolling_mean(df, 0)
+
+
+def test_partial_periods_are_the_ones_the_data_cover_in_part():
+    months = ["2026-01-01", "2026-02-01", "2026-03-01"]
+    # the store starts on 7 January and ends on 15 March: both ends are partial, February is whole
+    assert frames.partial_periods(months, "month", "2026-01-07", "2026-03-15").tolist() == [True, False, True]
+    # a span from the 1st to the last day of the months: none is partial
+    assert frames.partial_periods(months, "month", "2026-01-01", "2026-03-31").tolist() == [False] * 3
+    # weeks start on Monday: 2026-03-02 is a Monday; the data ending on Saturday cut its week
+    weeks = ["2026-03-02", "2026-03-09"]
+    assert frames.partial_periods(weeks, "week", "2026-03-02", "2026-03-14").tolist() == [False, True]
+    # days are never partial, and no bound means nothing is cut
+    assert frames.partial_periods(["2026-03-02"], "day", "2026-03-03", "2026-03-01").tolist() == [False]
+    assert frames.partial_periods(months, "month", None, None).tolist() == [False] * 3

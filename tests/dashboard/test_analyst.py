@@ -420,6 +420,34 @@ def test_what_changed_lists_changes_beyond_chance_with_their_articles(monkeypatc
     assert moved.set_index("pair").loc[chosen, "current"] == expected
 
 
+def test_trend_charts_mark_the_periods_the_data_cover_in_part(monkeypatch, generated_db):
+    """A month the store enters on its 20th, or the month in progress, counts fewer days than the others:
+    drawn like them its count reads as a fall. Its point sits in a yellow band, the table says which
+    periods are complete, and a date range ending on a month's last day leaves that month whole."""
+    status = queries.store_status(generated_db)
+    first, last = date.fromisoformat(status["first"][:10]), date.fromisoformat(status["last"][:10])
+    params = {"pair_a": "CAN", "pair_b": "JPN", "pair_freq": "month"}
+    at = open_page(make_app(monkeypatch, generated_db, params), "pairs")
+    trend, table = figures(at)[0], at.dataframe[0].value
+    whole = table["complete_period"].tolist()
+    # (the generated store ends now: on a month's last day its month is whole)
+    assert whole[0] == (first.day == 1) and whole[-1] == ((last + timedelta(days=1)).day == 1) and all(whole[1:-1])
+    bands = [b for b in trend["layout"]["shapes"] if b.get("fillcolor") == widgets.PARTIAL_FILL]
+    assert len(bands) == whole.count(False)
+    for partial in table.loc[~table["complete_period"], "period"]:  # each band centred on its period's point
+        assert any(pd.Timestamp(b["x0"]) < pd.Timestamp(partial) < pd.Timestamp(b["x1"]) for b in bands)
+    if bands:
+        assert widgets.PARTIAL_NOTE in [c.value for c in at.caption]
+        assert "partial" in [a.get("text") for a in trend["layout"]["annotations"]]
+    # the same pair from the first of a month to the last day of another: every month whole
+    start = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    end = date(last.year, last.month, 1) - timedelta(days=1)
+    at = open_page(make_app(monkeypatch, generated_db, params | {"from": str(start), "to": str(end)}), "pairs")
+    assert at.dataframe[0].value["complete_period"].all()
+    assert not [b for b in figures(at)[0]["layout"].get("shapes", []) if b.get("fillcolor") == widgets.PARTIAL_FILL]
+    assert widgets.PARTIAL_NOTE not in [c.value for c in at.caption]
+
+
 def test_change_charts_show_the_chance_band_and_keep_bars_thin(monkeypatch, generated_db):
     """Seen on the sample: one topic within chance drew as a grey block filling the chart, on an axis
     from -1.6 to 0 that gave no sense of scale. The axis now always spans -3..3 around a shaded

@@ -320,3 +320,23 @@ def test_change_charts_keep_bars_thin_around_the_chance_band(page, server):
     for chart in charts:
         assert chart["range"][0] <= -3 and chart["range"][1] >= 3 and chart["shapes"] == 1
         assert chart["bars"] and max(chart["bars"]) < 40, chart["bars"]
+
+
+def test_trend_marks_the_month_in_progress_and_no_band_writes_new_text(page, server):
+    """The month in progress drew like a whole one (a fall that is not there): it now sits in a band
+    labelled "partial". And an unlabelled band once carried plotly's placeholder "new text"."""
+    from datetime import UTC, datetime, timedelta
+
+    for path in CHART_PATHS:
+        go(page, server, path)
+        plots(page, 1)
+        texts = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot .annotation-text')).map(a => a.textContent)"
+        )
+        assert "new text" not in texts, path
+    go(page, server, "pairs?pair_a=CAN&pair_b=JPN&pair_freq=month")
+    plots(page, 2)
+    today = datetime.now(UTC).date()  # the generated store ends now
+    if (today + timedelta(days=1)).day != 1:
+        label = page.locator('[data-testid="stPlotlyChart"]').first.locator(".annotation-text", has_text="partial")
+        assert label.count() == 1 and label.is_visible()

@@ -85,8 +85,11 @@ def test_trend_charts_grey_thin_periods_and_their_tables_carry_coverage(monkeypa
     add_coverage(tiny_db)
     at = open_page(make_app(monkeypatch, tiny_db, {"pair_a": "CAN", "pair_b": "JPN", "pair_freq": "month"}), "pairs")
     trend = figures(at)[0]
-    bands = [s for s in trend["layout"].get("shapes", []) if s.get("type") == "rect"]
+    bands = [s for s in trend["layout"].get("shapes", []) if s.get("fillcolor") == widgets.THIN_FILL]
     assert [(b["x0"][:10], b["x1"][:10]) for b in bands] == [("2026-02-01", "2026-04-01")]  # Feb and March
+    # one band, one label: a band without a label carries no annotation (plotly would write "new text")
+    assert [a.get("text") for a in trend["layout"].get("annotations", [])].count("thin coverage") == 1
+    assert all(a.get("text") for a in trend["layout"].get("annotations", []))
     assert any("Grey bands" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert table["coverage_pct"].tolist() == [100.0, 26.8, 0.0]

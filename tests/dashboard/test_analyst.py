@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from counts import queries, stats
+from counts import labels, queries, stats
 from counts.queries import Filters
 from dashboard import changes, exports, widgets
 from tests.dashboard.test_app import PAGES, figures, make_app, open_page
@@ -35,7 +35,10 @@ def values(data) -> list:
 
         import numpy as np
 
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).tolist()
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        if "shape" in data:  # a 2-D array (a heatmap's z) says its shape as "rows, columns"
+            array = array.reshape([int(n) for n in str(data["shape"]).split(",")])
+        return array.tolist()
     return list(data)
 
 
@@ -446,6 +449,30 @@ def test_trend_charts_mark_the_periods_the_data_cover_in_part(monkeypatch, gener
     assert at.dataframe[0].value["complete_period"].all()
     assert not [b for b in figures(at)[0]["layout"].get("shapes", []) if b.get("fillcolor") == widgets.PARTIAL_FILL]
     assert widgets.PARTIAL_NOTE not in [c.value for c in at.caption]
+
+
+def test_topic_by_country_as_a_share_of_each_countrys_articles(monkeypatch, generated_db):
+    """Raw counts let the most-covered country flatten every other column; the share measure divides
+    each cell by the country's own filtered articles (distinct), which the store confirms."""
+    at = open_page(make_app(monkeypatch, generated_db, {"tp_measure": "share"}), "topics")
+    heat, table = figures(at)[0], at.dataframe[0].value
+    assert {"count", "country_total", "share"} <= set(table.columns)
+    row = table.sort_values("count", ascending=False).iloc[0]
+    total = sql(
+        generated_db, "SELECT COUNT(DISTINCT article_id) FROM article_countries WHERE country = ?", row["country"]
+    )[0][0]
+    assert row["country_total"] == total and row["share"] == round(100.0 * row["count"] / total, 1)
+    z = values(heat["data"][0]["z"])
+    assert (
+        max(max(r) for r in z) <= 100 and "% of the country's articles" in heat["data"][0]["colorbar"]["title"]["text"]
+    )
+    cell = z[list(values(heat["data"][0]["y"])).index(labels.topic(row["topic"]))][
+        list(values(heat["data"][0]["x"])).index(labels.country(row["country"]))
+    ]
+    assert cell == row["share"]
+    assert at.query_params["tp_measure"] == "share"
+    counts = figures(open_page(make_app(monkeypatch, generated_db), "topics"))[0]
+    assert max(max(r) for r in values(counts["data"][0]["z"])) == table["count"].max()
 
 
 def test_change_charts_show_the_chance_band_and_keep_bars_thin(monkeypatch, generated_db):

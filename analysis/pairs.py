@@ -257,7 +257,9 @@ _LEAD = re.compile(
     re.IGNORECASE,
 )
 _EACH = re.compile(rf"(?:['’]s)?\W*(?:{alternation(_WORDS['parallel_words'])})\b", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
+# A clause break: ";", ":", "|", or a dash between spaces. Written to open with one character set (the
+# regex engine then skips in C to the next candidate), the same matches as "[;:|]|\s[-–—]\s".
+_CLAUSE_BREAK = re.compile(r"[;:|\s](?:(?<=[;:|])|[-\u2013\u2014]\s)")
 _SENTENCE_BREAK = re.compile(r"[.;:\n]")
 SIDE_REACH = 50  # characters after a side-clause word within which a country is background
 CLOSE = 60  # a cue between two names this close, in one clause, links them directly

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from analysis.pairs import _END, _word_before, unit_starts
+from analysis.pairs import _CLAUSE_BREAK, _END, _word_before, unit_starts
 
 
 def _walked_word_before(folded: str, pos: int) -> tuple[str, int]:
@@ -60,3 +60,15 @@ def test_sentence_ends_are_those_of_the_plain_pattern():
     for text in texts:
         assert [m.span() for m in _END.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert unit_starts("Title\nOne. Two U.S. things. Three", 5) == [0, 5, 11, 28]
+
+
+def test_clause_breaks_are_those_of_the_plain_pattern():
+    plain = re.compile(r"[;:|]|\s[-\u2013\u2014]\s")
+    rng = random.Random(4)
+    pieces = [";", ":", "|", "-", "\u2013", "\u2014", " ", "\n", "\u00a0", "Canada", "and"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        lo = rng.randint(0, len(text))
+        hi = rng.randint(lo, len(text))
+        got, want = _CLAUSE_BREAK.search(text, lo, hi), plain.search(text, lo, hi)
+        assert (got and got.span()) == (want and want.span()), (text, lo, hi)

@@ -270,8 +270,9 @@ class Tagger:
         if not entity_hits:
             return Tags((), (), topics, ())
 
-        # Units (title, then each summary sentence) are only needed for context rules and pairs.
-        starts = unit_starts(text, title_end) if summary and (ctx_hits or len(entity_hits) > 1) else [0]
+        # Units (title, then each summary sentence) are only needed for context rules and pairs. Without a
+        # context cue no rule reads a unit, so they wait until the article is known to name two countries.
+        starts = unit_starts(text, title_end) if summary and ctx_hits else [0]
         ctx_units: dict[int, set[tuple[int, bool]]] = {}
         for hit in ctx_hits:
             unit = bisect_right(starts, hit.start) - 1
@@ -344,6 +345,10 @@ class Tagger:
         countries = tuple(sorted({code for _h, code, _u in countries_at}))
         pairs: tuple[str, ...] = ()
         if len(countries) > 1 and "no_pairs" not in flags:
+            if summary and not ctx_hits and len(entity_hits) > 1:  # the units' condition before this wait
+                starts = unit_starts(text, title_end)
+                if len(starts) > 1:
+                    countries_at = [(hit, code, bisect_right(starts, hit[0]) - 1) for hit, code, _u in countries_at]
             mentions = actor_mentions(countries_at, folded, text, orgs, has_person, self._capitals, self._demonyms)
             if summary and has_person:
                 mentions.extend(title_leader_echoes(countries_at, text, title_end, starts))

@@ -72,3 +72,23 @@ def test_clause_breaks_are_those_of_the_plain_pattern():
         hi = rng.randint(lo, len(text))
         got, want = _CLAUSE_BREAK.search(text, lo, hi), plain.search(text, lo, hi)
         assert (got and got.span()) == (want and want.span()), (text, lo, hi)
+
+
+def test_sentences_of_the_mentions_are_read_when_no_context_cue_asked_for_them():
+    # Without a context cue the units (sentences) wait until the article names two countries; the pair
+    # features must still see Brazil in another sentence than Canada and Japan.
+    from analysis.tagger import default_tagger
+
+    trace: dict = {}
+    tags = default_tagger().tag(
+        "A busy week",  # no context cue anywhere
+        "Canada met Japan on Monday. Later, Brazil spoke.",
+        "2025-06-01",
+        trace=trace,
+    )
+    assert tags.countries == ("BRA", "CAN", "JPN")
+    assert {pair: "no_shared_sentence" in vec for pair, vec in trace["pairs"].items()} == {
+        "BRA-CAN": True,
+        "BRA-JPN": True,
+        "CAN-JPN": False,
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -158,18 +158,24 @@ def table(
     scope: Filters | None = None,
     column_order: list | None = None,
     row_height: int | None = None,
-) -> None:
+    select_key: str | None = None,
+) -> int | None:
     """The table as shown, and a CSV download of it under a header line saying what it is
-    (dashboard.exports)."""
-    st.dataframe(
-        df,
-        hide_index=True,
-        column_config=column_config,
-        height=height,
-        width="stretch",
-        column_order=column_order,
-        row_height=row_height,
-    )
+    (dashboard.exports). With `select_key`, a reader can select one row: its position is returned."""
+    shape: dict[str, Any] = {
+        "hide_index": True,
+        "column_config": column_config,
+        "height": height,
+        "width": "stretch",
+        "column_order": column_order,
+        "row_height": row_height,
+    }
+    rows: list[int] = []
+    if select_key:
+        state = st.dataframe(df, on_select="rerun", selection_mode="single-row", key=select_key, **shape)
+        rows = list(state["selection"]["rows"])
+    else:
+        st.dataframe(df, **shape)
     st.download_button(
         "Download CSV",
         data=exports.csv_bytes(df, export_meta(name, scope)),
@@ -179,6 +185,7 @@ def table(
         icon=":material/download:",
         on_click="ignore",
     )
+    return int(rows[0]) if rows else None
 
 
 def chart(
@@ -388,11 +395,17 @@ def article_table_height(rows: int, cap: int = 1200) -> int:
 
 
 def article_table(
-    rows: pd.DataFrame, name: str, key: str, height: Height = "auto", scope: Filters | None = None
-) -> None:
+    rows: pd.DataFrame,
+    name: str,
+    key: str,
+    height: Height = "auto",
+    scope: Filters | None = None,
+    select_key: str | None = None,
+) -> int | None:
     """Articles as plain-text cells (titles are untrusted feed text) with a link column; the tags
     come right after the title so they are seen without scrolling (issue 10), named as people read
-    them and wrapped over three lines rather than cut."""
+    them and wrapped over three lines rather than cut. With `select_key` a row can be selected: its
+    position is returned."""
     shown = rows.copy()
     shown["url"] = shown["url"].map(safe_url)
     for column, name_of in TAG_NAMES.items():
@@ -411,7 +424,16 @@ def article_table(
     order = [c for c in ARTICLE_ORDER if c in shown.columns] + [c for c in shown.columns if c not in ARTICLE_ORDER]
     if height == "auto":  # Streamlit's own "auto" counts rows of the default height: ten of ours instead
         height = article_table_height(min(len(shown), 10))
-    table(shown[order], name, key, column_config=config, height=height, scope=scope, row_height=ARTICLE_ROW_HEIGHT)
+    return table(
+        shown[order],
+        name,
+        key,
+        column_config=config,
+        height=height,
+        scope=scope,
+        row_height=ARTICLE_ROW_HEIGHT,
+        select_key=select_key,
+    )
 
 
 def _with_width(setting, width: int):
@@ -433,6 +455,8 @@ def explanation(why: dict | None) -> None:
         entries = why.get(kind) or []
         lines.append(f"{label}:" if entries else f"{label}: none proposed")
         for entry in entries:
+            if "topic" in entry:  # named as on every page, not the store's slug
+                entry = {**entry, "topic": labels.topic(entry["topic"])}
             mark = "kept    " if entry["kept"] else "rejected"
             threshold = f"  (threshold {entry['threshold']:.2f})" if "threshold" in entry else ""
             lines.append(f"  {mark} {compact(entry)}{threshold}")

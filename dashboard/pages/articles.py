@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import streamlit as st
 
@@ -64,9 +65,23 @@ if not total:
     st.stop()
 first = (int(page) - 1) * PAGE_SIZE + 1
 st.caption(f"{first:,}–{first + len(rows) - 1:,} of {total:,} articles")
-widgets.article_table(rows, f"Articles page {int(page)}", "articles", height=widgets.article_table_height(len(rows)))
+# A row selected in the table is the article explained below. The table's key changes with what it
+# lists, so a selection never carries over to another page or search (it would point at another article).
+listing = f"articles_pick_{zlib.crc32(repr((search, f, int(page))).encode()):08x}"
+picked = widgets.article_table(
+    rows,
+    f"Articles page {int(page)}",
+    "articles",
+    height=widgets.article_table_height(len(rows)),
+    select_key=listing,
+)
+if picked is not None and st.session_state.get("_why_pick") != (listing, picked):
+    st.session_state["why_article"] = picked  # set before the box below is drawn in this run
+st.session_state["_why_pick"] = (listing, picked)
 
-with st.expander("Why these tags? Pick an article to see the reasons for its pairs and topics"):
+with st.expander(
+    "Why these tags? Select an article's row (the box at its left), or pick it here", expanded=picked is not None
+):
     choice = st.selectbox(
         "Article", range(len(rows)), format_func=lambda i: str(rows["title"].iloc[i])[:120], key="why_article"
     )

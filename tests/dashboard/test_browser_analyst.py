@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from counts import labels
 from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -340,3 +341,28 @@ def test_trend_marks_the_month_in_progress_and_no_band_writes_new_text(page, ser
     if (today + timedelta(days=1)).day != 1:
         label = page.locator('[data-testid="stPlotlyChart"]').first.locator(".annotation-text", has_text="partial")
         assert label.count() == 1 and label.is_visible()
+
+
+def test_selecting_an_article_row_explains_that_article(page, server):
+    """The reasons for an article's tags were behind a second picker under a long table; selecting the
+    article's row now opens them, for that article, with topics named as on every page."""
+    go(page, server, "articles")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] td').length > 20")
+    page.wait_for_timeout(500)
+    third = page.evaluate(
+        "() => document.querySelectorAll('[data-testid=stDataFrame] tr')[3].querySelectorAll('td')[1].innerText"
+    )
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 38 + 66 * 2 + 33)  # the third row's selection box
+    wait_idle(page)
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="Why these tags?")
+    page.wait_for_function("() => document.querySelector('[data-testid=stExpander] details').open")
+    assert expander.locator('[data-testid="stSelectbox"] input').input_value() == third[:120]
+    reasons = expander.locator('[data-testid="stText"]').first.inner_text()
+    assert reasons.startswith("Pairs")
+    names = tuple(labels.TOPICS.values())
+    for line in reasons.split("Topics:", 1)[1].splitlines():
+        if line.strip():
+            assert line.split(None, 1)[1].startswith(names), line  # "kept    Trade 0.91: ..."

@@ -43,10 +43,11 @@ def partial_periods(periods, freq: str, first: date | str | None, last: date | s
         return pd.Series(False, index=starts.index)
     ends = starts + _STEP[freq] - pd.Timedelta(days=1)
     partial = pd.Series(False, index=starts.index)
-    if first is not None:
-        partial |= starts < pd.Timestamp(str(first)[:10])
-    if last is not None:
-        partial |= ends > pd.Timestamp(str(last)[:10])
+    low, high = (pd.to_datetime(str(d)[:10], errors="coerce") if d is not None else pd.NaT for d in (first, last))
+    if not pd.isna(low):  # an unreadable bound (never expected from the store) cuts nothing
+        partial |= starts < low
+    if not pd.isna(high):
+        partial |= ends > high
     return partial
 
 

@@ -204,7 +204,8 @@ def chart(
     """A plotly chart with its data table and CSV beneath it.
 
     A chart over time passes its step as `coverage` ('day', 'week' or 'month'): periods whose
-    sources were seen on too few days are then greyed and the table gains their coverage (mark_thin).
+    sources were seen on too few days are then greyed and the table gains their coverage (mark_thin),
+    and a first or last period the data cover in part is shaded and said so (mark_partial).
     """
     thin = partial = 0
     if coverage:

@@ -110,3 +110,4 @@ def test_partial_periods_are_the_ones_the_data_cover_in_part():
     # days are never partial, and no bound means nothing is cut
     assert frames.partial_periods(["2026-03-02"], "day", "2026-03-03", "2026-03-01").tolist() == [False]
     assert frames.partial_periods(months, "month", None, None).tolist() == [False] * 3
+    assert frames.partial_periods(months, "month", "2026-13-45", "not a date").tolist() == [False] * 3

@@ -355,8 +355,9 @@ ARTICLE_CONFIG = {
 
 # What fits a 1280-pixel screen beside the sidebar without scrolling sideways: the date, the title,
 # the matching passage of a search, and the tags (pairs, topics, countries); the rest follows.
-# In pixels; the main column is about 820 px wide at 1280 (tests/dashboard/test_browser_analyst.py).
-ARTICLE_WIDTHS = {"published_at": 118, "title": 280, "match": 230, "pairs": 120, "topics": 150, "countries": 130}
+# In pixels; the main column is about 820 px wide at 1280, less the Articles page's row-selection
+# column (tests/dashboard/test_browser_analyst.py). Titles wrap over three lines.
+ARTICLE_WIDTHS = {"published_at": 118, "title": 245, "match": 215, "pairs": 120, "topics": 150, "countries": 130}
 ARTICLE_ORDER = [
     "published_at",
     "title",
@@ -420,7 +421,7 @@ def article_table(
         if column in shown.columns and setting is not None:
             width = ARTICLE_WIDTHS.get(column)
             if column == "title" and searching:
-                width = 185  # the match passage carries the words searched for
+                width = 165  # the match passage carries the words searched for
             config[column] = setting if width is None else _with_width(setting, width)
     order = [c for c in ARTICLE_ORDER if c in shown.columns] + [c for c in shown.columns if c not in ARTICLE_ORDER]
     if height == "auto":  # Streamlit's own "auto" counts rows of the default height: ten of ours instead

@@ -69,3 +69,17 @@ def wait_idle(pg) -> None:
     """Streamlit shows a running indicator while the script runs; wait until it is gone."""
     pg.wait_for_timeout(300)
     pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+
+
+GRID_COLUMN = """name => Array.from(document.querySelectorAll('[data-testid=stDataFrame]')).flatMap(grid => {
+  const th = Array.from(grid.querySelectorAll('[role=columnheader]')).find(h => h.innerText === name);
+  if (!th) return [];
+  const k = th.getAttribute('aria-colindex');
+  return Array.from(grid.querySelectorAll(`td[aria-colindex="${k}"]`)).map(td => td.innerText); })"""
+
+
+def grid_column(pg, header: str) -> list[str]:
+    """The visible cells of the columns headed `header` in the page's tables, read from the grids'
+    accessible DOM. Found by header, not by position: a table whose rows can be selected numbers its
+    cells from the selection column (the Articles page's does), so positions shift by one."""
+    return pg.evaluate(GRID_COLUMN, header)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
+from tests.dashboard.browser import browser_page, grid_column, skip_without_chromium, streamlit_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -102,18 +102,13 @@ def until(check, timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
-def column(pg, index: int) -> list[str]:
-    """The visible cells of one table column, read from the grid's accessible DOM."""
-    return pg.eval_on_selector_all(f'[data-testid^="glide-cell-{index}-"]', "els => els.map(e => e.innerText)")
-
-
 def caption_total(pg) -> str:
     return pg.get_by_text(" articles", exact=False).filter(has_text="–").first.inner_text()
 
 
 def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
     go(page, server, "articles")
-    before = column(page, 2)
+    before = grid_column(page, "Title")
     total_before = caption_total(page)
     page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Language").click()
     page.keyboard.type("French")
@@ -122,7 +117,7 @@ def test_filter_set_in_the_ui_changes_the_table_and_url(page, server):
     wait_idle(page)
     page.wait_for_function("() => location.search.includes('lang=fr')")
     until(lambda: caption_total(page) != total_before)
-    until(lambda: column(page, 2) != before)
+    until(lambda: grid_column(page, "Title") != before)
     from counts.queries import Filters, articles
 
     french = articles(str(server["db"]), Filters(langs=("fr",)), limit=1)[1]
@@ -146,7 +141,7 @@ def test_hostile_titles_show_as_text_and_csv_is_neutralized(page, server, tmp_pa
     search.press("Enter")
     wait_idle(page)
     page.wait_for_function("() => location.search.includes('q=')")
-    until(lambda: set(column(page, 1)) == {XSS_TITLE, FORMULA_TITLE})
+    until(lambda: set(grid_column(page, "Title")) == {XSS_TITLE, FORMULA_TITLE})
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
 
@@ -163,7 +158,7 @@ def test_hostile_titles_show_as_text_and_csv_is_neutralized(page, server, tmp_pa
     # The same titles on the Country pairs page (CAN-JPN by default) stay text too.
     go(page, server, "pairs")
     page.wait_for_selector(".js-plotly-plot")
-    until(lambda: XSS_TITLE in column(page, 1))
+    until(lambda: XSS_TITLE in grid_column(page, "Title"))
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
 

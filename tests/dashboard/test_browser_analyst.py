@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from counts import labels
-from tests.dashboard.browser import browser_page, skip_without_chromium, streamlit_app, wait_idle
+from tests.dashboard.browser import browser_page, grid_column, skip_without_chromium, streamlit_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -190,7 +190,7 @@ def columns_in_view(page, columns: list[str]) -> None:
     )
     page.wait_for_timeout(500)  # let the grid settle its width before driving it
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 55)  # the first row's first cell
+    page.mouse.click(box["x"] + 60, box["y"] + 55)  # the first row's first cell (past a selection column)
     page.wait_for_timeout(150)
     assert page.evaluate(scroller) == 0
     for name in columns[1:]:
@@ -234,10 +234,11 @@ def test_article_rows_name_topics_and_are_tall_enough_to_wrap(page, server):
     assert any(topics) and not any("_" in t for t in topics)
     page.wait_for_timeout(500)
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 38 + 100)
+    page.mouse.click(box["x"] + 60, box["y"] + 38 + 100)  # past a selection column, 100 px under the header
     selected = "document.querySelector('[data-testid=stDataFrame] td[aria-selected=\"true\"]')"
     page.wait_for_function(f"() => {selected} !== null")
-    assert page.evaluate(f"() => {selected}.id") == "glide-cell-0-1"
+    first = page.evaluate("() => document.querySelector('[data-testid=stDataFrame] td').id")  # row 0, column 1
+    assert page.evaluate(f"() => {selected}.id") == first[: first.rindex("-")] + "-1"  # the same column, row 1
 
 
 def test_search_operators_show_a_marked_snippet(page, server):
@@ -247,12 +248,7 @@ def test_search_operators_show_a_marked_snippet(page, server):
     search.press("Enter")
     wait_idle(page)
     page.get_by_text('Searching for all of: "trade talks" · none of: china').wait_for()
-    until(
-        lambda: any(
-            "**trade talks**" in c.lower()
-            for c in page.eval_on_selector_all('[data-testid^="glide-cell-2-"]', "els => els.map(e => e.innerText)")
-        )
-    )
+    until(lambda: any("**trade talks**" in c.lower() for c in grid_column(page, "Match")))
 
 
 def test_csv_starts_with_what_it_is(page, server, tmp_path):

@@ -6,6 +6,7 @@ compact line of `compact()` ("CAN-JPN 0.97: both in the title +1.4; interaction 
 from __future__ import annotations
 
 from analysis.model import Linear, describe
+from analysis.pairs import WEIGHTS
 from analysis.tagger import Tagger
 
 TOP = 4
@@ -53,10 +54,25 @@ def _entry(kind: str, key: str, linear: Linear, vec: dict[str, float], kept: boo
         "threshold": linear.threshold,
         "kept": kept,
         "features": [
-            {"feature": name, "effect": round(effect, 2), "reads": describe(name)}
+            {"feature": name, "effect": round(effect, 2), "reads": _reads(name, vec)}
             for name, effect in linear.contributions(vec)[:top]
         ],
     }
+
+
+RULE_PARTS = 3
+
+
+def _reads(name: str, vec: dict[str, float]) -> str:
+    """A feature in plain words. The hand-weighted rule score, often the weightiest feature, says which of
+    the rule's findings made it ("the rules (joint subjects +1.2, one is Canada +0.8)"): a reader learns
+    why, not only that the rules agreed."""
+    if name != "hand_score":
+        return describe(name)
+    fired = [rule for rule in vec if rule.startswith("rule:") and rule[5:] in WEIGHTS and vec[rule]]
+    fired.sort(key=lambda rule: -abs(WEIGHTS[rule[5:]]))
+    parts = ", ".join(f"{describe(rule)} {WEIGHTS[rule[5:]]:+.1f}" for rule in fired[:RULE_PARTS])
+    return f"the rules ({parts})" if parts else describe(name)
 
 
 def compact(entry: dict, top: int = 2) -> str:

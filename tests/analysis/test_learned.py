@@ -146,6 +146,22 @@ def _texts():
     return items
 
 
+def test_explain_says_which_findings_make_the_rules_score():
+    """ "hand-weighted rule score +4.1" said that the rules agreed, not why: the reason now names the rule's
+    findings that weigh most, with their hand weights, and only findings that fired."""
+    from analysis.pairs import WEIGHTS
+
+    why = explain(
+        default_tagger(), "Canada and Japan sign defence pact", "Carney and Ishiba signed the agreement.", "2025-06-01"
+    )
+    [pair] = [p for p in why["pairs"] if p["pair"] == "CAN-JPN"]
+    [rules] = [f for f in pair["features"] if f["feature"] == "hand_score"]
+    assert rules["reads"].startswith("the rules (") and "joint subjects +1.2" in rules["reads"]
+    assert f"one is Canada {WEIGHTS['with_canada']:+.1f}" in rules["reads"]
+    assert "neither in the title" not in rules["reads"]  # did not fire: both are in the title
+    assert compact(pair).startswith("CAN-JPN ") and "the rules (" in compact(pair)
+
+
 def test_explain_agrees_with_tag():
     tagger = default_tagger()
     assert tagger.model is not None

@@ -160,22 +160,18 @@ def best_cut(scored: Scored) -> float:
     """Step 3: the threshold with the best F1 over scored candidates (ties go to the one nearest 0.5)."""
     best = (-1.0, 0.0, 0.5)
     for threshold in THRESHOLDS:
-        cut = _with_threshold(Linear(0.0, {}, 0.5), threshold).cut
-        tp = sum(1 for s, gold in scored if gold and s >= cut)
-        fp = sum(1 for s, gold in scored if not gold and s >= cut)
-        fn = sum(1 for s, gold in scored if gold and s < cut)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        key = (round(f1, 6), -abs(threshold - 0.5), threshold)
+        cut = Linear(0.0, {}, threshold).cut
+        s = Score()
+        for logit, gold in scored:
+            if logit >= cut:
+                s.tp += gold
+                s.fp += not gold
+            else:
+                s.fn += gold
+        key = (round(s.f1, 6), -abs(threshold - 0.5), threshold)
         if key > best:
             best = key
     return best[2]
-
-
-def best_threshold(traced: Sequence[Traced], linear: Linear, kind: str, topic: str | None = None) -> float:
-    """Step 3 on labelled items alone: the threshold with the best F1 on `traced`."""
-    if kind == "pairs":
-        return best_cut(scored_pairs(traced, linear))
-    return best_cut(scored_topic(traced, linear, topic or ""))
 
 
 def _folds(n: int, k: int, seed: int) -> list[list[int]]:

@@ -28,7 +28,8 @@ def period_start(day: date | str | pd.Timestamp, freq: str) -> pd.Timestamp:
     return ts
 
 
-_STEP = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
+# One period of each step, for the ends of periods (a period starts on the day `period_start` gives).
+STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
 def partial_periods(periods, freq: str, first: date | str | None, last: date | str | None) -> pd.Series:
@@ -39,9 +40,9 @@ def partial_periods(periods, freq: str, first: date | str | None, last: date | s
     fewer days than the others: its count reads as a fall that is not there (its share holds up). Days
     are never partial here."""
     starts = pd.Series(pd.to_datetime(pd.Series(periods)), dtype="datetime64[ns]")
-    if freq not in _STEP or starts.empty:
+    if freq == "day" or starts.empty:
         return pd.Series(False, index=starts.index)
-    ends = starts + _STEP[freq] - pd.Timedelta(days=1)
+    ends = starts + STEP[freq] - pd.Timedelta(days=1)
     partial = pd.Series(False, index=starts.index)
     low, high = (pd.to_datetime(str(d)[:10], errors="coerce") if d is not None else pd.NaT for d in (first, last))
     if not pd.isna(low):  # an unreadable bound (never expected from the store) cuts nothing

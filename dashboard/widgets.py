@@ -266,7 +266,7 @@ def mark_partial(
     partial = frames.partial_periods(
         data["period"], freq, max(firsts) if firsts else None, min(lasts) if lasts else None
     )
-    step = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}.get(freq)
+    step = frames.STEP[freq]
     starts = sorted(set(pd.to_datetime(data.loc[partial.to_numpy(), "period"])))
     for i, start in enumerate(starts):  # centred on the period's point, so the last one shows at the axis end
         half = ((start + step) - start) / 2
@@ -291,7 +291,7 @@ def mark_thin(fig: go.Figure, data: pd.DataFrame, freq: str) -> tuple[pd.DataFra
     cov = q(queries.coverage, context().filters, freq, first, last)
     if cov.empty:
         return data, 0
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[freq]
+    step = frames.STEP[freq]
     runs: list[list] = []
     for period, thin in zip(cov["period"], cov["thin"]):
         if not thin:

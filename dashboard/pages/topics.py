@@ -56,15 +56,14 @@ else:
     cells = cells.assign(country_total=cells["country"].map(named))
     cells = cells.assign(share=(100.0 * cells["count"] / cells["country_total"]).round(1))
     value = "share" if measure == "share" else "count"
-    grid = cells.pivot_table(index="topic", columns="country", values=value, fill_value=0)
-    grid = grid.reindex(
-        index=[t for t in labels.TOPICS if t in grid.index],
-        columns=[c for c in order if c in grid.columns],
+    counts = cells.pivot_table(index="topic", columns="country", values="count", fill_value=0)
+    counts = counts.reindex(
+        index=[t for t in labels.TOPICS if t in counts.index],
+        columns=[c for c in order if c in counts.columns],
         fill_value=0,
     )
-    counts = cells.pivot_table(index="topic", columns="country", values="count", fill_value=0)
-    counts = counts.reindex(index=grid.index, columns=grid.columns, fill_value=0)
-    totals = [int(named.get(c, 0)) for c in grid.columns]
+    totals = [int(named.get(c, 0)) for c in counts.columns]
+    grid = counts if value == "count" else (100.0 * counts / totals).round(1)  # the table's share, per cell
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),

@@ -23,6 +23,7 @@ from counts.queries import (
     _marks,
     _periods,
     _scope,
+    _timeseries,
     reader,
     series_clause,
     where,
@@ -124,16 +125,7 @@ SERIES_KINDS = ("country", "pair", "pairs_of", "topic")
 def series_timeseries(db, f: Filters, freq: str, kind: str, value: str) -> pd.DataFrame:
     """[period, count]: one compared series (see `series_clause`) under the filter, per period."""
     clause, extra = series_clause(kind, value)
-    sql, params = where(f, db)
-    with reader(db) as conn:
-        df = _frame(
-            conn,
-            f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
-            f"WHERE {sql} AND {clause} GROUP BY period ORDER BY period",
-            params + extra,
-            ["period", "count"],
-        )
-    return _periods(df, db)
+    return _timeseries(db, f, freq, clause, extra)
 
 
 def series_tag_timeseries(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -431,13 +431,19 @@ def feeds_waiting(db) -> tuple[int, str | None]:
 
 def timeseries(db, f: Filters, freq: str = "month") -> pd.DataFrame:
     """[period, count]: the filter's articles (or stories) per day, week or month."""
+    return _timeseries(db, f, freq)
+
+
+def _timeseries(db, f: Filters, freq: str, clause: str = "1", extra: Sequence = ()) -> pd.DataFrame:
+    """[period, count] of the filter's articles that also meet `clause` (with its `extra` parameters):
+    the one per-period count behind `timeseries` and `analytics.series_timeseries`."""
     sql, params = where(f, db)
     with reader(db) as conn:
         df = _frame(
             conn,
             f"SELECT {_PERIOD_SQL[freq]} AS period, {_count(f)} FROM articles a "
-            f"WHERE {sql} GROUP BY period ORDER BY period",
-            params,
+            f"WHERE {sql} AND {clause} GROUP BY period ORDER BY period",
+            list(params) + list(extra),
             ["period", "count"],
         )
     return _periods(df, db)

@@ -44,3 +44,27 @@ def write_sources(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def record_tagging(monkeypatch):
+    """Call it to wrap the pipeline's tagger from that point on: it returns the list of titles tagged
+    since, so a test can check that entries already stored are not tagged again."""
+    from ingest import pipeline
+
+    def start() -> list[str]:
+        real = pipeline._tagger()
+        titles: list[str] = []
+
+        class Recording:
+            TAGGER_VERSION = real.TAGGER_VERSION
+
+            @staticmethod
+            def tag(title, *args):
+                titles.append(title)
+                return real.tag(title, *args)
+
+        monkeypatch.setattr(pipeline, "_tagger", lambda: Recording)
+        return titles
+
+    return start

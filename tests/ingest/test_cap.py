@@ -14,7 +14,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from ingest import config, normalize, pipeline, runner
+from ingest import config, normalize, runner
 from ingest.__main__ import main
 from ingest.normalize import ParseDeadline, keep_newest, parse_feed
 from ingest.runner import fetch_all, ingest_dir
@@ -210,7 +210,7 @@ def test_a_saved_file_is_capped_and_read_again_only_under_another_cap(tmp_path, 
 # ---------------------------------------------------------------- re-runs are cheap
 
 
-def test_entries_already_stored_are_skipped_cheaply(feed_server, fresh_db, write_sources, monkeypatch):
+def test_entries_already_stored_are_skipped_cheaply(feed_server, fresh_db, write_sources, monkeypatch, record_tagging):
     """A server that ignores validators re-sends 1,500 entries of which the newest 1,000 are stored:
     nothing is tagged or inserted again, and the stored ones are found with a few bulk lookups
     (500 URLs per query), not one query per entry."""
@@ -219,18 +219,7 @@ def test_entries_already_stored_are_skipped_cheaply(feed_server, fresh_db, write
     sources = write_sources([("Big: All", route)])
     assert fetch_all(fresh_db, sources, max_entries=1000).new_articles == 1000
 
-    tagged: list[str] = []
-    real_tagger = pipeline._tagger()
-
-    class CountingTagger:
-        TAGGER_VERSION = real_tagger.TAGGER_VERSION
-
-        @staticmethod
-        def tag(title, *args):
-            tagged.append(title)
-            return real_tagger.tag(title, *args)
-
-    monkeypatch.setattr(pipeline, "_tagger", lambda: CountingTagger)
+    tagged = record_tagging()
     statements: list[str] = []
     real_open = runner.open_store
 

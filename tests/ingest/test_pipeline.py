@@ -33,7 +33,7 @@ def _stored_tags(conn, article_id: int) -> tuple[tuple[str, ...], tuple[str, ...
     return countries, pairs
 
 
-def test_saved_entries_carry_the_current_taggers_tags_and_version(tmp_path, monkeypatch):
+def test_saved_entries_carry_the_current_taggers_tags_and_version(tmp_path, record_tagging):
     conn = open_store(tmp_path / "news.db")
     entries = [
         _entry(1, "Carney and Takaichi sign Canada-Japan security pact in Tokyo"),
@@ -50,17 +50,7 @@ def test_saved_entries_carry_the_current_taggers_tags_and_version(tmp_path, monk
     assert versions == {tagger.TAGGER_VERSION}
 
     # The same entries again: nothing is tagged, nothing is new.
-    calls: list[str] = []
-
-    class Counting:
-        TAGGER_VERSION = tagger.TAGGER_VERSION
-
-        @staticmethod
-        def tag(title, *args):
-            calls.append(title)
-            return tagger.tag(title, *args)
-
-    monkeypatch.setattr(pipeline, "_tagger", lambda: Counting)
+    calls = record_tagging()
     again = pipeline.save_entries(conn, None, _record(), entries + [_entry(3, "Canada and Norway talk Arctic")])
     assert (len(again.new_ids), again.duplicates, calls) == (1, 3, ["Canada and Norway talk Arctic"])
 

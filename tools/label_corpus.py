@@ -26,6 +26,7 @@ import csv
 import glob
 import html
 import json
+import math
 import random
 import re
 import sys
@@ -211,7 +212,6 @@ def headline_group(title: str) -> str:
 def uncertainty(explained: dict) -> tuple[float, float]:
     """How close the model's closest pair call and closest topic call are to their thresholds, in logits
     (0 is a coin toss; inf when there is no candidate)."""
-    import math
 
     def gap(entry: dict) -> float:
         p = min(max(entry["score"], 1e-6), 1 - 1e-6)
@@ -223,8 +223,9 @@ def uncertainty(explained: dict) -> tuple[float, float]:
     return pair, topic
 
 
-def extend(n: int, out: Path) -> int:
-    """Append `n` uncertain training items to the manifest and write their reader batches to `out`."""
+def extend(n: int, out: Path, by: str = "uncertain", quota: dict[str, float] | None = None) -> int:
+    """Append `n` training items to the manifest and write their reader batches to `out`: the ones the
+    model is least sure of (`by="uncertain"`), or a seeded random draw of the pools (`by="random"`)."""
     sys.path.insert(0, str(REPO))
     from analysis.explain import explain
     from analysis.tagger import default_tagger
@@ -235,29 +236,33 @@ def extend(n: int, out: Path) -> int:
     seen_links = already_labelled() | {r["ref"]["link"] for r in rows}
     seen_groups = {headline_group(by_link[r["ref"]["link"]]["title"]) for r in rows if r["ref"]["link"] in by_link}
     tagger = default_tagger()
-    picked: list[dict] = []
-    for name, share in EXTEND_QUOTA.items():
-        ranked = []
-        for item in all_pools[name]:
-            group = headline_group(item["title"])
-            if item["ref"]["link"] in seen_links or group in seen_groups or not group:
-                continue
-            pair, topic = uncertainty(explain(tagger, item["title"], item["summary"], item["published"]))
-            ranked.append((pair, topic, item["ref"]["link"], item))
-        want = round(n * share)
-        by_pair = sorted(ranked, key=lambda r: (r[0], r[2]))
-        by_topic = sorted(ranked, key=lambda r: (r[1], r[2]))
-        taken = 0
-        for first, second in zip(by_pair, by_topic, strict=True):  # alternate: the closest pair, the closest topic
-            for row in (first, second):
-                group = headline_group(row[3]["title"])
-                if taken < want and group not in seen_groups and min(row[0], row[1]) < float("inf"):
-                    seen_groups.add(group)
-                    picked.append(dict(row[3], pool=name, split="train"))
-                    taken += 1
-            if taken >= want:
-                break
     rng = random.Random(SEED + len(rows))
+    picked: list[dict] = []
+    for name, share in (quota or EXTEND_QUOTA).items():
+        fresh = [
+            item
+            for item in all_pools[name]
+            if item["ref"]["link"] not in seen_links and headline_group(item["title"]) not in seen_groups
+        ]
+        if by == "random":
+            rng.shuffle(fresh)
+            order = fresh
+        else:
+            ranked = []
+            for item in fresh:
+                pair, topic = uncertainty(explain(tagger, item["title"], item["summary"], item["published"]))
+                ranked.append((pair, topic, item["ref"]["link"], item))
+            by_pair = sorted(ranked, key=lambda r: (r[0], r[2]))
+            by_topic = sorted(ranked, key=lambda r: (r[1], r[2]))
+            # alternate: the closest pair call, the closest topic call; an item with neither is no call at all
+            order = [r[3] for both in zip(by_pair, by_topic, strict=True) for r in both if min(r[0], r[1]) < math.inf]
+        want, taken = round(n * share), 0
+        for item in order:
+            group = headline_group(item["title"])
+            if taken < want and group and group not in seen_groups:
+                seen_groups.add(group)
+                picked.append(dict(item, pool=name, split="train"))
+                taken += 1
     rng.shuffle(picked)
     first_batch = max(int(r["id"][1:3]) for r in rows if r["id"].startswith("b")) + 1
     for k, item in enumerate(picked):
@@ -265,9 +270,9 @@ def extend(n: int, out: Path) -> int:
         item["id"] = f"{item['batch']}-{k % BATCH_SIZE + 1:03d}"
     with MANIFEST.open("a", encoding="utf-8") as fh:
         for item in picked:
-            fh.write(json.dumps(manifest_row(item, draw="uncertain"), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(manifest_row(item, draw=by), ensure_ascii=False) + "\n")
     write_batches(picked, out)
-    print(f"{len(picked)} uncertain training items appended in batches b{first_batch:02d}..{picked[-1]['batch']}")
+    print(f"{len(picked)} {by} training items appended in batches b{first_batch:02d}..{picked[-1]['batch']}")
     return 0
 
 
@@ -310,13 +315,19 @@ def write_batches(chosen: list[dict], out: Path) -> dict[str, list[dict]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the batch text files (not the repo)")
-    parser.add_argument("--extend", type=int, metavar="N", help="add N uncertain items to the train split")
+    parser.add_argument("--extend", type=int, metavar="N", help="add N items to the train split")
+    parser.add_argument("--by", choices=("uncertain", "random"), default="uncertain", help="how --extend picks")
+    default_pools = ",".join(EXTEND_QUOTA)
+    pools_help = f"with --extend: comma-separated pools that share N equally (default: {default_pools})"
+    parser.add_argument("--pools", help=pools_help)
     args = parser.parse_args(argv)
     if not REALDATA.is_dir():
         print(f"no real data at {REALDATA}", file=sys.stderr)
         return 2
     if args.extend:
-        return extend(args.extend, args.out)
+        names = args.pools.split(",") if args.pools else None
+        quota = {name: 1 / len(names) for name in names} if names else None
+        return extend(args.extend, args.out, args.by, quota)
     rng = random.Random(SEED)
     chosen = draw(rng)
     assign(chosen, rng)

